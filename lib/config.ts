@@ -1,0 +1,52 @@
+import * as z from 'zod';
+import { parseSecretBook, type SecretBook } from './zego/secrets';
+
+/** Unset and empty are the same: serverless.yml writes '' for a variable a stage leaves out. */
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
+
+const seconds = (fallback: number) => optional(z.coerce.number().int().min(0)).default(fallback);
+
+const secretBook = z.string().transform((spec, ctx): SecretBook => {
+  try {
+    return parseSecretBook(spec);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+});
+
+const ingestSchema = z
+  .object({
+    QUEUE_URL: z.url(),
+    /** Local and tests: the secret(s) themselves. */
+    ZEGO_CALLBACK_SECRET: optional(secretBook),
+    /** Deployed: name of an SSM SecureString parameter holding the same format. */
+    ZEGO_CALLBACK_SECRET_PARAM: optional(
+      z.string().startsWith('/', 'must be a full parameter name starting with "/"'),
+    ),
+    ZEGO_SECRET_CACHE_SECONDS: seconds(300),
+    ZEGO_MAX_CLOCK_SKEW_SECONDS: seconds(600),
+    ENQUEUE_TIMEOUT_MS: optional(z.coerce.number().int().positive()).default(3_000),
+  })
+  .refine(
+    (env) => (env.ZEGO_CALLBACK_SECRET === undefined) !== (env.ZEGO_CALLBACK_SECRET_PARAM === undefined),
+    {
+      path: ['ZEGO_CALLBACK_SECRET'],
+      message: 'set exactly one of ZEGO_CALLBACK_SECRET and ZEGO_CALLBACK_SECRET_PARAM',
+    },
+  );
+
+export type IngestConfig = z.output<typeof ingestSchema>;
+
+export function loadIngestConfig(env: NodeJS.ProcessEnv = process.env): IngestConfig {
+  return load(ingestSchema, env);
+}
+
+/** Fails fast, naming each bad variable and never echoing a value (some are secrets). */
+function load<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.output<T> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  throw new Error(`Invalid configuration: ${problems.join('; ')}`);
+}

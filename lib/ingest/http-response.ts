@@ -1,0 +1,25 @@
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { CallbackError } from '../errors';
+
+export interface ErrorAnswer {
+  response: APIGatewayProxyStructuredResultV2;
+  reason: string;
+}
+
+/** The one place an error becomes an HTTP answer. 4xx say why; 5xx say only the reason code. */
+export function errorAnswer(error: unknown): ErrorAnswer {
+  if (error instanceof CallbackError) {
+    const body =
+      error.status < 500 ? { error: error.reason, message: error.message } : { error: error.reason };
+    return { response: json(error.status, body), reason: error.reason };
+  }
+  return { response: json(500, { error: 'internal_error' }), reason: 'internal_error' };
+}
+
+export function acceptedAnswer(): APIGatewayProxyStructuredResultV2 {
+  return json(200, { ok: true });
+}
+
+function json(statusCode: number, body: object): APIGatewayProxyStructuredResultV2 {
+  return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+}

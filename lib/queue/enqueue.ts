@@ -1,0 +1,56 @@
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { QueueUnavailableError } from '../errors';
+import type { ZegoCallback } from '../zego/callback-schema';
+import { toQueuedCallback } from './message';
+import { deduplicationId, messageGroupId } from './message-ids';
+import { sqsClient } from './sqs-client';
+
+export interface EnqueueOptions {
+  queueUrl: string;
+  receivedAtMs: number;
+  /** Gives up (and the caller answers 503) when SQS has not confirmed by then. */
+  timeoutMs: number;
+  sqs?: SQSClient;
+}
+
+export interface EnqueueResult {
+  messageId: string;
+  deduplicationId: string;
+  groupId: string;
+}
+
+/**
+ * Puts a verified callback on the FIFO queue. Resolves only once SQS has stored it; any failure
+ * or timeout becomes a QueueUnavailableError, so the callback is never acknowledged unqueued.
+ */
+export async function enqueueCallback(
+  callback: ZegoCallback,
+  { queueUrl, receivedAtMs, timeoutMs, sqs = sqsClient }: EnqueueOptions,
+): Promise<EnqueueResult> {
+  const ids = { deduplicationId: deduplicationId(callback), groupId: messageGroupId(callback) };
+  const deadline = AbortSignal.timeout(timeoutMs);
+  try {
+    const send = sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: JSON.stringify(toQueuedCallback(callback, receivedAtMs)),
+        MessageDeduplicationId: ids.deduplicationId,
+        MessageGroupId: ids.groupId,
+      }),
+      { abortSignal: deadline },
+    );
+    // The race holds the deadline even where the SDK would not abort (for instance between its own
+    // retries). If SQS stored the message after all, ZEGO's retry is de-duplicated.
+    const output = await Promise.race([send, rejectWhenAborted(deadline)]);
+    if (!output.MessageId) throw new Error('SendMessage returned no MessageId');
+    return { messageId: output.MessageId, ...ids };
+  } catch (error) {
+    throw new QueueUnavailableError('the callback could not be queued', { cause: error });
+  }
+}
+
+function rejectWhenAborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}

@@ -1,0 +1,130 @@
+import { parse as parseJson } from 'lossless-json';
+import { BodyTooLargeError, MalformedBodyError } from '../errors';
+
+/** Real callbacks are 1-2 KB; SQS takes 1 MiB. Anything past this is not from ZEGO. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export interface RawBody {
+  body?: string | undefined;
+  isBase64Encoded?: boolean | undefined;
+}
+
+export type DecodedFields = Record<string, unknown>;
+
+/**
+ * Turns a callback body, in any form ZEGO has used, into a plain object of fields.
+ *
+ * The form is decided by content, since ZEGO documents no Content-Type:
+ * - a JSON object: `{"appid":"1",...}`
+ * - a percent-encoded JSON object: `%7B%22appid%22...` (`+` read as a space, as UrlDecode does)
+ * - an `application/x-www-form-urlencoded` form: `appid=1&event=mix_stop...`
+ * Any of them may arrive base64-wrapped by API Gateway. After that, string values that are still
+ * percent-encoded (`rtmp%3A%2F%2F...`) are decoded once.
+ *
+ * JSON integers too large for a JS number (a 19-digit nonce) are kept as their exact digits.
+ */
+export function decodeBody(raw: RawBody): DecodedFields {
+  const text = bodyText(raw).trim();
+  if (text === '') throw new MalformedBodyError('the body is empty');
+
+  let fields: object;
+  if (text.startsWith('{')) {
+    fields = parseJsonObject(text);
+  } else if (/^%7b/i.test(text)) {
+    fields = parseJsonObject(percentDecode(text.replaceAll('+', ' '), 'the percent-encoded JSON body'));
+  } else if (/^[^=&]+=/.test(text)) {
+    fields = parseForm(text);
+  } else {
+    throw new MalformedBodyError('the body is neither JSON, percent-encoded JSON nor a url-encoded form');
+  }
+  return decodeStringValues(fields);
+}
+
+function bodyText({ body, isBase64Encoded }: RawBody): string {
+  if (body === undefined || body === null) throw new MalformedBodyError('the body is empty');
+  const size = isBase64Encoded ? Buffer.byteLength(body, 'base64') : Buffer.byteLength(body, 'utf8');
+  if (size > MAX_BODY_BYTES) {
+    throw new BodyTooLargeError(`the body is ${size} bytes; at most ${MAX_BODY_BYTES} are accepted`);
+  }
+  if (!isBase64Encoded) return body;
+  if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(body.trim())) {
+    throw new MalformedBodyError('the body is marked base64 but is not valid base64');
+  }
+  return Buffer.from(body, 'base64').toString('utf8');
+}
+
+function parseJsonObject(text: string): object {
+  let value: unknown;
+  try {
+    value = parseJson(text, null, keepLargeIntegersExact);
+  } catch (error) {
+    // A SyntaxError names the position (safe to show); a RangeError means absurd nesting.
+    const detail = error instanceof SyntaxError ? `: ${error.message}` : '';
+    throw new MalformedBodyError(`the body is not valid JSON${detail}`, { cause: error });
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new MalformedBodyError('the JSON body is not an object');
+  }
+  return value;
+}
+
+/** Safe numbers stay numbers; anything a double would round is kept as its digits. */
+function keepLargeIntegersExact(digits: string): number | string {
+  const value = Number(digits);
+  return Number.isSafeInteger(value) || !/^-?\d+$/.test(digits) ? value : digits;
+}
+
+function parseForm(text: string): DecodedFields {
+  const fields = new Map<string, string | string[]>();
+  for (const pair of text.split('&')) {
+    if (pair === '') continue;
+    const at = pair.indexOf('=');
+    const rawKey = at === -1 ? pair : pair.slice(0, at);
+    const rawValue = at === -1 ? '' : pair.slice(at + 1);
+    const key = percentDecode(rawKey.replaceAll('+', ' '), 'a form key').replace(/\[\]$/, '');
+    const value = percentDecode(rawValue.replaceAll('+', ' '), `the form value of "${key}"`);
+    const seen = fields.get(key);
+    if (seen === undefined) {
+      fields.set(key, rawKey.endsWith('[]') || rawKey.endsWith('%5B%5D') ? [value] : value);
+    } else {
+      fields.set(key, Array.isArray(seen) ? [...seen, value] : [seen, value]);
+    }
+  }
+  // fromEntries defines own properties, so a "__proto__" key cannot reach the prototype.
+  return Object.fromEntries(fields);
+}
+
+function percentDecode(text: string, what: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch (error) {
+    throw new MalformedBodyError(`${what} has invalid percent-encoding`, { cause: error });
+  }
+}
+
+/**
+ * ZEGO's current docs tell receivers to UrlDecode the data, so string values may still be
+ * percent-encoded. Decode each such value once: top-level strings and strings in top-level arrays
+ * (the play URL lists), which is every shape ZEGO sends; nested objects are kept as received.
+ * `+` is left alone: inside JSON it is more likely a literal plus (in a URL) than an encoded space,
+ * and no signed field can contain one.
+ */
+function decodeStringValues(fields: object): DecodedFields {
+  return Object.fromEntries(
+    Object.entries(fields).map(([key, value]) => [
+      key,
+      Array.isArray(value) ? value.map(decodeEscapes) : decodeEscapes(value),
+    ]),
+  );
+}
+
+const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/;
+
+function decodeEscapes(value: unknown): unknown {
+  if (typeof value !== 'string' || !PERCENT_ESCAPE.test(value)) return value;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value; // a literal "%" that only looks like an escape: keep it as sent
+  }
+}

@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiGatewayEvent, encode, signedCallback, signedMixStart, TEST_SECRET } from '../support/callbacks';
+import { lambdaContext } from '../support/lambda-context';
+import { drain, type LocalSqs, localCredentials, startLocalSqs } from '../support/sqs-engine';
+
+// The real handler, configured as it is deployed but for the secret (from the environment) and
+// the SQS endpoint (a local engine, through the SDK's own AWS_ENDPOINT_URL_SQS).
+let sqs: LocalSqs;
+let handler: typeof import('../../functions/ingest').handler;
+
+beforeAll(async () => {
+  sqs = await startLocalSqs();
+  Object.assign(process.env, {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+    AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+    QUEUE_URL: sqs.queueUrl,
+    ZEGO_CALLBACK_SECRET: TEST_SECRET,
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+  });
+  ({ handler } = await import('../../functions/ingest'));
+});
+afterAll(() => sqs?.stop());
+
+const now = () => String(Math.floor(Date.now() / 1000));
+// SQS remembers de-duplication ids for 5 minutes: each test uses seqs of its own.
+let lastSeq = 1000;
+const nextSeq = () => String(++lastSeq);
+const deliver = async (fields: Record<string, unknown>, encodeBody = encode.json) => {
+  const result = await handler(apiGatewayEvent(encodeBody(fields)), lambdaContext());
+  return result.statusCode;
+};
+
+describe('ingest handler against a local SQS engine', () => {
+  it('leaves one message for two deliveries of the same callback', async () => {
+    const callback = signedCallback({ timestamp: now(), seq: nextSeq() });
+    expect(await deliver(callback)).toBe(200);
+    expect(await deliver(callback, encode.form)).toBe(200);
+    const messages = await drain(sqs.client, sqs.queueUrl);
+    expect(messages).toHaveLength(1);
+  });
+
+  it('de-duplicates a retry that ZEGO re-signed with a new nonce', async () => {
+    const seq = nextSeq();
+    expect(await deliver(signedCallback({ timestamp: now(), seq, nonce: '1000000000000000001' }))).toBe(200);
+    expect(await deliver(signedCallback({ timestamp: now(), seq, nonce: '1000000000000000002' }))).toBe(200);
+    expect(await drain(sqs.client, sqs.queueUrl)).toHaveLength(1);
+  });
+
+  it('puts different tasks in different groups, and a start and its stop in one', async () => {
+    const timestamp = now();
+    const [start, stop, other] = [nextSeq(), nextSeq(), nextSeq()];
+    await deliver(signedMixStart({ timestamp, task_id: 'task-a', seq: start }));
+    await deliver(signedCallback({ timestamp, task_id: 'task-a', seq: stop }));
+    await deliver(signedCallback({ timestamp, task_id: 'task-b', seq: other }));
+    const messages = await drain(sqs.client, sqs.queueUrl);
+    const groupOf = Object.fromEntries(
+      messages.map((m) => [JSON.parse(m.Body ?? '').callback.seq, m.Attributes?.MessageGroupId]),
+    );
+    expect(groupOf).toEqual({ [start]: '111111:task-a', [stop]: '111111:task-a', [other]: '111111:task-b' });
+  });
+
+  it('round-trips the normalised callback, its unknown fields and the receive time', async () => {
+    const timestamp = now();
+    const before = Date.now();
+    await deliver(signedCallback({ timestamp, seq: 77, appid: 111111, new_field: { kept: true } }));
+    const [message] = await drain(sqs.client, sqs.queueUrl);
+    const body = JSON.parse(message?.Body ?? '');
+    expect(body.callback).toEqual({
+      appid: '111111',
+      channel_id: '2222',
+      event: 'mix_stop',
+      mix_stream_alias: 'aaa',
+      mix_url: 'rtmp://rtmp.wsdemo.zego.im/zegodemo/aaa',
+      nonce: '7257787020413449571',
+      publish_id: 'abc',
+      seq: '77',
+      task_id: '111111:1111',
+      timestamp,
+      new_field: { kept: true },
+    });
+    expect(Date.parse(body.receivedAt)).toBeGreaterThanOrEqual(before - 1);
+    expect(message?.Attributes?.MessageDeduplicationId).toBe('111111:mix_stop:77');
+  });
+
+  it('queues nothing for a callback with a bad signature', async () => {
+    expect(await deliver(signedCallback({ timestamp: now(), seq: nextSeq() }, 'not-the-secret'))).toBe(401);
+    expect(await drain(sqs.client, sqs.queueUrl)).toHaveLength(0);
+  });
+});

@@ -1,0 +1,79 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { signCallback } from '../../lib/zego/signature';
+import postCallback from '../events/apigw/post-callback.json';
+
+/** Obviously fake: no real CallbackSecret appears in this repository. */
+export const TEST_SECRET = 'fixture-secret-not-real';
+/** The docs' example time; tests pin the clock to it. */
+export const TEST_NOW_MS = 1_689_835_223_000;
+
+export type CallbackFields = Record<string, unknown>;
+
+/**
+ * The docs' mix_stop example, re-signed with TEST_SECRET. Pass overrides to change fields; the
+ * signature is computed after them unless `signature` is overridden, so each test breaks one thing.
+ */
+export function signedCallback(overrides: CallbackFields = {}, secret = TEST_SECRET): CallbackFields {
+  const fields: CallbackFields = {
+    appid: '111111',
+    channel_id: '2222',
+    event: 'mix_stop',
+    mix_stream_alias: 'aaa',
+    mix_url: 'rtmp://rtmp.wsdemo.zego.im/zegodemo/aaa',
+    nonce: '7257787020413449571',
+    publish_id: 'abc',
+    seq: '1234',
+    task_id: '111111:1111',
+    timestamp: '1689835223',
+    ...overrides,
+  };
+  if (!('signature' in overrides)) {
+    fields.signature = signCallback(secret, {
+      timestamp: String(fields.timestamp),
+      nonce: String(fields.nonce),
+    });
+  }
+  return fields;
+}
+
+export function signedMixStart(overrides: CallbackFields = {}, secret = TEST_SECRET): CallbackFields {
+  return signedCallback(
+    {
+      event: 'mix_start',
+      seq: '123',
+      stream_alias: 'aaa',
+      rtmp_urls: ['rtmp://play.example.invalid/live/aaa'],
+      hls_urls: ['https://play.example.invalid/live/aaa.m3u8'],
+      hdl_urls: ['https://play.example.invalid/live/aaa.flv'],
+      ...overrides,
+    },
+    secret,
+  );
+}
+
+export const encode = {
+  json: (fields: CallbackFields) => JSON.stringify(fields),
+  /** What a form POST sends: every value as a string. */
+  form: (fields: CallbackFields) => {
+    const form = new URLSearchParams();
+    for (const [key, value] of Object.entries(fields)) {
+      if (Array.isArray(value)) for (const item of value) form.append(`${key}[]`, String(item));
+      else form.append(key, String(value));
+    }
+    return form.toString();
+  },
+  /** The current docs' "perform UrlDecode on it": the whole JSON percent-encoded. */
+  percentJson: (fields: CallbackFields) => encodeURIComponent(JSON.stringify(fields)),
+};
+
+/** A real API Gateway HTTP API (payload 2.0) event carrying `body`. */
+export function apiGatewayEvent(
+  body: string | undefined,
+  { base64 = false, headers = {} }: { base64?: boolean; headers?: Record<string, string> } = {},
+): APIGatewayProxyEventV2 {
+  const event = structuredClone(postCallback) as APIGatewayProxyEventV2;
+  event.body = body === undefined ? undefined : base64 ? Buffer.from(body, 'utf8').toString('base64') : body;
+  event.isBase64Encoded = base64;
+  event.headers = { ...event.headers, ...headers };
+  return event;
+}

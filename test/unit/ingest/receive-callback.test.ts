@@ -1,0 +1,179 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SecretsUnavailableError } from '../../../lib/errors';
+import { receiveCallback } from '../../../lib/ingest/receive-callback';
+import { parseSecretBook, type SecretSource, staticSecretSource } from '../../../lib/zego/secrets';
+import { apiGatewayEvent, encode, signedCallback, TEST_NOW_MS, TEST_SECRET } from '../../support/callbacks';
+import { capturedLogger } from '../../support/logs';
+
+const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/zego-test-callbacks.fifo';
+const sqsMock = mockClient(SQSClient);
+const sqs = new SQSClient({ region: 'us-east-1' });
+
+const silent = new Logger({ logLevel: 'SILENT' });
+
+function deps(overrides: { secrets?: SecretSource; maxClockSkewSeconds?: number; now?: () => number } = {}) {
+  return {
+    queueUrl: QUEUE_URL,
+    secrets: staticSecretSource(parseSecretBook(TEST_SECRET)),
+    maxClockSkewSeconds: 600,
+    enqueueTimeoutMs: 200,
+    logger: silent,
+    now: () => TEST_NOW_MS,
+    sqs,
+    ...overrides,
+  };
+}
+
+const post = (body: string | undefined, options?: Parameters<typeof apiGatewayEvent>[1]) =>
+  apiGatewayEvent(body, options);
+const errorOf = (result: { body?: string }) => JSON.parse(result.body ?? '{}').error;
+
+beforeEach(() => {
+  sqsMock.reset();
+  sqsMock.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
+});
+afterEach(() => sqsMock.reset());
+
+describe('receiveCallback', () => {
+  it('answers 200 after SendMessage succeeded, with the ids and the message', async () => {
+    const result = await receiveCallback(post(encode.json(signedCallback({ extra_field: 'kept' }))), deps());
+    expect(result.statusCode).toBe(200);
+    const [call] = sqsMock.commandCalls(SendMessageCommand);
+    const input = call?.args[0].input;
+    expect(input).toMatchObject({
+      QueueUrl: QUEUE_URL,
+      MessageDeduplicationId: '111111:mix_stop:1234',
+      MessageGroupId: '111111:111111:1111',
+    });
+    const message = JSON.parse(input?.MessageBody ?? '');
+    expect(message).toMatchObject({
+      version: 1,
+      receivedAt: new Date(TEST_NOW_MS).toISOString(),
+      callback: {
+        appid: '111111',
+        event: 'mix_stop',
+        seq: '1234',
+        task_id: '111111:1111',
+        extra_field: 'kept',
+      },
+    });
+    expect(message.callback.signature).toBeUndefined();
+  });
+
+  it.each([
+    ['a form', encode.form(signedCallback()), false],
+    ['percent-encoded JSON', encode.percentJson(signedCallback()), false],
+    ['base64 JSON', encode.json(signedCallback()), true],
+  ])('accepts %s', async (_form, body, base64) => {
+    expect((await receiveCallback(post(body, { base64 }), deps())).statusCode).toBe(200);
+  });
+
+  it('answers 503 when SQS fails, and never 200', async () => {
+    sqsMock.on(SendMessageCommand).rejects(new Error('ServiceUnavailable'));
+    const result = await receiveCallback(post(encode.json(signedCallback())), deps());
+    expect(result.statusCode).toBe(503);
+    expect(errorOf(result)).toBe('queue_unavailable');
+    expect(result.body).not.toContain('ServiceUnavailable');
+  });
+
+  it('answers 503 when SQS does not answer in time', async () => {
+    sqsMock.on(SendMessageCommand).callsFake(() => new Promise(() => {}));
+    const started = Date.now();
+    const result = await receiveCallback(post(encode.json(signedCallback())), deps());
+    expect(result.statusCode).toBe(503);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('answers 503 when the secrets cannot be read', async () => {
+    const secrets = async () => {
+      throw new SecretsUnavailableError('parameter missing');
+    };
+    const result = await receiveCallback(post(encode.json(signedCallback())), deps({ secrets }));
+    expect(result.statusCode).toBe(503);
+    expect(errorOf(result)).toBe('secrets_unavailable');
+    expect(sqsMock.commandCalls(SendMessageCommand)).toHaveLength(0);
+  });
+
+  it.each([
+    ['a malformed body', 400, 'malformed_body', 'not a callback'],
+    ['a missing field', 400, 'invalid_callback', encode.json({ ...signedCallback(), seq: undefined })],
+    ['a bad signature', 401, 'bad_signature', encode.json(signedCallback({ signature: 'f'.repeat(40) }))],
+    ['another secret', 401, 'bad_signature', encode.json(signedCallback({}, 'another-fake-secret'))],
+    ['a stale timestamp', 401, 'stale_timestamp', encode.json(signedCallback({ timestamp: '1689834000' }))],
+    ['a future timestamp', 401, 'stale_timestamp', encode.json(signedCallback({ timestamp: '1689836000' }))],
+    ['an oversized body', 413, 'body_too_large', encode.json(signedCallback({ pad: 'x'.repeat(70_000) }))],
+  ])('answers %s with %i and a reason, queueing nothing', async (_case, status, reason, body) => {
+    const result = await receiveCallback(post(body), deps());
+    expect(result.statusCode).toBe(status);
+    expect(errorOf(result)).toBe(reason);
+    expect(JSON.parse(result.body ?? '{}').message).toEqual(expect.any(String));
+    expect(sqsMock.commandCalls(SendMessageCommand)).toHaveLength(0);
+  });
+
+  it('rejects an appid with no configured secret', async () => {
+    const secrets = staticSecretSource(parseSecretBook(`{"222222":"${TEST_SECRET}"}`));
+    const result = await receiveCallback(post(encode.json(signedCallback())), deps({ secrets }));
+    expect(result.statusCode).toBe(401);
+    expect(errorOf(result)).toBe('unknown_appid');
+  });
+
+  it('serves several apps, each with its own secret', async () => {
+    const secrets = staticSecretSource(parseSecretBook('{"111111":"fake-a","222222":"fake-b"}'));
+    const a = signedCallback({ appid: '111111' }, 'fake-a');
+    const b = signedCallback({ appid: '222222' }, 'fake-b');
+    const crossed = signedCallback({ appid: '222222' }, 'fake-a');
+    expect((await receiveCallback(post(encode.json(a)), deps({ secrets }))).statusCode).toBe(200);
+    expect((await receiveCallback(post(encode.json(b)), deps({ secrets }))).statusCode).toBe(200);
+    expect((await receiveCallback(post(encode.json(crossed)), deps({ secrets }))).statusCode).toBe(401);
+  });
+
+  it('accepts the old and the new secret during a rotation', async () => {
+    const secrets = staticSecretSource(parseSecretBook('fake-new,fake-old'));
+    for (const secret of ['fake-new', 'fake-old']) {
+      const result = await receiveCallback(post(encode.json(signedCallback({}, secret))), deps({ secrets }));
+      expect(result.statusCode).toBe(200);
+    }
+  });
+
+  it('accepts any timestamp when the skew check is off', async () => {
+    const body = encode.json(signedCallback({ timestamp: '1000000000' }));
+    expect((await receiveCallback(post(body), deps({ maxClockSkewSeconds: 0 }))).statusCode).toBe(200);
+    expect((await receiveCallback(post(body), deps({ maxClockSkewSeconds: 600 }))).statusCode).toBe(401);
+  });
+
+  it('reads the clock it is given, at the edge of the window', async () => {
+    const body = encode.json(signedCallback());
+    const at = (offsetSeconds: number) => deps({ now: () => TEST_NOW_MS + offsetSeconds * 1000 });
+    expect((await receiveCallback(post(body), at(600))).statusCode).toBe(200);
+    expect((await receiveCallback(post(body), at(601))).statusCode).toBe(401);
+  });
+
+  it('logs the outcome with ids and latency, never the secret or the signature', async () => {
+    const { logger, records, lines } = capturedLogger();
+    const callback = signedCallback();
+    await receiveCallback(post(encode.json(callback)), { ...deps(), logger });
+    await receiveCallback(post(encode.json(signedCallback({ signature: 'a'.repeat(40) }))), {
+      ...deps(),
+      logger,
+    });
+    sqsMock.on(SendMessageCommand).rejects(new Error('down'));
+    await receiveCallback(post(encode.json(callback)), { ...deps(), logger });
+
+    const outcomes = records().map((record) => record.outcome);
+    expect(outcomes).toEqual(['accepted', 'rejected', 'failed']);
+    expect(records()[0]).toMatchObject({
+      appid: '111111',
+      event: 'mix_stop',
+      seq: '1234',
+      task_id: '111111:1111',
+    });
+    expect(records()[0]?.latencyMs).toEqual(expect.any(Number));
+    const all = lines().join('\n');
+    expect(all).not.toContain(TEST_SECRET);
+    expect(all).not.toContain(String(callback.signature));
+    expect(all).not.toContain('a'.repeat(40));
+  });
+});

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidCallbackError } from '../../../lib/errors';
+import { parseCallback } from '../../../lib/zego/callback-schema';
+import { signedCallback, signedMixStart } from '../../support/callbacks';
+
+describe('parseCallback', () => {
+  it('accepts the docs mix_stop example with every field as a string', () => {
+    const { callback } = parseCallback(signedCallback());
+    expect(callback).toMatchObject({
+      appid: '111111',
+      event: 'mix_stop',
+      seq: '1234',
+      task_id: '111111:1111',
+    });
+  });
+
+  it('normalises appid, seq and timestamp sent as numbers to decimal strings', () => {
+    const { callback, signed } = parseCallback(
+      signedCallback({ appid: 111111, seq: 1234, timestamp: 1689835223 }),
+    );
+    expect(callback).toMatchObject({ appid: '111111', seq: '1234', timestamp: '1689835223' });
+    expect(signed.timestamp).toBe('1689835223');
+  });
+
+  it('canonicalises leading zeros but signs the timestamp exactly as received', () => {
+    const { callback, signed } = parseCallback(
+      signedCallback({ seq: '0012', appid: '00111111', timestamp: '01689835223' }),
+    );
+    expect(callback).toMatchObject({ seq: '12', appid: '111111', timestamp: '1689835223' });
+    expect(signed.timestamp).toBe('01689835223');
+    expect(parseCallback(signedCallback({ seq: '0' })).callback.seq).toBe('0');
+  });
+
+  it('keeps a 19-digit nonce exactly', () => {
+    const { signed, callback } = parseCallback(signedCallback({ nonce: '9223372036854775807' }));
+    expect(signed.nonce).toBe('9223372036854775807');
+    expect(callback.nonce).toBe('9223372036854775807');
+  });
+
+  it('refuses a number too large to be exact rather than guessing its digits', () => {
+    expect(() => parseCallback(signedCallback({ seq: 2 ** 53 + 2 }))).toThrow(/seq/);
+    expect(parseCallback(signedCallback({ seq: '9007199254740993' })).callback.seq).toBe('9007199254740993');
+  });
+
+  it('keeps unknown fields', () => {
+    const { callback } = parseCallback(signedCallback({ region: 'sg', extra: { nested: true } }));
+    expect(callback).toMatchObject({ region: 'sg', extra: { nested: true } });
+  });
+
+  it.each(['appid', 'event', 'seq', 'timestamp', 'nonce', 'signature'])(
+    'requires %s for every event',
+    (field) => {
+      const fields = signedCallback({ event: 'some_new_event' });
+      delete fields[field];
+      expect(() => parseCallback(fields)).toThrow(new RegExp(`${field}`));
+    },
+  );
+
+  it.each(['mix_start', 'mix_stop'])('requires task_id for %s', (event) => {
+    const fields = signedCallback({ event });
+    delete fields.task_id;
+    expect(() => parseCallback(fields)).toThrow(InvalidCallbackError);
+    expect(() => parseCallback(fields)).toThrow(/task_id/);
+  });
+
+  it('accepts another event type without task_id, so it is queued and not lost', () => {
+    const fields = signedCallback({ event: 'mix_heartbeat' });
+    delete fields.task_id;
+    expect(parseCallback(fields).callback.event).toBe('mix_heartbeat');
+  });
+
+  it('reads the mix_start play URLs, as a list or a single string', () => {
+    const { callback } = parseCallback(signedMixStart({ hls_urls: 'https://play.example.invalid/a.m3u8' }));
+    expect(callback).toMatchObject({
+      event: 'mix_start',
+      rtmp_urls: ['rtmp://play.example.invalid/live/aaa'],
+      hls_urls: ['https://play.example.invalid/a.m3u8'],
+    });
+  });
+
+  it.each([
+    ['appid with letters', { appid: '11a' }],
+    ['a negative seq', { seq: -1 }],
+    ['a fractional timestamp', { timestamp: 1689835223.5 }],
+    ['a signature that is not SHA-1 hex', { signature: 'xyz' }],
+    ['an array for seq', { seq: ['1'] }],
+    ['an object for task_id', { task_id: { a: 1 } }],
+    ['a 10 KB task_id', { task_id: 'x'.repeat(10_240) }],
+    ['an empty nonce', { nonce: '' }],
+  ])('rejects %s, naming the field', (_case, override) => {
+    const [field] = Object.keys(override);
+    expect(() => parseCallback(signedCallback(override))).toThrow(new RegExp(`invalid callback: ${field}`));
+  });
+});
