@@ -5,18 +5,22 @@ export default defineConfig({
     // The SDK warns that its 2027 releases need Node 22; the versions pinned here run on 20.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
-      // Real local engines: started per file by test/support, on free loopback ports.
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      // The real handlers against real local engines: one DynamoDB Local for the run (global
+      // setup), an SQS engine per file.
       {
+        extends: true,
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/support/global-dynamodb.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },
       },
       // Runs `serverless package` and reads the CloudFormation it writes.
       {
+        extends: true,
         test: {
           name: 'infra',
           include: ['test/infra/**/*.test.ts'],

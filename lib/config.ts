@@ -43,6 +43,23 @@ export function loadIngestConfig(env: NodeJS.ProcessEnv = process.env): IngestCo
   return load(ingestSchema, env);
 }
 
+const days = (fallback: number) => optional(z.coerce.number().min(0)).default(fallback);
+
+const consumerSchema = z.object({
+  TASKS_TABLE: z.string().min(3),
+  IDEMPOTENCY_TABLE: z.string().min(3),
+  /** How long a processed callback is remembered, so a replay changes nothing. */
+  IDEMPOTENCY_DAYS: days(7).refine((value) => value > 0, 'must be more than 0'),
+  /** How long a stopped task stays in the table; 0 keeps it forever. */
+  TASK_RETENTION_DAYS: days(90),
+});
+
+export type ConsumerConfig = z.output<typeof consumerSchema>;
+
+export function loadConsumerConfig(env: NodeJS.ProcessEnv = process.env): ConsumerConfig {
+  return load(consumerSchema, env);
+}
+
 /** Fails fast, naming each bad variable and never echoing a value (some are secrets). */
 function load<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.output<T> {
   const result = schema.safeParse(env);

@@ -1,6 +1,7 @@
 /**
- * Every failure the ingest path can report. Each class carries the HTTP status ZEGO will see and a
- * stable reason code; `lib/ingest/http-response.ts` is the one place that turns them into responses.
+ * Named failures. A CallbackError is what the ingest path can answer: it carries the HTTP status
+ * ZEGO will see and a stable reason code; `lib/ingest/http-response.ts` is the one place that turns
+ * them into responses.
  *
  * 4xx messages are written for the caller and may be shown. 5xx messages are for our logs only:
  * the response carries just the reason code.
@@ -60,4 +61,9 @@ export class QueueUnavailableError extends CallbackError {
   override readonly name = 'QueueUnavailableError';
   readonly status = 503;
   readonly reason = 'queue_unavailable';
+}
+
+/** A queued message the consumer can never process; it fails until it reaches the DLQ. */
+export class PoisonMessageError extends Error {
+  override readonly name = 'PoisonMessageError';
 }

@@ -134,10 +134,44 @@ describe('the packaged stack', () => {
     for (const [, group] of logGroups) expect(group.Properties.RetentionInDays).toEqual(expect.any(Number));
   });
 
-  it('has an on-demand table with TTL for the consumer', () => {
+  it('has on-demand tables with TTL for the consumer', () => {
     expect(resource('IdempotencyTable').Properties).toMatchObject({
       BillingMode: 'PAY_PER_REQUEST',
       TimeToLiveSpecification: { Enabled: true, AttributeName: 'expiration' },
+    });
+    expect(resource('TasksTable').Properties).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: 'appid', KeyType: 'HASH' },
+        { AttributeName: 'task_id', KeyType: 'RANGE' },
+      ],
+      TimeToLiveSpecification: { Enabled: true, AttributeName: 'expiresAt' },
+    });
+  });
+
+  it('lets the consumer only read its queue and use its two tables', () => {
+    const granted = statements('ConsumerRole');
+    expect(granted.map((s) => [actions(s), s.Resource])).toEqual([
+      [['logs:CreateLogStream', 'logs:PutLogEvents'], { 'Fn::Sub': `\${ConsumerLogGroup.Arn}:*` }],
+      [
+        ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+        { 'Fn::GetAtt': ['CallbackQueue', 'Arn'] },
+      ],
+      [
+        ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        { 'Fn::GetAtt': ['IdempotencyTable', 'Arn'] },
+      ],
+      [['dynamodb:UpdateItem', 'dynamodb:GetItem'], { 'Fn::GetAtt': ['TasksTable', 'Arn'] }],
+    ]);
+    expect(granted.every((s) => s.Effect === 'Allow')).toBe(true);
+  });
+
+  it('gives the consumer its table names and retention settings', () => {
+    expect(resource('ConsumerLambdaFunction').Properties.Environment.Variables).toMatchObject({
+      TASKS_TABLE: { Ref: 'TasksTable' },
+      IDEMPOTENCY_TABLE: { Ref: 'IdempotencyTable' },
+      IDEMPOTENCY_DAYS: '7',
+      TASK_RETENTION_DAYS: '90',
     });
   });
 

@@ -1,27 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiGatewayEvent, encode, signedCallback, signedMixStart, TEST_SECRET } from '../support/callbacks';
 import { lambdaContext } from '../support/lambda-context';
-import { drain, type LocalSqs, localCredentials, startLocalSqs } from '../support/sqs-engine';
+import { type LocalStack, startLocalStack } from '../support/local-stack';
+import { drain } from '../support/queue';
 
 // The real handler, configured as it is deployed but for the secret (from the environment) and
 // the SQS endpoint (a local engine, through the SDK's own AWS_ENDPOINT_URL_SQS).
-let sqs: LocalSqs;
+let stack: LocalStack;
 let handler: typeof import('../../functions/ingest').handler;
 
 beforeAll(async () => {
-  sqs = await startLocalSqs();
-  Object.assign(process.env, {
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
-    AWS_ENDPOINT_URL_SQS: sqs.endpoint,
-    QUEUE_URL: sqs.queueUrl,
-    ZEGO_CALLBACK_SECRET: TEST_SECRET,
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-  });
+  stack = await startLocalStack();
+  Object.assign(process.env, stack.env, { ZEGO_CALLBACK_SECRET: TEST_SECRET });
   ({ handler } = await import('../../functions/ingest'));
 });
-afterAll(() => sqs?.stop());
+afterAll(() => stack?.stop());
 
 const now = () => String(Math.floor(Date.now() / 1000));
 // SQS remembers de-duplication ids for 5 minutes: each test uses seqs of its own.
@@ -37,7 +30,7 @@ describe('ingest handler against a local SQS engine', () => {
     const callback = signedCallback({ timestamp: now(), seq: nextSeq() });
     expect(await deliver(callback)).toBe(200);
     expect(await deliver(callback, encode.form)).toBe(200);
-    const messages = await drain(sqs.client, sqs.queueUrl);
+    const messages = await drain(stack.sqs, stack.queue.url);
     expect(messages).toHaveLength(1);
   });
 
@@ -45,7 +38,7 @@ describe('ingest handler against a local SQS engine', () => {
     const seq = nextSeq();
     expect(await deliver(signedCallback({ timestamp: now(), seq, nonce: '1000000000000000001' }))).toBe(200);
     expect(await deliver(signedCallback({ timestamp: now(), seq, nonce: '1000000000000000002' }))).toBe(200);
-    expect(await drain(sqs.client, sqs.queueUrl)).toHaveLength(1);
+    expect(await drain(stack.sqs, stack.queue.url)).toHaveLength(1);
   });
 
   it('puts different tasks in different groups, and a start and its stop in one', async () => {
@@ -54,7 +47,7 @@ describe('ingest handler against a local SQS engine', () => {
     await deliver(signedMixStart({ timestamp, task_id: 'task-a', seq: start }));
     await deliver(signedCallback({ timestamp, task_id: 'task-a', seq: stop }));
     await deliver(signedCallback({ timestamp, task_id: 'task-b', seq: other }));
-    const messages = await drain(sqs.client, sqs.queueUrl);
+    const messages = await drain(stack.sqs, stack.queue.url);
     const groupOf = Object.fromEntries(
       messages.map((m) => [JSON.parse(m.Body ?? '').callback.seq, m.Attributes?.MessageGroupId]),
     );
@@ -65,7 +58,7 @@ describe('ingest handler against a local SQS engine', () => {
     const timestamp = now();
     const before = Date.now();
     await deliver(signedCallback({ timestamp, seq: 77, appid: 111111, new_field: { kept: true } }));
-    const [message] = await drain(sqs.client, sqs.queueUrl);
+    const [message] = await drain(stack.sqs, stack.queue.url);
     const body = JSON.parse(message?.Body ?? '');
     expect(body.callback).toEqual({
       appid: '111111',
@@ -86,6 +79,6 @@ describe('ingest handler against a local SQS engine', () => {
 
   it('queues nothing for a callback with a bad signature', async () => {
     expect(await deliver(signedCallback({ timestamp: now(), seq: nextSeq() }, 'not-the-secret'))).toBe(401);
-    expect(await drain(sqs.client, sqs.queueUrl)).toHaveLength(0);
+    expect(await drain(stack.sqs, stack.queue.url)).toHaveLength(0);
   });
 });

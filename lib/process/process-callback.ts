@@ -1,0 +1,59 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Hooks } from '../hooks';
+import { isMixStart, isMixStop, type QueuedCallback } from '../queue/message';
+import {
+  type ApplyOutcome,
+  applyMixEvent,
+  type TaskStatus,
+  type TaskStoreOptions,
+} from '../store/task-store';
+
+export interface ProcessInput {
+  /** appid:event:seq, the callback's identity; the idempotency layer keys on it. */
+  idempotencyKey: string;
+  message: QueuedCallback;
+}
+
+/** Saved by the idempotency layer and returned again for every later delivery of the callback. */
+export interface ProcessResult {
+  event: string;
+  outcome: ApplyOutcome | 'ignored';
+  taskStatus?: TaskStatus;
+}
+
+export interface ProcessDeps {
+  store: TaskStoreOptions;
+  hooks: Hooks;
+  logger: Logger;
+  remainingTimeMs: () => number;
+}
+
+/**
+ * One verified callback: record it on its task, then call the user's hook, unless it is stale.
+ * A callback already applied whose hook failed before (same seq) calls the hook again. Event types
+ * other than mix_start and mix_stop are acknowledged and logged.
+ */
+export async function processCallback(
+  { idempotencyKey, message }: ProcessInput,
+  { store, hooks, logger, remainingTimeMs }: ProcessDeps,
+): Promise<ProcessResult> {
+  const { callback, receivedAt } = message;
+  const ids = { appid: callback.appid, event: callback.event, seq: callback.seq };
+  if (!isMixStart(message) && !isMixStop(message)) {
+    logger.info('callback ignored', { ...ids, outcome: 'ignored' });
+    return { event: callback.event, outcome: 'ignored' };
+  }
+
+  const { outcome, task } = await applyMixEvent(message.callback, receivedAt, store);
+  const fields = { ...ids, task_id: task.task_id, outcome, taskStatus: task.status, taskSeq: task.seq };
+  if (outcome === 'stale') {
+    logger.warn('callback stale', fields);
+    return { event: callback.event, outcome, taskStatus: task.status };
+  }
+
+  const context = { idempotencyKey, receivedAt, logger, remainingTimeMs };
+  if (isMixStop(message)) await hooks.onMixStopped({ callback: message.callback, task }, context);
+  else if (isMixStart(message)) await hooks.onMixStarted({ callback: message.callback, task }, context);
+  logger.info('callback processed', fields);
+  return { event: callback.event, outcome, taskStatus: task.status };
+}

@@ -1,0 +1,194 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  NumberValue,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { QueuedMixStart, QueuedMixStop } from '../queue/message';
+import { documentClient } from './dynamodb-client';
+
+export type TaskStatus = 'running' | 'stopped';
+
+/** One item per mix task (appid + task_id) in the tasks table. */
+export interface MixTask {
+  appid: string;
+  task_id: string;
+  status: TaskStatus;
+  /** The seq of the callback that last changed the task. */
+  seq: string;
+  /** ZEGO's timestamps (Unix seconds) and our receive times (ISO 8601). */
+  startedAt?: number;
+  startReceivedAt?: string;
+  stoppedAt?: number;
+  stopReceivedAt?: string;
+  channel_id?: string;
+  publish_id?: string;
+  mix_url?: string;
+  mix_stream_alias?: string;
+  stream_alias?: string;
+  rtmp_urls?: string[];
+  hls_urls?: string[];
+  hdl_urls?: string[];
+  updatedAt: string;
+  /** Unix seconds; DynamoDB TTL removes stopped tasks after the retention. */
+  expiresAt?: number;
+}
+
+/**
+ * - applied: this callback changed the task;
+ * - already_applied: this very callback (same seq) changed it before; a retry, e.g. after a hook failed;
+ * - stale: a callback with a higher seq already changed it; nothing was written.
+ */
+export type ApplyOutcome = 'applied' | 'already_applied' | 'stale';
+
+export interface ApplyResult {
+  outcome: ApplyOutcome;
+  task: MixTask;
+}
+
+export interface TaskStoreOptions {
+  tableName: string;
+  /** How long a stopped task is kept, in seconds; 0 keeps it forever. */
+  stoppedRetentionSeconds: number;
+  /** Current time in milliseconds. */
+  now?: () => number;
+  client?: DynamoDBDocumentClient;
+}
+
+type MixEvent = QueuedMixStart | QueuedMixStop;
+
+/**
+ * Records a mix_start (running) or mix_stop (stopped) on its task, ordered by seq: a callback
+ * whose seq is not above the task's is not written, so a late mix_start never resurrects a stopped
+ * task. The order is enforced by a conditional write, never by reading first.
+ */
+export async function applyMixEvent(
+  callback: MixEvent,
+  receivedAt: string,
+  { tableName, stoppedRetentionSeconds, now = Date.now, client = documentClient }: TaskStoreOptions,
+): Promise<ApplyResult> {
+  const key = { appid: callback.appid, task_id: callback.task_id };
+  const update = mixUpdate(callback, receivedAt, now(), stoppedRetentionSeconds);
+  try {
+    const { Attributes } = await client.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: key,
+        UpdateExpression: update.expression,
+        ConditionExpression: 'attribute_not_exists(#seq) OR #seq < :seq',
+        ExpressionAttributeNames: update.names,
+        ExpressionAttributeValues: update.values,
+        ReturnValues: 'ALL_NEW',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+    return { outcome: 'applied', task: toTask(Attributes) };
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    // Engines that do not return the old item (some local ones) are read once, consistently.
+    const current = error.Item
+      ? toTask(unmarshall(error.Item, { wrapNumbers: true }))
+      : await getTask(key.appid, key.task_id, { tableName, client });
+    if (!current) throw new Error('conditional write failed but the task does not exist', { cause: error });
+    const outcome = BigInt(current.seq) === BigInt(callback.seq) ? 'already_applied' : 'stale';
+    return { outcome, task: current };
+  }
+}
+
+export async function getTask(
+  appid: string,
+  taskId: string,
+  { tableName, client = documentClient }: Pick<TaskStoreOptions, 'tableName' | 'client'>,
+): Promise<MixTask | undefined> {
+  const { Item } = await client.send(
+    new GetCommand({ TableName: tableName, Key: { appid, task_id: taskId }, ConsistentRead: true }),
+  );
+  return Item ? toTask(Item) : undefined;
+}
+
+/** The tasks of one app, a page at a time (`cursor` from the previous page). */
+export async function listTasks(
+  appid: string,
+  { tableName, client = documentClient }: Pick<TaskStoreOptions, 'tableName' | 'client'>,
+  { limit = 100, cursor }: { limit?: number; cursor?: Record<string, unknown> } = {},
+): Promise<{ tasks: MixTask[]; cursor?: Record<string, unknown> }> {
+  const { Items = [], LastEvaluatedKey } = await client.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'appid = :appid',
+      ExpressionAttributeValues: { ':appid': appid },
+      Limit: limit,
+      ExclusiveStartKey: cursor,
+    }),
+  );
+  return { tasks: Items.map(toTask), cursor: LastEvaluatedKey };
+}
+
+interface Update {
+  expression: string;
+  names: Record<string, string>;
+  values: Record<string, unknown>;
+}
+
+function mixUpdate(callback: MixEvent, receivedAt: string, nowMs: number, retentionSeconds: number): Update {
+  const set: Record<string, unknown> = {
+    status: callback.event === 'mix_start' ? 'running' : 'stopped',
+    seq: NumberValue.from(callback.seq),
+    updatedAt: new Date(nowMs).toISOString(),
+    channel_id: callback.channel_id,
+    publish_id: callback.publish_id,
+    mix_url: callback.mix_url,
+    mix_stream_alias: callback.mix_stream_alias,
+  };
+  const remove: string[] = [];
+  if (callback.event === 'mix_start') {
+    Object.assign(set, {
+      startedAt: Number(callback.timestamp),
+      startReceivedAt: receivedAt,
+      stream_alias: callback.stream_alias,
+      rtmp_urls: playUrls(callback.rtmp_urls, callback.rtmp_url),
+      hls_urls: playUrls(callback.hls_urls, callback.hls_url),
+      hdl_urls: playUrls(callback.hdl_urls, callback.hdl_url),
+    });
+    // A task id reused for a new run: the previous run's stop no longer applies.
+    remove.push('stoppedAt', 'stopReceivedAt', 'expiresAt');
+  } else {
+    Object.assign(set, { stoppedAt: Number(callback.timestamp), stopReceivedAt: receivedAt });
+    if (retentionSeconds > 0) set.expiresAt = Math.floor(nowMs / 1000) + retentionSeconds;
+  }
+
+  const names: Record<string, string> = { '#seq': 'seq' };
+  const values: Record<string, unknown> = { ':seq': set.seq };
+  const assignments: string[] = [];
+  for (const [field, value] of Object.entries(set)) {
+    if (value === undefined) continue; // a field this callback lacks keeps what an earlier one set
+    names[`#${field}`] = field;
+    values[`:${field}`] = value;
+    assignments.push(`#${field} = :${field}`);
+  }
+  for (const field of remove) names[`#${field}`] = field;
+  const removal = remove.length > 0 ? ` REMOVE ${remove.map((field) => `#${field}`).join(', ')}` : '';
+  return { expression: `SET ${assignments.join(', ')}${removal}`, names, values };
+}
+
+/** The docs list play URLs as arrays; one of their examples sends a single string instead. */
+function playUrls(list: string[] | undefined, single: string | undefined): string[] | undefined {
+  if (list && list.length > 0) return list;
+  return single ? [single] : undefined;
+}
+
+/** Item as read (numbers wrapped) to MixTask: seq keeps its digits, times become numbers. */
+function toTask(item: Record<string, unknown> | undefined): MixTask {
+  if (!item) throw new Error('DynamoDB returned no task item');
+  const number = (value: unknown) => (value === undefined ? undefined : Number(String(value)));
+  return {
+    ...(item as Omit<MixTask, 'seq' | 'startedAt' | 'stoppedAt' | 'expiresAt'>),
+    seq: String(item.seq),
+    startedAt: number(item.startedAt),
+    stoppedAt: number(item.stoppedAt),
+    expiresAt: number(item.expiresAt),
+  };
+}

@@ -1,0 +1,189 @@
+import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { hooks } from '../../lib/hooks';
+import { getTask } from '../../lib/store/task-store';
+import { pollOnce } from '../../scripts/local/event-source-mapping';
+import { apiGatewayEvent, encode, signedCallback, signedMixStart, TEST_SECRET } from '../support/callbacks';
+import { lambdaContext } from '../support/lambda-context';
+import { type LocalStack, startLocalStack } from '../support/local-stack';
+import { queuedBody, sqsEvent, sqsRecord } from '../support/messages';
+import { drain } from '../support/queue';
+
+// Both real handlers, wired as deployed: callbacks go in through ingest, come out of the FIFO
+// queue through a local event source mapping into the consumer, against fauxqs and DynamoDB Local.
+// The queue's visibility timeout is 1 s so retries come quickly; maxReceiveCount is the stack's 5.
+let stack: LocalStack;
+let ingest: typeof import('../../functions/ingest').handler;
+let consumer: typeof import('../../functions/consumer').handler;
+
+beforeAll(async () => {
+  stack = await startLocalStack({ VisibilityTimeout: '1' });
+  Object.assign(process.env, stack.env, { ZEGO_CALLBACK_SECRET: TEST_SECRET });
+  ({ handler: ingest } = await import('../../functions/ingest'));
+  ({ handler: consumer } = await import('../../functions/consumer'));
+});
+afterAll(() => stack?.stop());
+afterEach(() => vi.restoreAllMocks());
+
+/** Each test uses tasks and seqs of its own: SQS and the idempotency table remember callbacks. */
+let counter = 0;
+const unique = () => ++counter;
+const now = () => String(Math.floor(Date.now() / 1000));
+
+async function deliver(fields: Record<string, unknown>) {
+  const result = await ingest(apiGatewayEvent(encode.json(fields)), lambdaContext('ingest'));
+  expect(result.statusCode).toBe(200);
+}
+
+const mapping = () => ({
+  sqs: stack.sqs,
+  queueUrl: stack.queue.url,
+  queueArn: stack.queue.arn,
+  region: 'us-east-1',
+  handler: consumer,
+  context: () => lambdaContext('consumer'),
+});
+
+/** Runs the event source mapping until the queue holds nothing, visible or in flight. */
+async function settle(timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const { received } = await pollOnce(mapping());
+    if (received > 0) continue;
+    const { Attributes = {} } = await stack.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: stack.queue.url,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    if (
+      Attributes.ApproximateNumberOfMessages === '0' &&
+      Attributes.ApproximateNumberOfMessagesNotVisible === '0'
+    ) {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('the queue did not settle');
+}
+
+const task = (taskId: string) =>
+  getTask('111111', taskId, { tableName: stack.tables.tasks, client: stack.documents });
+
+describe('consumer against local SQS and DynamoDB engines', () => {
+  it('runs the hook once for a callback delivered three times, with the same and other SQS message ids', async () => {
+    const stopped = vi.spyOn(hooks, 'onMixStopped');
+    const fields = signedCallback({ timestamp: now(), task_id: `t${unique()}`, seq: String(unique()) });
+
+    await deliver(fields);
+    await deliver(fields); // ZEGO retry: SQS de-duplicates it
+    await settle();
+    // A replay after SQS's de-duplication window: the same callback under another message id.
+    await stack.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: stack.queue.url,
+        MessageBody: queuedBody(fields),
+        MessageGroupId: 'replay',
+        MessageDeduplicationId: `replay-${unique()}`,
+      }),
+    );
+    await settle();
+    // An SQS redelivery of a message already processed: the very same record again.
+    const record = sqsRecord(fields);
+    const again = await consumer(sqsEvent(record, { ...record }), lambdaContext('consumer'));
+
+    expect(again.batchItemFailures).toEqual([]);
+    expect(stopped).toHaveBeenCalledTimes(1);
+    expect(await task(String(fields.task_id))).toMatchObject({ status: 'stopped', seq: fields.seq });
+  });
+
+  it('leaves a task stopped when a mix_start with a lower seq arrives after the stop', async () => {
+    const started = vi.spyOn(hooks, 'onMixStarted');
+    const taskId = `t${unique()}`;
+    await deliver(signedCallback({ timestamp: now(), task_id: taskId, seq: '6' }));
+    await deliver(signedMixStart({ timestamp: now(), task_id: taskId, seq: '5' }));
+    await settle();
+    expect(await task(taskId)).toMatchObject({ status: 'stopped', seq: '6' });
+    expect(started).not.toHaveBeenCalled();
+  });
+
+  it('creates a stopped task for a stop whose start was never seen, and records both sides of a full run', async () => {
+    const [lonely, full] = [`t${unique()}`, `t${unique()}`];
+    const started = Number(now()) - 120;
+    await deliver(signedCallback({ timestamp: now(), task_id: lonely, seq: String(unique()) }));
+    await deliver(signedMixStart({ timestamp: String(started), task_id: full, seq: String(unique()) }));
+    await deliver(signedCallback({ timestamp: now(), task_id: full, seq: String(unique()) }));
+    await settle();
+    expect(await task(lonely)).toMatchObject({ status: 'stopped', channel_id: '2222', startedAt: undefined });
+    expect(await task(full)).toMatchObject({
+      status: 'stopped',
+      startedAt: started,
+      stoppedAt: expect.any(Number),
+      rtmp_urls: ['rtmp://play.example.invalid/live/aaa'],
+      mix_url: 'rtmp://rtmp.wsdemo.zego.im/zegodemo/aaa',
+    });
+  });
+
+  it('retries a hook that throws once, then succeeds with one effect', async () => {
+    const effects: string[] = [];
+    let calls = 0;
+    vi.spyOn(hooks, 'onMixStopped').mockImplementation(async ({ callback }) => {
+      calls += 1;
+      if (calls === 1) throw new Error('downstream briefly down');
+      effects.push(callback.seq);
+    });
+    const fields = signedCallback({ timestamp: now(), task_id: `t${unique()}`, seq: String(unique()) });
+    await deliver(fields);
+    await settle();
+    expect(calls).toBe(2);
+    expect(effects).toEqual([fields.seq]);
+    expect(await drain(stack.sqs, stack.deadLetterQueue.url)).toEqual([]);
+  });
+
+  it('moves a callback whose hook always throws to the DLQ, holding its group back meanwhile', async () => {
+    const taskId = `t${unique()}`;
+    const [poisoned, later, elsewhere] = [String(unique()), String(unique()), String(unique())];
+    const order: string[] = [];
+    vi.spyOn(hooks, 'onMixStopped').mockImplementation(async ({ callback }) => {
+      order.push(callback.seq);
+      if (callback.seq === poisoned) throw new Error('always fails');
+    });
+    vi.spyOn(hooks, 'onMixStarted').mockImplementation(async ({ callback }) => {
+      order.push(callback.seq);
+    });
+    await deliver(signedCallback({ timestamp: now(), task_id: taskId, seq: poisoned }));
+    await deliver(signedMixStart({ timestamp: now(), task_id: taskId, seq: later }));
+    await deliver(signedCallback({ timestamp: now(), task_id: `t${unique()}`, seq: elsewhere }));
+    await settle(30_000);
+
+    const attempts = order.filter((seq) => seq === poisoned).length;
+    expect(attempts).toBe(5);
+    // The later start of the same task ran only after the stop had left for the DLQ.
+    expect(order.lastIndexOf(poisoned)).toBeLessThan(order.indexOf(later));
+    expect(order).toContain(elsewhere);
+    const dead = await drain(stack.sqs, stack.deadLetterQueue.url);
+    expect(dead.map((m) => JSON.parse(m.Body ?? '').callback.seq)).toEqual([poisoned]);
+  });
+
+  it('produces one effect when two consumers race on the same callback', async () => {
+    const effects: string[] = [];
+    vi.spyOn(hooks, 'onMixStopped').mockImplementation(async ({ callback }) => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      effects.push(callback.seq);
+    });
+    const fields = signedCallback({ timestamp: now(), task_id: `t${unique()}`, seq: String(unique()) });
+    const [a, b] = [sqsRecord(fields), sqsRecord(fields)];
+    const results = await Promise.all([
+      consumer(sqsEvent(a), lambdaContext('consumer')),
+      consumer(sqsEvent(b), lambdaContext('consumer')),
+    ]);
+    const failed = results.flatMap((r) => r.batchItemFailures.map((f) => f.itemIdentifier));
+    expect(effects).toEqual([fields.seq]);
+    // The loser is told to retry (its record stays on the queue); the retry finds it done.
+    expect(failed).toHaveLength(1);
+    const retried = failed[0] === a.messageId ? a : b;
+    const retry = await consumer(sqsEvent(retried), lambdaContext('consumer'));
+    expect(retry.batchItemFailures).toEqual([]);
+    expect(effects).toEqual([fields.seq]);
+  });
+});

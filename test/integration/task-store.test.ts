@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseQueuedCallback, type QueuedMixStart, type QueuedMixStop } from '../../lib/queue/message';
+import { applyMixEvent, getTask, listTasks } from '../../lib/store/task-store';
+import { signedCallback, signedMixStart } from '../support/callbacks';
+import { type LocalStack, startLocalStack } from '../support/local-stack';
+import { queuedBody } from '../support/messages';
+
+let stack: LocalStack;
+beforeAll(async () => {
+  stack = await startLocalStack();
+});
+afterAll(() => stack?.stop());
+
+const store = () => ({
+  tableName: stack.tables.tasks,
+  stoppedRetentionSeconds: 3_600,
+  client: stack.documents,
+});
+const stop = (o = {}) => parseQueuedCallback(queuedBody(signedCallback(o))).callback as QueuedMixStop;
+const start = (o = {}) => parseQueuedCallback(queuedBody(signedMixStart(o))).callback as QueuedMixStart;
+
+describe('task store on DynamoDB Local', () => {
+  it('orders seqs past 2^53 by every digit (they are equal as JS numbers)', async () => {
+    expect(Number('90071992547409931')).toBe(Number('90071992547409930'));
+    await applyMixEvent(stop({ task_id: 'big', seq: '90071992547409931' }), 'r1', store());
+    const late = await applyMixEvent(start({ task_id: 'big', seq: '90071992547409930' }), 'r2', store());
+    expect(late.outcome).toBe('stale');
+    expect(await getTask('111111', 'big', store())).toMatchObject({
+      status: 'stopped',
+      seq: '90071992547409931',
+    });
+  });
+
+  it('runs a task again when a later start reuses its id, dropping the old stop', async () => {
+    await applyMixEvent(start({ task_id: 'again', seq: '1' }), 'r1', store());
+    await applyMixEvent(stop({ task_id: 'again', seq: '2' }), 'r2', store());
+    const rerun = await applyMixEvent(start({ task_id: 'again', seq: '3' }), 'r3', store());
+    expect(rerun.outcome).toBe('applied');
+    expect(rerun.task).toMatchObject({
+      status: 'running',
+      seq: '3',
+      stoppedAt: undefined,
+      expiresAt: undefined,
+    });
+  });
+
+  it('sets a stopped task to expire after the retention, and lists an app’s tasks', async () => {
+    const before = Math.floor(Date.now() / 1000);
+    const { task } = await applyMixEvent(
+      stop({ task_id: 'expiring', seq: '10', appid: '222222' }),
+      'r',
+      store(),
+    );
+    expect(task.expiresAt).toBeGreaterThanOrEqual(before + 3_600);
+    const { tasks } = await listTasks('222222', store());
+    expect(tasks.map((t) => t.task_id)).toEqual(['expiring']);
+  });
+});

@@ -1,0 +1,96 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { describe, expect, it, vi } from 'vitest';
+import { consumeBatch } from '../../../lib/process/consume-batch';
+import type { ProcessInput, ProcessResult } from '../../../lib/process/process-callback';
+import { signedCallback } from '../../support/callbacks';
+import { lambdaContext } from '../../support/lambda-context';
+import { sqsEvent, sqsRecord } from '../../support/messages';
+
+const logger = new Logger({ logLevel: 'SILENT' });
+const ok: ProcessResult = { event: 'mix_stop', outcome: 'applied', taskStatus: 'stopped' };
+
+/** A processOnce that fails for the given seqs and records the order it saw. */
+function processFailingOn(...failingSeqs: string[]) {
+  const seen: string[] = [];
+  const processOnce = vi.fn(async ({ message }: ProcessInput) => {
+    seen.push(message.callback.seq);
+    if (failingSeqs.includes(message.callback.seq))
+      throw new Error(`hook failed for ${message.callback.seq}`);
+    return ok;
+  });
+  return { processOnce, seen };
+}
+
+const record = (task: string, seq: string) => sqsRecord(signedCallback({ task_id: task, seq }));
+const failedIds = (response: { batchItemFailures: { itemIdentifier: string }[] }) =>
+  response.batchItemFailures.map((failure) => failure.itemIdentifier);
+
+describe('consumeBatch', () => {
+  it('reports nothing failed when every record succeeds, keyed by appid:event:seq', async () => {
+    const { processOnce } = processFailingOn();
+    const response = await consumeBatch(sqsEvent(record('a', '1'), record('b', '2')), lambdaContext(), {
+      processOnce,
+      logger,
+    });
+    expect(response.batchItemFailures).toEqual([]);
+    expect(processOnce.mock.calls.map(([input]) => input.idempotencyKey)).toEqual([
+      '111111:mix_stop:1',
+      '111111:mix_stop:2',
+    ]);
+  });
+
+  it('stops a group at its first failure and goes on with other groups', async () => {
+    const [a1, a2, b1, a3, b2] = [
+      record('a', '1'),
+      record('a', '2'),
+      record('b', '3'),
+      record('a', '4'),
+      record('b', '5'),
+    ];
+    const { processOnce, seen } = processFailingOn('2');
+    const response = await consumeBatch(sqsEvent(a1, a2, b1, a3, b2), lambdaContext(), {
+      processOnce,
+      logger,
+    });
+    expect(failedIds(response)).toEqual([a2.messageId, a3.messageId]);
+    expect(seen).toEqual(['1', '2', '3', '5']);
+  });
+
+  it('reports a batch in which every record failed record by record, without throwing', async () => {
+    const [a1, b1] = [record('a', '1'), record('b', '2')];
+    const { processOnce } = processFailingOn('1', '2');
+    const response = await consumeBatch(sqsEvent(a1, b1), lambdaContext(), { processOnce, logger });
+    expect(failedIds(response)).toEqual([a1.messageId, b1.messageId]);
+  });
+
+  it('fails a poison record (and its group) without calling the processor for it', async () => {
+    const poison = sqsRecord(signedCallback({ task_id: 'a', seq: '1' }), { body: 'not json' });
+    const [a2, b1] = [record('a', '2'), record('b', '3')];
+    const { processOnce, seen } = processFailingOn();
+    const response = await consumeBatch(sqsEvent(poison, a2, b1), lambdaContext(), { processOnce, logger });
+    expect(failedIds(response)).toEqual([poison.messageId, a2.messageId]);
+    expect(seen).toEqual(['3']);
+  });
+
+  it('processes again, in the same warm instance, a record that failed in the previous batch', async () => {
+    const a1 = record('a', '1');
+    let attempts = 0;
+    const processOnce = vi.fn(async () => {
+      attempts += 1;
+      if (attempts === 1) throw new Error('first attempt fails');
+      return ok;
+    });
+    const first = await consumeBatch(sqsEvent(a1), lambdaContext(), { processOnce, logger });
+    const second = await consumeBatch(
+      sqsEvent({ ...a1, attributes: { ...a1.attributes, ApproximateReceiveCount: '2' } }),
+      lambdaContext(),
+      {
+        processOnce,
+        logger,
+      },
+    );
+    expect(failedIds(first)).toEqual([a1.messageId]);
+    expect(second.batchItemFailures).toEqual([]);
+    expect(processOnce).toHaveBeenCalledTimes(2);
+  });
+});

@@ -1,0 +1,103 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Hooks } from '../../../lib/hooks';
+import { processCallback } from '../../../lib/process/process-callback';
+import { parseQueuedCallback } from '../../../lib/queue/message';
+import { signedCallback, signedMixStart } from '../../support/callbacks';
+import { queuedBody } from '../../support/messages';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
+
+const storedTask = (seq: string, status: 'running' | 'stopped') => ({
+  appid: '111111',
+  task_id: '111111:1111',
+  status,
+  seq,
+  updatedAt: '2023-07-20T06:40:23.000Z',
+});
+
+function deps() {
+  const hooks = { onMixStarted: vi.fn(async () => {}), onMixStopped: vi.fn(async () => {}) } satisfies Hooks;
+  return {
+    hooks,
+    deps: {
+      store: { tableName: 'tasks', stoppedRetentionSeconds: 0, client },
+      hooks,
+      logger: new Logger({ logLevel: 'SILENT' }),
+      remainingTimeMs: () => 10_000,
+    },
+  };
+}
+
+const input = (fields: Record<string, unknown>) => ({
+  idempotencyKey: 'key',
+  message: parseQueuedCallback(queuedBody(fields)),
+});
+
+beforeEach(() => ddb.reset());
+
+describe('processCallback', () => {
+  it('records a stop, then calls onMixStopped with the task and a context', async () => {
+    ddb.on(UpdateCommand).resolves({ Attributes: storedTask('1234', 'stopped') });
+    const { hooks, deps: d } = deps();
+    const result = await processCallback(input(signedCallback()), d);
+    expect(result).toEqual({ event: 'mix_stop', outcome: 'applied', taskStatus: 'stopped' });
+    expect(hooks.onMixStopped).toHaveBeenCalledTimes(1);
+    const [event, context] = hooks.onMixStopped.mock.calls[0] as unknown as [
+      { task: { status: string }; callback: { seq: string } },
+      { idempotencyKey: string; receivedAt: string },
+    ];
+    expect(event.task.status).toBe('stopped');
+    expect(event.callback.seq).toBe('1234');
+    expect(context).toMatchObject({ idempotencyKey: 'key', receivedAt: '2023-07-20T06:40:23.000Z' });
+    expect(hooks.onMixStarted).not.toHaveBeenCalled();
+  });
+
+  it('calls onMixStarted for a start', async () => {
+    ddb.on(UpdateCommand).resolves({ Attributes: storedTask('123', 'running') });
+    const { hooks, deps: d } = deps();
+    await processCallback(input(signedMixStart()), d);
+    expect(hooks.onMixStarted).toHaveBeenCalledTimes(1);
+    expect(hooks.onMixStopped).not.toHaveBeenCalled();
+  });
+
+  it('calls no hook for a stale callback (a start older than the stop already applied)', async () => {
+    ddb
+      .on(UpdateCommand)
+      .rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {}, Item: undefined }));
+    ddb.on(GetCommand).resolves({ Item: storedTask('6', 'stopped') });
+    const { hooks, deps: d } = deps();
+    const result = await processCallback(input(signedMixStart({ seq: '5' })), d);
+    expect(result).toEqual({ event: 'mix_start', outcome: 'stale', taskStatus: 'stopped' });
+    expect(hooks.onMixStarted).not.toHaveBeenCalled();
+  });
+
+  it('calls the hook again for a callback already applied whose hook failed before', async () => {
+    ddb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {} }));
+    ddb.on(GetCommand).resolves({ Item: storedTask('1234', 'stopped') });
+    const { hooks, deps: d } = deps();
+    const result = await processCallback(input(signedCallback()), d);
+    expect(result.outcome).toBe('already_applied');
+    expect(hooks.onMixStopped).toHaveBeenCalledTimes(1);
+  });
+
+  it('acknowledges another event type without touching the store or the hooks', async () => {
+    const fields = signedCallback({ event: 'mix_other' });
+    delete fields.task_id;
+    const { hooks, deps: d } = deps();
+    expect(await processCallback(input(fields), d)).toEqual({ event: 'mix_other', outcome: 'ignored' });
+    expect(ddb.calls()).toHaveLength(0);
+    expect(hooks.onMixStopped).not.toHaveBeenCalled();
+  });
+
+  it('lets a hook failure through, so the record is retried', async () => {
+    ddb.on(UpdateCommand).resolves({ Attributes: storedTask('1234', 'stopped') });
+    const { hooks, deps: d } = deps();
+    hooks.onMixStopped.mockRejectedValueOnce(new Error('downstream down'));
+    await expect(processCallback(input(signedCallback()), d)).rejects.toThrow('downstream down');
+  });
+});

@@ -1,0 +1,113 @@
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, NumberValue, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { parseQueuedCallback, type QueuedMixStart, type QueuedMixStop } from '../../../lib/queue/message';
+import { applyMixEvent } from '../../../lib/store/task-store';
+import { signedCallback, signedMixStart, TEST_NOW_MS } from '../../support/callbacks';
+import { queuedBody } from '../../support/messages';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
+const options = { tableName: 'tasks', stoppedRetentionSeconds: 86_400, now: () => TEST_NOW_MS, client };
+
+const stop = (overrides = {}) =>
+  parseQueuedCallback(queuedBody(signedCallback(overrides))).callback as QueuedMixStop;
+const start = (overrides = {}) =>
+  parseQueuedCallback(queuedBody(signedMixStart(overrides))).callback as QueuedMixStart;
+const refused = (item?: Record<string, unknown>) =>
+  new ConditionalCheckFailedException({
+    message: 'failed',
+    $metadata: {},
+    Item: item ? marshall(item) : undefined,
+  });
+
+beforeEach(() => ddb.reset());
+
+describe('applyMixEvent', () => {
+  it('writes a stop only if no higher-or-equal seq was applied, in one conditional update', async () => {
+    ddb.on(UpdateCommand).resolves({
+      Attributes: {
+        appid: '111111',
+        task_id: '111111:1111',
+        status: 'stopped',
+        seq: new NumberValue('1234'),
+      },
+    });
+    const result = await applyMixEvent(stop(), '2023-07-20T06:40:23.000Z', options);
+    expect(result.outcome).toBe('applied');
+    expect(result.task.seq).toBe('1234');
+    const [call] = ddb.commandCalls(UpdateCommand);
+    const update = call?.args[0].input;
+    expect(update?.ConditionExpression).toBe('attribute_not_exists(#seq) OR #seq < :seq');
+    expect(update?.Key).toEqual({ appid: '111111', task_id: '111111:1111' });
+    expect(update?.ExpressionAttributeValues).toMatchObject({
+      ':status': 'stopped',
+      ':stoppedAt': 1689835223,
+      ':stopReceivedAt': '2023-07-20T06:40:23.000Z',
+      ':channel_id': '2222',
+      ':expiresAt': 1689835223 + 86_400,
+    });
+    expect(String(update?.ExpressionAttributeValues?.[':seq'])).toBe('1234');
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
+  });
+
+  it('marks a start running, stores the play URLs and clears a previous run’s stop', async () => {
+    ddb.on(UpdateCommand).resolves({ Attributes: { status: 'running', seq: new NumberValue('123') } });
+    await applyMixEvent(
+      start({ hls_urls: undefined, hls_url: 'https://play.example.invalid/one.m3u8' }),
+      'now',
+      options,
+    );
+    const update = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(update?.UpdateExpression).toMatch(/ REMOVE #stoppedAt, #stopReceivedAt, #expiresAt$/);
+    expect(update?.ExpressionAttributeValues).toMatchObject({
+      ':status': 'running',
+      ':startedAt': 1689835223,
+      ':rtmp_urls': ['rtmp://play.example.invalid/live/aaa'],
+      ':hls_urls': ['https://play.example.invalid/one.m3u8'],
+    });
+  });
+
+  it('keeps every digit of a seq past 2^53', async () => {
+    ddb
+      .on(UpdateCommand)
+      .resolves({ Attributes: { status: 'stopped', seq: new NumberValue('90071992547409931') } });
+    const result = await applyMixEvent(stop({ seq: '90071992547409931' }), 'now', options);
+    expect(
+      String(ddb.commandCalls(UpdateCommand)[0]?.args[0].input.ExpressionAttributeValues?.[':seq']),
+    ).toBe('90071992547409931');
+    expect(result.task.seq).toBe('90071992547409931');
+  });
+
+  it('calls a refused write with a higher stored seq stale, from the item DynamoDB returns', async () => {
+    ddb
+      .on(UpdateCommand)
+      .rejects(refused({ appid: '111111', task_id: '111111:1111', status: 'stopped', seq: 6 }));
+    const result = await applyMixEvent(start({ seq: '5' }), 'now', options);
+    expect(result).toMatchObject({ outcome: 'stale', task: { status: 'stopped', seq: '6' } });
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
+  });
+
+  it('calls a refused write with the same stored seq already applied', async () => {
+    ddb
+      .on(UpdateCommand)
+      .rejects(refused({ appid: '111111', task_id: '111111:1111', status: 'stopped', seq: 1234 }));
+    expect((await applyMixEvent(stop(), 'now', options)).outcome).toBe('already_applied');
+  });
+
+  it('reads the task consistently when the engine returns no old item', async () => {
+    ddb.on(UpdateCommand).rejects(refused());
+    ddb.on(GetCommand).resolves({
+      Item: { appid: '111111', task_id: '111111:1111', status: 'stopped', seq: new NumberValue('7') },
+    });
+    expect((await applyMixEvent(start({ seq: '5' }), 'now', options)).outcome).toBe('stale');
+    expect(ddb.commandCalls(GetCommand)[0]?.args[0].input.ConsistentRead).toBe(true);
+  });
+
+  it('lets other DynamoDB errors through', async () => {
+    ddb.on(UpdateCommand).rejects(new Error('ProvisionedThroughputExceededException'));
+    await expect(applyMixEvent(stop(), 'now', options)).rejects.toThrow('ProvisionedThroughput');
+  });
+});
