@@ -18,6 +18,11 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      // `npm start` in a child process, driven over HTTP like ZEGO, stopped with Ctrl-C.
+      {
+        extends: true,
+        test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 },
+      },
       // Runs `serverless package` and reads the CloudFormation it writes.
       {
         extends: true,

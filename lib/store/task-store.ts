@@ -181,7 +181,7 @@ function playUrls(list: string[] | undefined, single: string | undefined): strin
 }
 
 /** Item as read (numbers wrapped) to MixTask: seq keeps its digits, times become numbers. */
-function toTask(item: Record<string, unknown> | undefined): MixTask {
+export function toTask(item: Record<string, unknown> | undefined): MixTask {
   if (!item) throw new Error('DynamoDB returned no task item');
   const number = (value: unknown) => (value === undefined ? undefined : Number(String(value)));
   return {

@@ -27,7 +27,7 @@ export type DynamoKind = 'dynamodb-local' | 'dynalite';
  * - `dynalite`: pure JavaScript, in this process, no Java; no TTL API and never expires items.
  */
 export async function startDynamoEngine(kind: DynamoKind, port?: number, dataDir?: string): Promise<Engine> {
-  const listenOn = port ?? (await freePort());
+  const listenOn = port ? port : await freePort(); // 0 or unset: any free port
   const endpoint = `http://127.0.0.1:${listenOn}`;
   if (kind === 'dynalite') {
     const { default: dynalite } = await import('dynalite');

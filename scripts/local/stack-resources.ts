@@ -72,7 +72,12 @@ export async function createTables(client: DynamoDBClient, prefix: string, stack
       KeySchema: p.KeySchema as CreateTableCommandInput['KeySchema'],
       GlobalSecondaryIndexes: p.GlobalSecondaryIndexes as CreateTableCommandInput['GlobalSecondaryIndexes'],
     };
-    await client.send(new CreateTableCommand(input));
+    try {
+      await client.send(new CreateTableCommand(input));
+    } catch (error) {
+      // Kept from an earlier run (a persistent data folder): use it as it is.
+      if ((error as Error).name !== 'ResourceInUseException') throw error;
+    }
     await waitForTable(client, TableName);
     const ttl = p.TimeToLiveSpecification as { AttributeName: string; Enabled: boolean } | undefined;
     if (ttl?.Enabled) {

@@ -3,8 +3,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { hooks } from '../../lib/hooks';
 import { getTask } from '../../lib/store/task-store';
 import { pollOnce } from '../../scripts/local/event-source-mapping';
+import { lambdaContext } from '../../scripts/local/lambda-context';
 import { apiGatewayEvent, encode, signedCallback, signedMixStart, TEST_SECRET } from '../support/callbacks';
-import { lambdaContext } from '../support/lambda-context';
 import { type LocalStack, startLocalStack } from '../support/local-stack';
 import { queuedBody, sqsEvent, sqsRecord } from '../support/messages';
 import { drain } from '../support/queue';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lambdaContext } from '../../scripts/local/lambda-context';
 import { apiGatewayEvent, encode, signedCallback, signedMixStart, TEST_SECRET } from '../support/callbacks';
-import { lambdaContext } from '../support/lambda-context';
 import { type LocalStack, startLocalStack } from '../support/local-stack';
 import { drain } from '../support/queue';
 

@@ -2,8 +2,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { describe, expect, it, vi } from 'vitest';
 import { consumeBatch } from '../../../lib/process/consume-batch';
 import type { ProcessInput, ProcessResult } from '../../../lib/process/process-callback';
+import { lambdaContext } from '../../../scripts/local/lambda-context';
 import { signedCallback } from '../../support/callbacks';
-import { lambdaContext } from '../../support/lambda-context';
 import { sqsEvent, sqsRecord } from '../../support/messages';
 
 const logger = new Logger({ logLevel: 'SILENT' });

@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 
-/** A Lambda context as the runtime passes it, for handlers wrapped in middy and Powertools. */
+/** A Lambda context as the runtime passes it, for the real handlers run locally and in tests. */
 export function lambdaContext(functionName = 'zego-mix-callbacks-test', timeoutMs = 30_000): Context {
   const deadline = Date.now() + timeoutMs;
   return {

@@ -1,0 +1,154 @@
+import {
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  StartMessageMoveTaskCommand,
+} from '@aws-sdk/client-sqs';
+import { parse, UsageError } from '../args';
+import { explainAwsError, resolveTarget, TARGET_HELP, type Target } from '../target';
+
+export const DLQ_HELP = `Usage: zego dlq [list|redrive] [--json] [target]
+
+  list      (default) the callbacks in the dead-letter queue: ones the consumer failed 5 times
+  redrive   moves them back to the callback queue to be processed again. The consumer is
+            idempotent, so a callback that was in fact processed changes nothing.
+            On AWS this starts SQS's own message-move task; locally, or where SQS refuses
+            that task, messages are moved one by one.
+
+  --json    one JSON object per message (list)
+
+A FIFO queue hands out only the first waiting message of each task at a time, so "list" shows the
+first callback of each stuck task, with the total count.
+
+${TARGET_HELP}`;
+
+export async function dlq(args: string[]): Promise<void> {
+  const { values, positionals } = parse(
+    args,
+    { json: { type: 'boolean', default: false }, stage: { type: 'string' }, region: { type: 'string' } },
+    true,
+  );
+  if (values.help) return void console.log(DLQ_HELP);
+  const [action = 'list', ...extra] = positionals;
+  if (!['list', 'redrive'].includes(action) || extra.length > 0)
+    throw new UsageError(`unknown dlq action "${positionals.join(' ')}"`);
+  const target = resolveTarget(values);
+  try {
+    if (action === 'list') await list(target, values.json);
+    else await redrive(target);
+  } catch (error) {
+    explainAwsError(error, target);
+  }
+}
+
+async function list(target: Target, json: boolean) {
+  const queueUrl = await target.deadLetterQueueUrl();
+  const total = await count(target, queueUrl);
+  // Received with a short visibility timeout: the messages are back in the queue seconds later.
+  const { Messages = [] } = await target.sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: queueUrl,
+      MaxNumberOfMessages: 10,
+      VisibilityTimeout: 2,
+      MessageSystemAttributeNames: ['All'],
+    }),
+  );
+  if (json) {
+    for (const message of Messages) console.log(JSON.stringify(describe(message)));
+    return;
+  }
+  console.log(`${total} callback(s) in the dead-letter queue of ${target.description}`);
+  for (const message of Messages) {
+    const { callback, receivedAt, groupId, messageId } = describe(message);
+    console.log(
+      `  ${messageId}  group=${groupId}  ${callback ? `appid=${callback.appid} event=${callback.event} seq=${callback.seq} task=${callback.task_id ?? ''}` : '(not a callback message)'}  received ${receivedAt ?? '?'}`,
+    );
+  }
+}
+
+function describe(message: Message) {
+  let parsed: { receivedAt?: string; callback?: Record<string, string> } = {};
+  try {
+    parsed = JSON.parse(message.Body ?? '');
+  } catch {
+    // a poison message: shown without its callback
+  }
+  return {
+    messageId: message.MessageId,
+    groupId: message.Attributes?.MessageGroupId,
+    receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 0),
+    receivedAt: parsed.receivedAt,
+    callback: parsed.callback,
+  };
+}
+
+async function redrive(target: Target) {
+  const [dlqUrl, queueUrl] = [await target.deadLetterQueueUrl(), await target.queueUrl()];
+  if (!target.local) {
+    try {
+      const [source, destination] = [await arn(target, dlqUrl), await arn(target, queueUrl)];
+      const { TaskHandle } = await target.sqs.send(
+        new StartMessageMoveTaskCommand({ SourceArn: source, DestinationArn: destination }),
+      );
+      console.log(
+        `started SQS message-move task ${TaskHandle}; \`aws sqs list-message-move-tasks --source-arn ${source}\` shows its progress`,
+      );
+      return;
+    } catch (error) {
+      console.log(
+        `SQS's message-move task was refused (${(error as Error).name}); moving messages one by one`,
+      );
+    }
+  }
+  let moved = 0;
+  for (;;) {
+    const { Messages = [] } = await target.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: dlqUrl,
+        MaxNumberOfMessages: 10,
+        VisibilityTimeout: 60,
+        MessageSystemAttributeNames: ['All'],
+      }),
+    );
+    if (Messages.length === 0) break;
+    for (const message of Messages) {
+      // A new de-duplication id: the original one may still be inside SQS's 5-minute window.
+      await target.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: queueUrl,
+          MessageBody: message.Body ?? '',
+          MessageGroupId: message.Attributes?.MessageGroupId ?? 'redrive',
+          MessageDeduplicationId: `redrive:${message.MessageId}`,
+        }),
+      );
+      await target.sqs.send(
+        new DeleteMessageCommand({ QueueUrl: dlqUrl, ReceiptHandle: message.ReceiptHandle }),
+      );
+      moved += 1;
+    }
+  }
+  console.log(`moved ${moved} callback(s) back to the callback queue of ${target.description}`);
+}
+
+async function count(target: Target, queueUrl: string): Promise<number> {
+  const { Attributes = {} } = await target.sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return (
+    Number(Attributes.ApproximateNumberOfMessages ?? 0) +
+    Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0)
+  );
+}
+
+async function arn(target: Target, queueUrl: string): Promise<string> {
+  const { Attributes } = await target.sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  if (!Attributes?.QueueArn) throw new Error(`no ARN for ${queueUrl}`);
+  return Attributes.QueueArn;
+}

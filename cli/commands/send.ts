@@ -1,0 +1,102 @@
+import { localSecret } from '../../scripts/local/defaults';
+import { CommandFailed, integer, parse, UsageError } from '../args';
+import { localCallbackUrl } from '../target';
+import { buildCallback, type Encoding, encodeCallback, postCallback } from '../zego-client';
+
+export const SEND_HELP = `Usage: zego send [options]
+
+Builds a signed mix_stop (or mix_start) callback and POSTs it as ZEGO does.
+
+  --url URL          where to send (default: the local stack, ${'http://localhost:3000/zego/callback'})
+  --event E          stop or start (default stop)
+  --appid ID         default 111111
+  --task ID          task_id (default demo-<time>)
+  --seq N            default: the current time in milliseconds (unique and increasing)
+  --secret S         default: ZEGO_CALLBACK_SECRET, else the local development secret
+  --room R           channel_id (default room-1)
+  --publisher P      publish_id (default user-1)
+  --mix-url U        output RTMP URL
+  --alias A          mix_stream_alias
+  --play-url U       a play URL for mix_start (repeat the flag for several)
+  --encoding E       json, form or percent-json (default json)
+  --repeat N         send the same callback N times in all, like ZEGO's retries (default 1)
+  --delay-ms D       wait between repeats (default 0; ZEGO waits 2, 4, 8, 16, 32 s)
+  --timeout-ms T     give up on an answer after T ms (default 5000)
+  --json             print one JSON line per attempt`;
+
+export async function send(args: string[]): Promise<void> {
+  const { values } = parse(args, {
+    url: { type: 'string' },
+    event: { type: 'string', default: 'stop' },
+    appid: { type: 'string', default: '111111' },
+    task: { type: 'string' },
+    seq: { type: 'string' },
+    secret: { type: 'string' },
+    room: { type: 'string' },
+    publisher: { type: 'string' },
+    'mix-url': { type: 'string' },
+    alias: { type: 'string' },
+    'play-url': { type: 'string', multiple: true },
+    encoding: { type: 'string', default: 'json' },
+    repeat: { type: 'string' },
+    'delay-ms': { type: 'string' },
+    'timeout-ms': { type: 'string' },
+    json: { type: 'boolean', default: false },
+  });
+  if (values.help) return void console.log(SEND_HELP);
+
+  const event = { stop: 'mix_stop', start: 'mix_start', mix_stop: 'mix_stop', mix_start: 'mix_start' }[
+    values.event
+  ];
+  if (!event) throw new UsageError(`--event must be stop or start, not "${values.event}"`);
+  if (!['json', 'form', 'percent-json'].includes(values.encoding)) {
+    throw new UsageError(`--encoding must be json, form or percent-json, not "${values.encoding}"`);
+  }
+  if (!/^\d+$/.test(values.appid)) throw new UsageError(`--appid must be digits, not "${values.appid}"`);
+  if (values.seq !== undefined && !/^\d+$/.test(values.seq))
+    throw new UsageError(`--seq must be digits, not "${values.seq}"`);
+  const url = values.url ?? localCallbackUrl();
+  try {
+    new URL(url);
+  } catch {
+    throw new UsageError(`--url is not a URL: "${url}"`);
+  }
+  const repeat = integer(values.repeat, 'repeat', 1, 1);
+  const delayMs = integer(values['delay-ms'], 'delay-ms', 0);
+  const timeoutMs = integer(values['timeout-ms'], 'timeout-ms', 5_000, 1);
+
+  const fields = buildCallback({
+    event: event as 'mix_start' | 'mix_stop',
+    appid: values.appid,
+    taskId: values.task ?? `demo-${Date.now()}`,
+    seq: values.seq ?? String(Date.now()),
+    secret: values.secret ?? localSecret(),
+    room: values.room,
+    publisher: values.publisher,
+    mixUrl: values['mix-url'],
+    alias: values.alias,
+    playUrls: values['play-url'],
+  });
+  const { body, contentType } = encodeCallback(fields, values.encoding as Encoding);
+  if (!values.json)
+    console.log(`${event} appid=${fields.appid} task=${fields.task_id} seq=${fields.seq} -> ${url}`);
+
+  let last: Awaited<ReturnType<typeof postCallback>> | undefined;
+  for (let attempt = 1; attempt <= repeat; attempt++) {
+    if (attempt > 1 && delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    last = await postCallback(url, body, contentType, timeoutMs);
+    if (values.json) {
+      console.log(JSON.stringify({ attempt, task_id: fields.task_id, seq: fields.seq, ...last }));
+    } else {
+      const outcome = last.status ? `${last.status} ${last.body ?? ''}` : `failed: ${last.error}`;
+      console.log(`  #${attempt}  ${outcome.trim()}  (${last.ms} ms)`);
+    }
+  }
+  if (!last?.status || last.status >= 300) {
+    const hint =
+      last?.error?.startsWith('connection refused') && !values.url ? ' Is `npm start` running?' : '';
+    throw new CommandFailed(
+      `the callback was not accepted${last?.status ? ` (HTTP ${last.status})` : ''}.${hint}`,
+    );
+  }
+}

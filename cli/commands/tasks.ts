@@ -1,0 +1,139 @@
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { getTask, listTasks, type MixTask, toTask } from '../../lib/store/task-store';
+import { CommandFailed, parse, UsageError } from '../args';
+import { explainAwsError, resolveTarget, TARGET_HELP, type Target } from '../target';
+
+export const TASKS_HELP = `Usage: zego tasks [--appid A] [--status running|stopped] [--json] [target]
+
+Lists mix tasks and their status, newest change first.
+
+  --appid A        only this app's tasks (a query; without it the table is scanned)
+  --status S       only running or only stopped tasks
+  --json           one JSON object per line
+
+${TARGET_HELP}`;
+
+export const TASK_HELP = `Usage: zego task <task_id> [--appid A] [--json] [target]
+
+Shows one mix task. Without --appid, the appid is taken from a task id of the form "appid:..."
+or the table is scanned for the task id.
+
+${TARGET_HELP}`;
+
+const targetOptions = { stage: { type: 'string' }, region: { type: 'string' } } as const;
+
+export async function tasks(args: string[]): Promise<void> {
+  const { values } = parse(args, {
+    appid: { type: 'string' },
+    status: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    ...targetOptions,
+  });
+  if (values.help) return void console.log(TASKS_HELP);
+  if (values.status && !['running', 'stopped'].includes(values.status)) {
+    throw new UsageError(`--status must be running or stopped, not "${values.status}"`);
+  }
+  const target = resolveTarget(values);
+  let found: MixTask[];
+  try {
+    found = values.appid ? await queryAll(values.appid, target) : await scanAll(target);
+  } catch (error) {
+    explainAwsError(error, target);
+  }
+  const shown = found
+    .filter((task) => !values.status || task.status === values.status)
+    .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+  if (values.json) {
+    for (const task of shown) console.log(JSON.stringify(task));
+    return;
+  }
+  if (shown.length === 0) return void console.log(`no tasks in ${target.description}`);
+  const rows = shown.map((task) => [
+    task.appid,
+    task.task_id,
+    task.status,
+    task.seq,
+    time(task.startedAt),
+    time(task.stoppedAt),
+    task.channel_id ?? '',
+  ]);
+  printTable(['APPID', 'TASK', 'STATUS', 'SEQ', 'STARTED', 'STOPPED', 'ROOM'], rows);
+}
+
+export async function task(args: string[]): Promise<void> {
+  const { values, positionals } = parse(
+    args,
+    { appid: { type: 'string' }, json: { type: 'boolean', default: false }, ...targetOptions },
+    true,
+  );
+  if (values.help) return void console.log(TASK_HELP);
+  const [taskId, ...extra] = positionals;
+  if (!taskId || extra.length > 0) throw new UsageError('give exactly one task id');
+  const target = resolveTarget(values);
+  let found: MixTask | undefined;
+  try {
+    const appid = values.appid ?? /^(\d+):/.exec(taskId)?.[1];
+    found = appid
+      ? await getTask(appid, taskId, { tableName: target.tasksTable, client: target.documents })
+      : (await scanAll(target)).find((t) => t.task_id === taskId);
+  } catch (error) {
+    explainAwsError(error, target);
+  }
+  if (!found) throw new CommandFailed(`no task ${taskId} in ${target.description}`);
+  if (values.json) return void console.log(JSON.stringify(found));
+  for (const [key, value] of Object.entries(found)) {
+    if (value === undefined) continue;
+    const shown =
+      key === 'startedAt' || key === 'stoppedAt'
+        ? `${value} (${time(value as number)})`
+        : Array.isArray(value)
+          ? value.join(' ')
+          : value;
+    console.log(`${key.padEnd(18)} ${shown}`);
+  }
+}
+
+async function queryAll(appid: string, target: Target): Promise<MixTask[]> {
+  const all: MixTask[] = [];
+  let cursor: Record<string, unknown> | undefined;
+  do {
+    const page = await listTasks(
+      appid,
+      { tableName: target.tasksTable, client: target.documents },
+      { cursor },
+    );
+    all.push(...page.tasks);
+    cursor = page.cursor;
+  } while (cursor);
+  return all;
+}
+
+async function scanAll(target: Target): Promise<MixTask[]> {
+  const all: MixTask[] = [];
+  let cursor: Record<string, unknown> | undefined;
+  do {
+    const { Items = [], LastEvaluatedKey } = await target.documents.send(
+      new ScanCommand({ TableName: target.tasksTable, ExclusiveStartKey: cursor }),
+    );
+    all.push(...Items.map(toTask));
+    cursor = LastEvaluatedKey;
+  } while (cursor);
+  return all;
+}
+
+function time(seconds: number | undefined): string {
+  return seconds === undefined ? '' : new Date(seconds * 1000).toISOString().replace('T', ' ').slice(0, 19);
+}
+
+function printTable(header: string[], rows: string[][]): void {
+  const widths = header.map((title, i) =>
+    Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)),
+  );
+  for (const row of [header, ...rows])
+    console.log(
+      row
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    );
+}

@@ -1,0 +1,100 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { LOCAL_PORTS, LOCAL_STATE_FILE } from '../scripts/local/defaults';
+import { localCredentials } from '../scripts/local/engines';
+import type { PipelineInfo } from '../scripts/local/pipeline';
+import { CommandFailed } from './args';
+
+/** The service name in serverless.yml; deployed resource names derive from it and the stage. */
+export const SERVICE = 'zego-mix-callbacks';
+
+export function deployedNames(stage: string) {
+  return {
+    tasksTable: `${SERVICE}-${stage}-tasks`,
+    queue: `${SERVICE}-${stage}-callbacks.fifo`,
+    deadLetterQueue: `${SERVICE}-${stage}-callbacks-dlq.fifo`,
+  };
+}
+
+/** Where a command acts: the running `npm start`, or a deployed stage. */
+export interface Target {
+  description: string;
+  documents: DynamoDBDocumentClient;
+  sqs: SQSClient;
+  tasksTable: string;
+  queueUrl: () => Promise<string>;
+  deadLetterQueueUrl: () => Promise<string>;
+  local: boolean;
+}
+
+export const TARGET_HELP = `Target (default: the stack \`npm start\` runs):
+  --stage S       a deployed stage instead (AWS credentials from the usual places)
+  --region R      its region (default: AWS_REGION or your profile's)`;
+
+export function resolveTarget({ stage, region }: { stage?: string; region?: string }): Target {
+  if (stage) {
+    const names = deployedNames(stage);
+    const sqs = new SQSClient(region ? { region } : {});
+    const queueUrl = async (name: string) => {
+      try {
+        const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: name }));
+        if (!QueueUrl) throw new Error('no URL');
+        return QueueUrl;
+      } catch (error) {
+        throw new CommandFailed(`queue ${name} not found in stage ${stage}: ${(error as Error).message}`);
+      }
+    };
+    return {
+      description: `stage ${stage}`,
+      documents: DynamoDBDocumentClient.from(new DynamoDBClient(region ? { region } : {}), {
+        unmarshallOptions: { wrapNumbers: true },
+      }),
+      sqs,
+      tasksTable: names.tasksTable,
+      queueUrl: () => queueUrl(names.queue),
+      deadLetterQueueUrl: () => queueUrl(names.deadLetterQueue),
+      local: false,
+    };
+  }
+  const info = readLocalState();
+  const aws = { region: info.region, credentials: localCredentials, maxAttempts: 1 };
+  return {
+    description: 'the local stack',
+    documents: DynamoDBDocumentClient.from(new DynamoDBClient({ ...aws, endpoint: info.dynamoEndpoint }), {
+      unmarshallOptions: { wrapNumbers: true },
+    }),
+    sqs: new SQSClient({ ...aws, endpoint: info.sqsEndpoint, useQueueUrlAsEndpoint: false }),
+    tasksTable: info.tasksTable,
+    queueUrl: async () => info.queueUrl,
+    deadLetterQueueUrl: async () => info.deadLetterQueueUrl,
+    local: true,
+  };
+}
+
+export function readLocalState(): PipelineInfo {
+  if (!existsSync(LOCAL_STATE_FILE)) {
+    throw new CommandFailed(
+      'the local stack is not running: start it with `npm start` (or name a deployed --stage)',
+    );
+  }
+  return JSON.parse(readFileSync(LOCAL_STATE_FILE, 'utf8')) as PipelineInfo;
+}
+
+/** The callback URL of the running local stack, or the default one. */
+export function localCallbackUrl(): string {
+  return existsSync(LOCAL_STATE_FILE)
+    ? readLocalState().callbackUrl
+    : `http://localhost:${LOCAL_PORTS.http}/zego/callback`;
+}
+
+/** Turns an SDK connection failure against the local stack into a sentence. */
+export function explainAwsError(error: unknown, target: Target): never {
+  if (error instanceof CommandFailed) throw error;
+  const code = (error as { code?: string }).code ?? (error as Error).name;
+  if (target.local && (code === 'ECONNREFUSED' || /ECONNREFUSED/.test(String((error as Error).message)))) {
+    throw new CommandFailed('the local stack does not answer: is `npm start` still running?');
+  }
+  throw new CommandFailed(`${target.description}: ${(error as Error).message}`);
+}

@@ -1,0 +1,187 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCallback, encodeCallback, postCallback } from '../../cli/zego-client';
+import { getTask, type MixTask } from '../../lib/store/task-store';
+import { LOCAL_DEV_SECRET } from '../../scripts/local/defaults';
+import { localCredentials } from '../../scripts/local/engines';
+import type { PipelineInfo } from '../../scripts/local/pipeline';
+
+// `npm start` as a user runs it, in a process group of its own, on free ports; ZEGO played by the
+// CLI's code over HTTP; stopped with Ctrl-C (SIGINT to the group) at the end, even after a failure.
+const run = promisify(execFile);
+const root = join(__dirname, '..', '..');
+const stateFile = join(mkdtempSync(join(tmpdir(), 'zego-e2e-')), 'stack.json');
+const env = {
+  ...process.env,
+  ZEGO_LOCAL_STATE: stateFile,
+  ZEGO_CALLBACK_SECRET: '',
+  PORT: '0',
+  SQS_PORT: '0',
+  DYNAMODB_PORT: '0',
+};
+let child: ChildProcess;
+let output = '';
+let info: PipelineInfo;
+let documents: DynamoDBDocumentClient;
+let sqs: SQSClient;
+
+beforeAll(async () => {
+  child = spawn('npm', ['start'], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.on('data', (chunk) => (output += chunk));
+  child.stderr?.on('data', (chunk) => (output += chunk));
+  const deadline = Date.now() + 40_000;
+  while (!existsSync(stateFile) || !output.includes('Ctrl-C stops everything')) {
+    if (child.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
+    if (Date.now() > deadline) throw new Error(`npm start did not come up:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  info = JSON.parse(readFileSync(stateFile, 'utf8'));
+  const aws = { region: info.region, credentials: localCredentials };
+  documents = DynamoDBDocumentClient.from(new DynamoDBClient({ ...aws, endpoint: info.dynamoEndpoint }), {
+    unmarshallOptions: { wrapNumbers: true },
+  });
+  sqs = new SQSClient({ ...aws, endpoint: info.sqsEndpoint, useQueueUrlAsEndpoint: false });
+}, 60_000);
+
+/** True while any process of npm start's group (npm, tsx, node) is alive. */
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+afterAll(async () => {
+  documents?.destroy();
+  sqs?.destroy();
+  if (child?.pid && groupAlive(child.pid)) process.kill(-child.pid, 'SIGKILL');
+});
+
+const seqs = { next: Date.now() };
+const seq = () => String(++seqs.next);
+
+async function send(
+  event: 'mix_start' | 'mix_stop',
+  taskId: string,
+  s: string,
+  encoding: 'json' | 'form' | 'percent-json' = 'json',
+  secret = LOCAL_DEV_SECRET,
+) {
+  const fields = buildCallback({ event, appid: '111111', taskId, seq: s, secret, room: `room-${taskId}` });
+  const { body, contentType } = encodeCallback(fields, encoding);
+  return postCallback(info.callbackUrl, body, contentType);
+}
+
+async function taskWhen(taskId: string, done: (task: MixTask) => boolean): Promise<MixTask> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const task = await getTask('111111', taskId, { tableName: info.tasksTable, client: documents });
+    if (task && done(task)) return task;
+    if (Date.now() > deadline) throw new Error(`task ${taskId} is ${JSON.stringify(task)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const zego = (...args: string[]) =>
+  run(process.execPath, ['-r', 'tsx/cjs', join(root, 'cli', 'zego.ts'), ...args], { cwd: root, env });
+
+describe('npm start, driven like ZEGO', () => {
+  it('prints the URL, the development secret and how to send a callback', () => {
+    expect(output).toContain(info.callbackUrl);
+    expect(output).toContain(LOCAL_DEV_SECRET);
+    expect(output).toContain('npm run zego -- send');
+  });
+
+  it('takes a start and a stop in each encoding and ends with the task stopped', async () => {
+    for (const encoding of ['json', 'form', 'percent-json'] as const) {
+      const taskId = `enc-${encoding}`;
+      expect((await send('mix_start', taskId, seq(), encoding)).status).toBe(200);
+      expect((await send('mix_stop', taskId, seq(), encoding)).status).toBe(200);
+      const task = await taskWhen(taskId, (t) => t.status === 'stopped');
+      expect(task).toMatchObject({
+        channel_id: `room-${taskId}`,
+        startedAt: expect.any(Number),
+        stoppedAt: expect.any(Number),
+      });
+    }
+  });
+
+  it('applies a callback sent three times once', async () => {
+    const s = seq();
+    for (let i = 0; i < 3; i++) expect((await send('mix_stop', 'dup', s)).status).toBe(200);
+    expect(await taskWhen('dup', (t) => t.status === 'stopped')).toMatchObject({ seq: s });
+    expect(output.match(new RegExp(`callback processed .*seq=${s} `, 'g'))).toHaveLength(1);
+  });
+
+  it('keeps a task stopped when its start arrives after its stop', async () => {
+    const [start, stop] = [seq(), seq()];
+    await send('mix_stop', 'late-start', stop);
+    await send('mix_start', 'late-start', start);
+    await taskWhen('late-start', (t) => t.status === 'stopped');
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await taskWhen('late-start', () => true)).toMatchObject({ status: 'stopped', seq: stop });
+    expect(output).toMatch(new RegExp(`callback stale .*seq=${start} `));
+  });
+
+  it('refuses a callback signed with another secret and queues nothing for it', async () => {
+    const attempt = await send('mix_stop', 'forged', seq(), 'json', 'not-the-secret');
+    expect(attempt.status).toBe(401);
+    expect(JSON.parse(attempt.body ?? '{}').error).toBe('bad_signature');
+    expect(
+      await getTask('111111', 'forged', { tableName: info.tasksTable, client: documents }),
+    ).toBeUndefined();
+  });
+
+  it('shows the tasks through the CLI, and leaves nothing in the queue or the DLQ', async () => {
+    const { stdout } = await zego('send', '--task', 'via-cli', '--seq', seq(), '--repeat', '2');
+    expect(stdout).toMatch(/#2 {2}200/);
+    await taskWhen('via-cli', (t) => t.status === 'stopped');
+    const listed = (await zego('tasks', '--json')).stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(Object.fromEntries(listed.map((t) => [t.task_id, t.status]))).toEqual({
+      'enc-json': 'stopped',
+      'enc-form': 'stopped',
+      'enc-percent-json': 'stopped',
+      dup: 'stopped',
+      'late-start': 'stopped',
+      'via-cli': 'stopped',
+    });
+    for (const queueUrl of [info.queueUrl, info.deadLetterQueueUrl]) {
+      const { Attributes } = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: queueUrl,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
+      );
+      expect(Attributes).toMatchObject({
+        ApproximateNumberOfMessages: '0',
+        ApproximateNumberOfMessagesNotVisible: '0',
+      });
+    }
+    expect((await zego('dlq')).stdout).toContain('0 callback(s) in the dead-letter queue');
+  });
+
+  it('stops everything on Ctrl-C', async () => {
+    const pid = child.pid as number;
+    process.kill(-pid, 'SIGINT'); // what a terminal does: the signal goes to the whole group
+    const deadline = Date.now() + 10_000;
+    while (groupAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(groupAlive(pid)).toBe(false);
+    expect(output).toContain('SIGINT: stopping');
+    expect(existsSync(stateFile)).toBe(false);
+    const after = await postCallback(info.callbackUrl, '{}', 'application/json', 1_000);
+    expect(after.status).toBeUndefined();
+    expect(after.error).toMatch(/connection refused/);
+  });
+});
