@@ -18,6 +18,18 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      // The guarantees under faults: engines down or throttling, a killed consumer, slow hooks,
+      // duplicate storms, hostile input. Bounded in time; loopback only.
+      {
+        extends: true,
+        test: {
+          name: 'faults',
+          include: ['test/faults/**/*.test.ts'],
+          globalSetup: ['test/support/global-dynamodb.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
       // `npm start` in a child process, driven over HTTP like ZEGO, stopped with Ctrl-C.
       {
         extends: true,

@@ -1,7 +1,8 @@
 import { localSecret } from '../../scripts/local/defaults';
 import { CommandFailed, integer, parse, UsageError } from '../args';
 import { localCallbackUrl } from '../target';
-import { buildCallback, type Encoding, encodeCallback, postCallback } from '../zego-client';
+import { type Attempt, buildCallback, type Encoding, encodeCallback, postCallback } from '../zego-client';
+import { deliverLikeZego } from '../zego-simulator';
 
 export const SEND_HELP = `Usage: zego send [options]
 
@@ -19,8 +20,11 @@ Builds a signed mix_stop (or mix_start) callback and POSTs it as ZEGO does.
   --alias A          mix_stream_alias
   --play-url U       a play URL for mix_start (repeat the flag for several)
   --encoding E       json, form or percent-json (default json)
-  --repeat N         send the same callback N times in all, like ZEGO's retries (default 1)
-  --delay-ms D       wait between repeats (default 0; ZEGO waits 2, 4, 8, 16, 32 s)
+  --repeat N         send the same callback N times in all, whatever the answers (default 1)
+  --delay-ms D       wait between repeats (default 0)
+  --like-zego        instead, retry as ZEGO does: after a non-2xx or no answer, 5 retries
+                     2, 4, 8, 16, 32 s apart, then give up
+  --time-scale F     with --like-zego, multiply those delays by F (e.g. 0.1)
   --timeout-ms T     give up on an answer after T ms (default 5000)
   --json             print one JSON line per attempt`;
 
@@ -41,6 +45,8 @@ export async function send(args: string[]): Promise<void> {
     repeat: { type: 'string' },
     'delay-ms': { type: 'string' },
     'timeout-ms': { type: 'string' },
+    'like-zego': { type: 'boolean', default: false },
+    'time-scale': { type: 'string' },
     json: { type: 'boolean', default: false },
   });
   if (values.help) return void console.log(SEND_HELP);
@@ -81,15 +87,37 @@ export async function send(args: string[]): Promise<void> {
   if (!values.json)
     console.log(`${event} appid=${fields.appid} task=${fields.task_id} seq=${fields.seq} -> ${url}`);
 
-  let last: Awaited<ReturnType<typeof postCallback>> | undefined;
-  for (let attempt = 1; attempt <= repeat; attempt++) {
-    if (attempt > 1 && delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
-    last = await postCallback(url, body, contentType, timeoutMs);
+  const print = (attempt: Attempt, index: number) => {
     if (values.json) {
-      console.log(JSON.stringify({ attempt, task_id: fields.task_id, seq: fields.seq, ...last }));
+      console.log(
+        JSON.stringify({ attempt: index + 1, task_id: fields.task_id, seq: fields.seq, ...attempt }),
+      );
     } else {
-      const outcome = last.status ? `${last.status} ${last.body ?? ''}` : `failed: ${last.error}`;
-      console.log(`  #${attempt}  ${outcome.trim()}  (${last.ms} ms)`);
+      const outcome = attempt.status ? `${attempt.status} ${attempt.body ?? ''}` : `failed: ${attempt.error}`;
+      console.log(`  #${index + 1}  ${outcome.trim()}  (${attempt.ms} ms)`);
+    }
+  };
+
+  let last: Attempt | undefined;
+  if (values['like-zego']) {
+    const timeScale = Number(values['time-scale'] ?? 1);
+    if (!(timeScale >= 0))
+      throw new UsageError(`--time-scale must be a number of at least 0, not "${values['time-scale']}"`);
+    const delivery = await deliverLikeZego(url, body, contentType, {
+      timeScale,
+      attemptTimeoutMs: timeoutMs,
+      onAttempt: print,
+    });
+    last = delivery.attempts.at(-1);
+    if (!values.json)
+      console.log(
+        `  ${delivery.outcome === 'delivered' ? 'delivered' : 'lost: ZEGO gives up here'} after ${delivery.attempts.length} attempt(s)`,
+      );
+  } else {
+    for (let index = 0; index < repeat; index++) {
+      if (index > 0 && delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      last = await postCallback(url, body, contentType, timeoutMs);
+      print(last, index);
     }
   }
   if (!last?.status || last.status >= 300) {

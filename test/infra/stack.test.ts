@@ -124,9 +124,13 @@ describe('the packaged stack', () => {
     });
   });
 
-  it('runs on a current Node.js runtime, on arm64, with log retention', () => {
+  it('runs on the Node.js major that .ci/run tests on, on arm64, with log retention', async () => {
+    const ciNode = /LAMBDA_NODE=(\d+)\./.exec(
+      await readFile(join(__dirname, '..', '..', '.ci', 'run'), 'utf8'),
+    )?.[1];
     for (const [, fn] of ofType('AWS::Lambda::Function')) {
       expect(fn.Properties.Runtime).toMatch(/^nodejs(22|24)\.x$/);
+      expect(fn.Properties.Runtime).toBe(`nodejs${ciNode}.x`);
       expect(fn.Properties.Architectures).toEqual(['arm64']);
     }
     const logGroups = ofType('AWS::Logs::LogGroup');

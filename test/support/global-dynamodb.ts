@@ -1,3 +1,4 @@
+import '../../scripts/local/quiet-sdk-warning';
 import type { TestProject } from 'vitest/node';
 import { startDynamoEngine } from '../../scripts/local/engines';
 

@@ -1,0 +1,122 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deduplicationId, messageGroupId } from '../../lib/queue/message-ids';
+import { getTask } from '../../lib/store/task-store';
+import { parseCallback } from '../../lib/zego/callback-schema';
+import { signedCallback } from '../support/callbacks';
+import { type LocalStack, startLocalStack } from '../support/local-stack';
+import { queuedBody } from '../support/messages';
+
+const CALLBACKS = 10;
+const HOOK_MS = 300;
+let stack: LocalStack;
+const workers: ChildProcess[] = [];
+const effectsDir = mkdtempSync(join(tmpdir(), 'zego-kill-'));
+
+beforeAll(async () => {
+  // Lambda timeout 4 s (a batch of 10 slow hooks fits), visibility timeout 5 s: as deployed, longer.
+  stack = await startLocalStack({ VisibilityTimeout: '5' });
+});
+afterAll(async () => {
+  for (const worker of workers) if (worker.exitCode === null) worker.kill('SIGKILL');
+  await stack?.stop();
+});
+
+async function startWorker(): Promise<ChildProcess> {
+  const worker = spawn(
+    process.execPath,
+    ['-r', 'tsx/cjs', join(__dirname, '..', 'support', 'consumer-worker.ts')],
+    {
+      env: {
+        ...process.env,
+        ...stack.env,
+        QUEUE_ARN: stack.queue.arn,
+        EFFECTS_DIR: effectsDir,
+        HOOK_MS: String(HOOK_MS),
+        CONSUMER_TIMEOUT_MS: '4000',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  workers.push(worker);
+  await new Promise<void>((resolve, reject) => {
+    worker.stdout?.on('data', (chunk) => String(chunk).includes('ready') && resolve());
+    worker.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
+  });
+  return worker;
+}
+
+const invocations = () =>
+  existsSync(join(effectsDir, 'invocations'))
+    ? readFileSync(join(effectsDir, 'invocations'), 'utf8').trim().split('\n')
+    : [];
+const effects = () => readdirSync(effectsDir).filter((name) => name.startsWith('effect-'));
+
+async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('the consumer killed mid-batch', () => {
+  it('processes every callback after redelivery, each with one effect', async () => {
+    const fields = Array.from({ length: CALLBACKS }, (_, i) =>
+      signedCallback({ task_id: `kill-${i}`, seq: String(500 + i) }),
+    );
+    await stack.sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: stack.queue.url,
+        Entries: fields.map((f, i) => {
+          const { callback } = parseCallback(f);
+          return {
+            Id: String(i),
+            MessageBody: queuedBody(f),
+            MessageGroupId: messageGroupId(callback),
+            MessageDeduplicationId: deduplicationId(callback),
+          };
+        }),
+      }),
+    );
+
+    const first = await startWorker();
+    await waitFor(() => invocations().length >= 4); // mid-batch: some done, one in its hook, some waiting
+    first.kill('SIGKILL');
+    await new Promise((resolve) => first.once('exit', resolve));
+    const beforeKill = invocations().length;
+    expect(beforeKill).toBeLessThan(CALLBACKS);
+
+    await startWorker();
+    await waitFor(async () => {
+      const { Attributes = {} } = await stack.sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: stack.queue.url,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
+      );
+      return (
+        Attributes.ApproximateNumberOfMessages === '0' &&
+        Attributes.ApproximateNumberOfMessagesNotVisible === '0'
+      );
+    });
+
+    expect(effects()).toHaveLength(CALLBACKS);
+    for (let i = 0; i < CALLBACKS; i++) {
+      const task = await getTask('111111', `kill-${i}`, {
+        tableName: stack.tables.tasks,
+        client: stack.documents,
+      });
+      expect(task).toMatchObject({ status: 'stopped', seq: String(500 + i) });
+    }
+    // Only a callback whose hook was running when the process died may have run it twice.
+    const calls = invocations();
+    const repeated = calls.filter((key, index) => calls.indexOf(key) !== index);
+    expect(repeated.length).toBeLessThanOrEqual(1);
+    expect(new Set(calls).size).toBe(CALLBACKS);
+  }, 60_000);
+});

@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { encodeCallback, postCallback } from '../../cli/zego-client';
+import { hooks } from '../../lib/hooks';
+import { getTask } from '../../lib/store/task-store';
+import { signedCallback, signedMixStart } from '../support/callbacks';
+import { startFaultStack } from '../support/fault-stack';
+
+let faults: Awaited<ReturnType<typeof startFaultStack>>;
+const effects = new Map<string, number>();
+const count = async (_event: unknown, { idempotencyKey }: { idempotencyKey: string }) => {
+  effects.set(idempotencyKey, (effects.get(idempotencyKey) ?? 0) + 1);
+};
+
+beforeAll(async () => {
+  // As deployed, the visibility timeout is longer than the Lambda timeout (180 s and 30 s), so an
+  // in-progress record left by a failed invocation has expired when the message comes back.
+  faults = await startFaultStack({ visibilityTimeout: 2, consumerTimeoutMs: 1_500 });
+  vi.spyOn(hooks, 'onMixStopped').mockImplementation(count);
+  vi.spyOn(hooks, 'onMixStarted').mockImplementation(count);
+});
+afterAll(async () => {
+  vi.restoreAllMocks();
+  await faults?.stop();
+});
+
+describe('DynamoDB failing during consumption', () => {
+  it('retries the records; none is lost, none applied twice', async () => {
+    const now = String(Math.floor(Date.now() / 1000));
+    faults.dynamoProxy.set('refuse');
+    const callbacks = Array.from({ length: 12 }, (_, i) => [
+      signedMixStart({ timestamp: now, task_id: `ddb-${i}`, seq: String(100 + 2 * i) }),
+      signedCallback({ timestamp: now, task_id: `ddb-${i}`, seq: String(101 + 2 * i) }),
+    ]).flat();
+    for (const fields of callbacks) {
+      const { body, contentType } = encodeCallback(fields, 'json');
+      expect((await postCallback(faults.callbackUrl, body, contentType)).status).toBe(200);
+    }
+    // DynamoDB refuses for 1.5 s, then throttles every request for 1.5 s, then recovers.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    faults.dynamoProxy.set('throttle');
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    faults.dynamoProxy.set('pass');
+    await faults.settle();
+
+    for (let i = 0; i < 12; i++) {
+      const task = await getTask('111111', `ddb-${i}`, {
+        tableName: faults.stack.tables.tasks,
+        client: faults.stack.documents,
+      });
+      expect(task).toMatchObject({ status: 'stopped', seq: String(101 + 2 * i), startedAt: Number(now) });
+      expect(effects.get(`111111:mix_start:${100 + 2 * i}`)).toBe(1);
+      expect(effects.get(`111111:mix_stop:${101 + 2 * i}`)).toBe(1);
+    }
+    expect(effects.size).toBe(24);
+    expect(faults.consumed.failedRecords).toBeGreaterThan(0); // the fault was hit, and survived
+    expect(await faults.deadLetterDepth()).toBe(0);
+  }, 60_000);
+});

@@ -1,0 +1,38 @@
+/**
+ * The real consumer in a process of its own, fed by the local event source mapping, so a test can
+ * kill it mid-batch. Its hook is slow and leaves traces in EFFECTS_DIR:
+ * - `invocations`: one line per hook call (appended when the call starts);
+ * - `effect-<key>`: the hook's effect, written idempotently (as README asks of hooks), per callback.
+ */
+import '../../scripts/local/quiet-sdk-warning';
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { handler } from '../../functions/consumer';
+import { hooks } from '../../lib/hooks';
+import { startEventSourceMapping } from '../../scripts/local/event-source-mapping';
+import { lambdaContext } from '../../scripts/local/lambda-context';
+
+const {
+  EFFECTS_DIR = '',
+  HOOK_MS = '0',
+  CONSUMER_TIMEOUT_MS = '5000',
+  QUEUE_URL = '',
+  QUEUE_ARN = '',
+} = process.env;
+
+hooks.onMixStopped = async (_event, { idempotencyKey }) => {
+  appendFileSync(join(EFFECTS_DIR, 'invocations'), `${idempotencyKey}\n`);
+  await new Promise((resolve) => setTimeout(resolve, Number(HOOK_MS)));
+  writeFileSync(join(EFFECTS_DIR, `effect-${idempotencyKey.replaceAll(':', '_')}`), 'done');
+};
+
+startEventSourceMapping({
+  sqs: new SQSClient({ endpoint: process.env.AWS_ENDPOINT_URL_SQS, useQueueUrlAsEndpoint: false }),
+  queueUrl: QUEUE_URL,
+  queueArn: QUEUE_ARN,
+  region: 'us-east-1',
+  handler,
+  context: () => lambdaContext('consumer', Number(CONSUMER_TIMEOUT_MS)),
+});
+process.stdout.write('ready\n');
