@@ -12,23 +12,38 @@ export interface ConsumeDeps {
 }
 
 /**
- * A batch from the FIFO queue. Within a message group, the first failure fails that record and
- * every later one of its group (order is kept); other groups go on. Failures are reported per
- * record, even when all fail, so SQS retries only those and moves them to the DLQ after
- * maxReceiveCount.
+ * A batch from the FIFO queue. Message groups (mix tasks) are processed concurrently, each one
+ * in order: within a group the first failure fails that record and every later one of the group;
+ * other groups go on. Failures are reported per record, even when all fail, so SQS retries only
+ * those and moves them to the DLQ after maxReceiveCount.
  */
 export async function consumeBatch(
   event: SQSEvent,
   context: Context,
   deps: ConsumeDeps,
 ): Promise<SQSBatchResponse> {
-  // A new processor per batch: no failed-group state can survive into the next invocation.
-  const processor = new SqsFifoPartialProcessorAsync();
-  return processPartialResponse(event, (record: SQSRecord) => consumeRecord(record, deps), processor, {
-    context,
-    skipGroupOnError: true,
-    throwOnFullBatchFailure: false,
-  });
+  const responses = await Promise.all(
+    [...groupsOf(event.Records).values()].map((records) =>
+      // A new processor per group and batch: no failed-group state survives into another.
+      processPartialResponse(
+        { Records: records },
+        (record: SQSRecord) => consumeRecord(record, deps),
+        new SqsFifoPartialProcessorAsync(),
+        { context, throwOnFullBatchFailure: false },
+      ),
+    ),
+  );
+  return { batchItemFailures: responses.flatMap((response) => response.batchItemFailures) };
+}
+
+/** Records by message group, each group in its delivery order. */
+function groupsOf(records: SQSRecord[]): Map<string, SQSRecord[]> {
+  const groups = new Map<string, SQSRecord[]>();
+  for (const record of records) {
+    const group = record.attributes.MessageGroupId ?? record.messageId;
+    groups.set(group, [...(groups.get(group) ?? []), record]);
+  }
+  return groups;
 }
 
 async function consumeRecord(

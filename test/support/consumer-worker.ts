@@ -1,6 +1,7 @@
 /**
  * The real consumer in a process of its own, fed by the local event source mapping, so a test can
- * kill it mid-batch. Its hook is slow and leaves traces in EFFECTS_DIR:
+ * kill it mid-batch. Its hook is slow (HOOK_MS times the seq's last digit plus one, so the
+ * callbacks of a batch finish one after another) and leaves traces in EFFECTS_DIR:
  * - `invocations`: one line per hook call (appended when the call starts);
  * - `effect-<key>`: the hook's effect, written idempotently (as README asks of hooks), per callback.
  */
@@ -21,9 +22,9 @@ const {
   QUEUE_ARN = '',
 } = process.env;
 
-hooks.onMixStopped = async (_event, { idempotencyKey }) => {
+hooks.onMixStopped = async ({ callback }, { idempotencyKey }) => {
   appendFileSync(join(EFFECTS_DIR, 'invocations'), `${idempotencyKey}\n`);
-  await new Promise((resolve) => setTimeout(resolve, Number(HOOK_MS)));
+  await new Promise((resolve) => setTimeout(resolve, Number(HOOK_MS) * (Number(callback.seq.slice(-1)) + 1)));
   writeFileSync(join(EFFECTS_DIR, `effect-${idempotencyKey.replaceAll(':', '_')}`), 'done');
 };
 

@@ -1,0 +1,69 @@
+/** Small measuring helpers for the benchmark. */
+import { spawn } from 'node:child_process';
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
+}
+
+/**
+ * Wall time of a fresh `node` process, in ms; rejects if it fails. Asynchronous, so engines
+ * running in this process keep answering the child.
+ */
+export function timeProcess(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.on('close', (code) => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      if (code === 0) resolve(ms);
+      else reject(new Error(`node ${args.join(' ')} exited with ${code}: ${output.slice(0, 2000)}`));
+    });
+  });
+}
+
+/** Runs `task` `total` times with `concurrency` in flight; returns operations per second. */
+export async function throughput(
+  total: number,
+  concurrency: number,
+  task: (i: number) => Promise<void>,
+): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) await task(next++);
+    }),
+  );
+  return total / ((performance.now() - started) / 1000);
+}
+
+/**
+ * Rates of two workloads measured in alternating rounds (a, b, a, b, ...), so that whatever drifts
+ * during the run (a growing queue, a warming JIT, a neighbour's load) weighs on both alike.
+ * Each task is called with a running index; returns operations per second of each.
+ */
+export async function interleavedRates(
+  rounds: number,
+  perRound: number,
+  concurrency: number,
+  a: (i: number) => Promise<void>,
+  b: (i: number) => Promise<void>,
+): Promise<[number, number]> {
+  let [secondsA, secondsB] = [0, 0];
+  for (let round = 0; round < rounds; round++) {
+    const offset = round * perRound;
+    secondsA += perRound / (await throughput(perRound, concurrency, (i) => a(offset + i)));
+    secondsB += perRound / (await throughput(perRound, concurrency, (i) => b(offset + i)));
+  }
+  return [(rounds * perRound) / secondsA, (rounds * perRound) / secondsB];
+}

@@ -1,0 +1,164 @@
+/**
+ * `npm run load`: N callbacks through the local pipeline (`npm start` in a child process) as fast
+ * as this machine allows, 20% of them sent twice. Prints accepted, rejected, lost (must be 0),
+ * double-applied (must be 0), throughput and acknowledgement latency; exits 1 if anything was
+ * lost or applied twice. Not part of `npm test`.
+ */
+import './local/quiet-sdk-warning';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { percentile } from '../bench/measure';
+import { buildCallback, encodeCallback, postCallback } from '../cli/zego-client';
+import { LOCAL_DEV_SECRET } from './local/defaults';
+import { localCredentials } from './local/engines';
+import type { PipelineInfo } from './local/pipeline';
+
+const { values } = parseArgs({
+  options: {
+    count: { type: 'string', default: '5000' },
+    concurrency: { type: 'string', default: '32' },
+    duplicates: { type: 'string', default: '0.2' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (values.help) {
+  console.log('Usage: npm run load -- [--count 5000] [--concurrency 32] [--duplicates 0.2]');
+  process.exit(0);
+}
+const COUNT = Number(values.count);
+const CONCURRENCY = Number(values.concurrency);
+const DUPLICATES = Number(values.duplicates);
+
+async function main() {
+  const stateFile = join(mkdtempSync(join(tmpdir(), 'zego-load-')), 'stack.json');
+  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'start.ts'), '--json-logs'], {
+    env: {
+      ...process.env,
+      ZEGO_LOCAL_STATE: stateFile,
+      PORT: '0',
+      SQS_PORT: '0',
+      DYNAMODB_PORT: '0',
+      ZEGO_CALLBACK_SECRET: '',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const processed = new Map<string, number>();
+  const stale = new Set<string>();
+  // The consumer's own account, from its log lines: info on stdout, warnings (stale) on stderr.
+  const readLogs = (stream: NodeJS.ReadableStream, echo?: NodeJS.WriteStream) => {
+    let pending = '';
+    stream.on('data', (chunk) => {
+      pending += chunk;
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        if (!line.startsWith('{')) {
+          echo?.write(`${line}\n`);
+          continue;
+        }
+        const record = JSON.parse(line);
+        const key = `${record.appid}:${record.event}:${record.seq}`;
+        if (record.message === 'callback processed') processed.set(key, (processed.get(key) ?? 0) + 1);
+        if (record.message === 'callback stale') stale.add(key);
+        if (record.level === 'ERROR') process.stderr.write(`${line}\n`);
+      }
+    });
+  };
+  readLogs(child.stdout); // the banner is not needed here
+  readLogs(child.stderr, process.stderr);
+  while (!existsSync(stateFile)) {
+    if (child.exitCode !== null) throw new Error(`the local stack exited with code ${child.exitCode}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const info: PipelineInfo = JSON.parse(readFileSync(stateFile, 'utf8'));
+
+  // Start/stop pairs of distinct tasks; then 20% of them again, mixed in.
+  const base = Date.now();
+  const distinct = Array.from({ length: COUNT }, (_, i) => {
+    const fields = buildCallback({
+      event: i % 2 === 0 ? 'mix_start' : 'mix_stop',
+      appid: '111111',
+      taskId: `load-${base}-${Math.floor(i / 2)}`,
+      seq: String(base + i),
+      secret: LOCAL_DEV_SECRET,
+    });
+    return { key: `111111:${fields.event}:${fields.seq}`, ...encodeCallback(fields, 'json') };
+  });
+  const sends = [...distinct];
+  for (let i = 0; i < COUNT * DUPLICATES; i++) {
+    const duplicate = distinct[Math.floor(Math.random() * COUNT)];
+    if (duplicate) sends.splice(Math.floor(Math.random() * sends.length), 0, duplicate);
+  }
+
+  const accepted = new Set<string>();
+  const latencies: number[] = [];
+  let rejected = 0;
+  let failed = 0;
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < sends.length) {
+        const send = sends[next++];
+        if (!send) continue;
+        const attempt = await postCallback(info.callbackUrl, send.body, send.contentType, 10_000);
+        latencies.push(attempt.ms);
+        if (attempt.status === 200) accepted.add(send.key);
+        else if (attempt.status && attempt.status < 500) rejected += 1;
+        else failed += 1;
+      }
+    }),
+  );
+  const sendSeconds = (performance.now() - started) / 1000;
+
+  // Wait for the consumer to drain the queue.
+  const sqs = new SQSClient({
+    region: info.region,
+    endpoint: info.sqsEndpoint,
+    credentials: localCredentials,
+    useQueueUrlAsEndpoint: false,
+  });
+  for (;;) {
+    const { Attributes = {} } = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: info.queueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    if (
+      Attributes.ApproximateNumberOfMessages === '0' &&
+      Attributes.ApproximateNumberOfMessagesNotVisible === '0'
+    )
+      break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 500)); // the last log lines
+  const drainSeconds = (performance.now() - started) / 1000;
+  const lost = [...accepted].filter((key) => !processed.has(key) && !stale.has(key));
+  const doubled = [...processed].filter(([, times]) => times > 1);
+
+  console.log(`
+load: ${sends.length} requests (${COUNT} distinct callbacks, ${sends.length - COUNT} duplicates), ${CONCURRENCY} in flight
+  accepted        ${accepted.size} distinct (${latencies.length - rejected - failed} requests answered 200)
+  rejected        ${rejected} (4xx)
+  failed          ${failed} (5xx or no answer; ZEGO would retry)
+  lost            ${lost.length}   (accepted, never processed: must be 0)
+  double-applied  ${doubled.length}   (processed more than once: must be 0)
+  stale           ${stale.size}
+  throughput      ${(sends.length / sendSeconds).toFixed(0)} requests/s acknowledged; all processed after ${drainSeconds.toFixed(1)} s (${(accepted.size / drainSeconds).toFixed(0)} callbacks/s end to end)
+  ack latency     p50 ${percentile(latencies, 50)} ms, p95 ${percentile(latencies, 95)} ms, p99 ${percentile(latencies, 99)} ms
+`);
+  sqs.destroy();
+  child.kill('SIGINT');
+  await new Promise((resolve) => child.once('exit', resolve));
+  process.exit(lost.length > 0 || doubled.length > 0 ? 1 : 0);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
