@@ -1,31 +1,32 @@
-import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { loadConsumerConfig } from '../lib/config';
 import { hooks } from '../lib/hooks';
+import { createMetrics } from '../lib/metrics';
 import { consumeBatch } from '../lib/process/consume-batch';
-import { type ProcessInput, processCallback } from '../lib/process/process-callback';
+import { processCallback } from '../lib/process/process-callback';
+import { processOnce } from '../lib/process/process-once';
 import { dynamoClient } from '../lib/store/dynamodb-client';
 
 const DAY_SECONDS = 86_400;
 
 const config = loadConsumerConfig();
 const logger = new Logger({ serviceName: 'zego-mix-callbacks', persistentKeys: { function: 'consumer' } });
+const metrics = createMetrics('consumer');
 let lambdaContext: Context | undefined;
 
-// Keyed on the callback's identity (appid:event:seq), not the SQS message id, so a replay from
-// the DLQ or a ZEGO retry past SQS's 5-minute de-duplication window is recognised too. The fixed
-// prefix keeps keys valid if the function is renamed.
 const idempotency = new IdempotencyConfig({
   eventKeyJmesPath: 'idempotencyKey',
   throwOnNoIdempotencyKey: true,
   expiresAfterSeconds: config.IDEMPOTENCY_DAYS * DAY_SECONDS,
 });
-const processOnce = makeIdempotent(
-  (input: ProcessInput) =>
+const processCallbackOnce = processOnce(
+  (input) =>
     processCallback(input, {
       store: {
         tableName: config.TASKS_TABLE,
@@ -33,6 +34,7 @@ const processOnce = makeIdempotent(
       },
       hooks,
       logger,
+      metrics,
       remainingTimeMs: () => lambdaContext?.getRemainingTimeInMillis() ?? 0,
     }),
   {
@@ -41,15 +43,16 @@ const processOnce = makeIdempotent(
       awsSdkV3Client: dynamoClient,
     }),
     config: idempotency,
-    keyPrefix: 'zego-callback',
+    metrics,
   },
 );
 
 export const handler = middy<SQSEvent, SQSBatchResponse>()
   .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics, { captureColdStartMetric: true }))
   .handler((event, context) => {
     lambdaContext = context;
     // In-progress records expire when this invocation would time out, so a crash never blocks a retry.
     idempotency.registerLambdaContext(context);
-    return consumeBatch(event, context, { processOnce, logger });
+    return consumeBatch(event, context, { processOnce: processCallbackOnce, logger, metrics });
   });

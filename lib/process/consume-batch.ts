@@ -1,6 +1,8 @@
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { count } from '../metrics';
 import { parseQueuedCallback } from '../queue/message';
 import { deduplicationId } from '../queue/message-ids';
 import type { ProcessInput, ProcessResult } from './process-callback';
@@ -9,6 +11,7 @@ export interface ConsumeDeps {
   /** processCallback behind the idempotency layer. */
   processOnce: (input: ProcessInput) => Promise<ProcessResult | undefined>;
   logger: Logger;
+  metrics: Metrics;
 }
 
 /**
@@ -48,7 +51,7 @@ function groupsOf(records: SQSRecord[]): Map<string, SQSRecord[]> {
 
 async function consumeRecord(
   record: SQSRecord,
-  { processOnce, logger }: ConsumeDeps,
+  { processOnce, logger, metrics }: ConsumeDeps,
 ): Promise<ProcessResult | undefined> {
   const where = {
     messageId: record.messageId,
@@ -60,8 +63,10 @@ async function consumeRecord(
     return await processOnce({ idempotencyKey: deduplicationId(message.callback), message });
   } catch (error) {
     if ((error as Error).name === 'IdempotencyAlreadyInProgressError') {
+      count(metrics, 'InProgressElsewhere');
       logger.info('callback in progress elsewhere; will retry', { ...where, outcome: 'retry' });
     } else {
+      count(metrics, 'ProcessingFailed');
       logger.error('record failed', { ...where, outcome: 'failed', error });
     }
     throw error;

@@ -1,5 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Hooks } from '../hooks';
+import { count, seconds } from '../metrics';
 import { isMixStart, isMixStop, type QueuedCallback } from '../queue/message';
 import {
   type ApplyOutcome,
@@ -25,6 +27,7 @@ export interface ProcessDeps {
   store: TaskStoreOptions;
   hooks: Hooks;
   logger: Logger;
+  metrics: Metrics;
   remainingTimeMs: () => number;
 }
 
@@ -35,11 +38,12 @@ export interface ProcessDeps {
  */
 export async function processCallback(
   { idempotencyKey, message }: ProcessInput,
-  { store, hooks, logger, remainingTimeMs }: ProcessDeps,
+  { store, hooks, logger, metrics, remainingTimeMs }: ProcessDeps,
 ): Promise<ProcessResult> {
   const { callback, receivedAt } = message;
   const ids = { appid: callback.appid, event: callback.event, seq: callback.seq };
   if (!isMixStart(message) && !isMixStop(message)) {
+    count(metrics, 'IgnoredEvent');
     logger.info('callback ignored', { ...ids, outcome: 'ignored' });
     return { event: callback.event, outcome: 'ignored' };
   }
@@ -47,6 +51,7 @@ export async function processCallback(
   const { outcome, task } = await applyMixEvent(message.callback, receivedAt, store);
   const fields = { ...ids, task_id: task.task_id, outcome, taskStatus: task.status, taskSeq: task.seq };
   if (outcome === 'stale') {
+    count(metrics, 'StaleCallback');
     logger.warn('callback stale', fields);
     return { event: callback.event, outcome, taskStatus: task.status };
   }
@@ -54,6 +59,11 @@ export async function processCallback(
   const context = { idempotencyKey, receivedAt, logger, remainingTimeMs };
   if (isMixStop(message)) await hooks.onMixStopped({ callback: message.callback, task }, context);
   else if (isMixStart(message)) await hooks.onMixStarted({ callback: message.callback, task }, context);
+  count(metrics, 'CallbackProcessed');
+  count(metrics, isMixStop(message) ? 'MixStopped' : 'MixStarted');
+  if (isMixStop(message) && task.startedAt !== undefined && task.stoppedAt !== undefined) {
+    seconds(metrics, 'MixDuration', task.stoppedAt - task.startedAt);
+  }
   logger.info('callback processed', fields);
   return { event: callback.event, outcome, taskStatus: task.status };
 }

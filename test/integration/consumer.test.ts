@@ -7,6 +7,7 @@ import { lambdaContext } from '../../scripts/local/lambda-context';
 import { apiGatewayEvent, encode, signedCallback, signedMixStart, TEST_SECRET } from '../support/callbacks';
 import { type LocalStack, startLocalStack } from '../support/local-stack';
 import { queuedBody, sqsEvent, sqsRecord } from '../support/messages';
+import { capturedStdout, parseEmf, total } from '../support/metrics';
 import { drain } from '../support/queue';
 
 // Both real handlers, wired as deployed: callbacks go in through ingest, come out of the FIFO
@@ -73,6 +74,7 @@ const task = (taskId: string) =>
 describe('consumer against local SQS and DynamoDB engines', () => {
   it('runs the hook once for a callback delivered three times, with the same and other SQS message ids', async () => {
     const stopped = vi.spyOn(hooks, 'onMixStopped');
+    const stdout = capturedStdout(); // the real handlers publish their metrics there
     const fields = signedCallback({ timestamp: now(), task_id: `t${unique()}`, seq: String(unique()) });
 
     await deliver(fields);
@@ -94,6 +96,9 @@ describe('consumer against local SQS and DynamoDB engines', () => {
 
     expect(again.batchItemFailures).toEqual([]);
     expect(stopped).toHaveBeenCalledTimes(1);
+    // The replay and both copies of the redelivered record were answered from the idempotency
+    // record, and counted.
+    expect(total(parseEmf(stdout()), 'DuplicateSuppressed')).toBe(3);
     expect(await task(String(fields.task_id))).toMatchObject({ status: 'stopped', seq: fields.seq });
   });
 

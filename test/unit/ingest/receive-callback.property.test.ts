@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CallbackError } from '../../../lib/errors';
 import { receiveCallback } from '../../../lib/ingest/receive-callback';
+import { createMetrics } from '../../../lib/metrics';
 import { parseCallback } from '../../../lib/zego/callback-schema';
 import { decodeBody } from '../../../lib/zego/decode-body';
 import { parseSecretBook, staticSecretSource } from '../../../lib/zego/secrets';
@@ -19,6 +20,7 @@ const deps = {
   maxClockSkewSeconds: 600,
   enqueueTimeoutMs: 200,
   logger: new Logger({ logLevel: 'SILENT' }),
+  metrics: createMetrics('ingest'),
   now: () => TEST_NOW_MS,
   sqs: new SQSClient({ region: 'us-east-1' }),
 };

@@ -4,15 +4,19 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SecretsUnavailableError } from '../../../lib/errors';
 import { receiveCallback } from '../../../lib/ingest/receive-callback';
+import { createMetrics } from '../../../lib/metrics';
 import { parseSecretBook, type SecretSource, staticSecretSource } from '../../../lib/zego/secrets';
 import { apiGatewayEvent, encode, signedCallback, TEST_NOW_MS, TEST_SECRET } from '../../support/callbacks';
 import { capturedLogger } from '../../support/logs';
+import { capturedMetrics, total } from '../../support/metrics';
 
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/zego-test-callbacks.fifo';
 const sqsMock = mockClient(SQSClient);
 const sqs = new SQSClient({ region: 'us-east-1' });
 
 const silent = new Logger({ logLevel: 'SILENT' });
+// Stored, never published: the metrics test below publishes its own.
+const unpublished = createMetrics('ingest');
 
 function deps(overrides: { secrets?: SecretSource; maxClockSkewSeconds?: number; now?: () => number } = {}) {
   return {
@@ -21,6 +25,7 @@ function deps(overrides: { secrets?: SecretSource; maxClockSkewSeconds?: number;
     maxClockSkewSeconds: 600,
     enqueueTimeoutMs: 200,
     logger: silent,
+    metrics: unpublished,
     now: () => TEST_NOW_MS,
     sqs,
     ...overrides,
@@ -162,18 +167,44 @@ describe('receiveCallback', () => {
     sqsMock.on(SendMessageCommand).rejects(new Error('down'));
     await receiveCallback(post(encode.json(callback)), { ...deps(), logger });
 
-    const outcomes = records().map((record) => record.outcome);
+    const logs = records().filter((record) => 'message' in record); // not the metrics' lines
+    const outcomes = logs.map((record) => record.outcome);
     expect(outcomes).toEqual(['accepted', 'rejected', 'failed']);
-    expect(records()[0]).toMatchObject({
+    expect(logs[0]).toMatchObject({
       appid: '111111',
       event: 'mix_stop',
       seq: '1234',
       task_id: '111111:1111',
     });
-    expect(records()[0]?.latencyMs).toEqual(expect.any(Number));
+    expect(logs[0]?.latencyMs).toEqual(expect.any(Number));
     const all = lines().join('\n');
     expect(all).not.toContain(TEST_SECRET);
     expect(all).not.toContain(String(callback.signature));
     expect(all).not.toContain('a'.repeat(40));
+  });
+
+  it('emits received, accepted, latency and lag; rejected, unauthorized and failed by reason', async () => {
+    const { metrics, emitted } = capturedMetrics('ingest');
+    const at = (offset: number) => ({ ...deps(), metrics, now: () => TEST_NOW_MS + offset });
+    await receiveCallback(post(encode.json(signedCallback())), at(4_000));
+    await receiveCallback(post(encode.json(signedCallback({ signature: 'a'.repeat(40) }))), at(0));
+    await receiveCallback(post('garbage'), at(0));
+    sqsMock.on(SendMessageCommand).rejects(new Error('down'));
+    await receiveCallback(post(encode.json(signedCallback())), at(0));
+
+    const out = emitted();
+    expect(total(out, 'CallbackReceived')).toBe(4);
+    expect(total(out, 'CallbackAccepted')).toBe(1);
+    expect(total(out, 'CallbackAccepted', { appid: '111111' })).toBe(1);
+    expect(total(out, 'CallbackRejected')).toBe(2);
+    expect(total(out, 'CallbackRejected', { reason: 'bad_signature' })).toBe(1);
+    expect(total(out, 'CallbackRejected', { reason: 'malformed_body' })).toBe(1);
+    expect(total(out, 'CallbackUnauthorized')).toBe(1);
+    expect(total(out, 'CallbackFailed', { reason: 'queue_unavailable' })).toBe(1);
+    expect(total(out, 'CallbackLag')).toBe(4);
+    expect(out.find((m) => m.name === 'EnqueueLatency')?.unit).toBe('Milliseconds');
+    expect(
+      out.every((m) => m.dimensions.service === 'zego-mix-callbacks' && m.dimensions.function === 'ingest'),
+    ).toBe(true);
   });
 });

@@ -1,12 +1,15 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { describe, expect, it, vi } from 'vitest';
+import { createMetrics } from '../../../lib/metrics';
 import { consumeBatch } from '../../../lib/process/consume-batch';
 import type { ProcessInput, ProcessResult } from '../../../lib/process/process-callback';
 import { lambdaContext } from '../../../scripts/local/lambda-context';
 import { signedCallback } from '../../support/callbacks';
 import { sqsEvent, sqsRecord } from '../../support/messages';
+import { capturedMetrics, total } from '../../support/metrics';
 
 const logger = new Logger({ logLevel: 'SILENT' });
+const metrics = createMetrics('consumer'); // stored, never published
 const ok: ProcessResult = { event: 'mix_stop', outcome: 'applied', taskStatus: 'stopped' };
 
 /** A processOnce that fails for the given seqs and records the order it saw. */
@@ -31,6 +34,7 @@ describe('consumeBatch', () => {
     const response = await consumeBatch(sqsEvent(record('a', '1'), record('b', '2')), lambdaContext(), {
       processOnce,
       logger,
+      metrics,
     });
     expect(response.batchItemFailures).toEqual([]);
     expect(processOnce.mock.calls.map(([input]) => input.idempotencyKey)).toEqual([
@@ -51,6 +55,7 @@ describe('consumeBatch', () => {
     const response = await consumeBatch(sqsEvent(a1, a2, b1, a3, b2), lambdaContext(), {
       processOnce,
       logger,
+      metrics,
     });
     expect(failedIds(response)).toEqual([a2.messageId, a3.messageId]);
     // In order within each group; seq 4 never ran, since 2 failed before it.
@@ -75,7 +80,7 @@ describe('consumeBatch', () => {
     const response = await consumeBatch(
       sqsEvent(record('a', '1'), record('a', '2'), record('b', '3'), record('b', '4')),
       lambdaContext(),
-      { processOnce, logger },
+      { processOnce, logger, metrics },
     );
     expect(response.batchItemFailures).toEqual([]);
     expect(seen).toEqual(['3', '4', '1', '2']);
@@ -84,7 +89,7 @@ describe('consumeBatch', () => {
   it('reports a batch in which every record failed record by record, without throwing', async () => {
     const [a1, b1] = [record('a', '1'), record('b', '2')];
     const { processOnce } = processFailingOn('1', '2');
-    const response = await consumeBatch(sqsEvent(a1, b1), lambdaContext(), { processOnce, logger });
+    const response = await consumeBatch(sqsEvent(a1, b1), lambdaContext(), { processOnce, logger, metrics });
     expect(failedIds(response)).toEqual([a1.messageId, b1.messageId]);
   });
 
@@ -92,7 +97,11 @@ describe('consumeBatch', () => {
     const poison = sqsRecord(signedCallback({ task_id: 'a', seq: '1' }), { body: 'not json' });
     const [a2, b1] = [record('a', '2'), record('b', '3')];
     const { processOnce, seen } = processFailingOn();
-    const response = await consumeBatch(sqsEvent(poison, a2, b1), lambdaContext(), { processOnce, logger });
+    const response = await consumeBatch(sqsEvent(poison, a2, b1), lambdaContext(), {
+      processOnce,
+      logger,
+      metrics,
+    });
     expect(failedIds(response)).toEqual([poison.messageId, a2.messageId]);
     expect(seen).toEqual(['3']);
   });
@@ -105,17 +114,36 @@ describe('consumeBatch', () => {
       if (attempts === 1) throw new Error('first attempt fails');
       return ok;
     });
-    const first = await consumeBatch(sqsEvent(a1), lambdaContext(), { processOnce, logger });
+    const first = await consumeBatch(sqsEvent(a1), lambdaContext(), { processOnce, logger, metrics });
     const second = await consumeBatch(
       sqsEvent({ ...a1, attributes: { ...a1.attributes, ApproximateReceiveCount: '2' } }),
       lambdaContext(),
       {
         processOnce,
         logger,
+        metrics,
       },
     );
     expect(failedIds(first)).toEqual([a1.messageId]);
     expect(second.batchItemFailures).toEqual([]);
     expect(processOnce).toHaveBeenCalledTimes(2);
+  });
+
+  it('counts failed records, and callbacks in progress elsewhere apart', async () => {
+    const { metrics: captured, emitted } = capturedMetrics('consumer');
+    const inProgress = Object.assign(new Error('in progress'), { name: 'IdempotencyAlreadyInProgressError' });
+    const processOnce = vi.fn(async ({ message }: ProcessInput) => {
+      if (message.callback.seq === '1') throw new Error('hook failed');
+      if (message.callback.seq === '2') throw inProgress;
+      return ok;
+    });
+    await consumeBatch(sqsEvent(record('a', '1'), record('b', '2'), record('c', '3')), lambdaContext(), {
+      processOnce,
+      logger,
+      metrics: captured,
+    });
+    const out = emitted();
+    expect(total(out, 'ProcessingFailed')).toBe(1);
+    expect(total(out, 'InProgressElsewhere')).toBe(1);
   });
 });

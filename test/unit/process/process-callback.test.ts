@@ -4,10 +4,12 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Hooks } from '../../../lib/hooks';
+import { createMetrics } from '../../../lib/metrics';
 import { processCallback } from '../../../lib/process/process-callback';
 import { parseQueuedCallback } from '../../../lib/queue/message';
 import { signedCallback, signedMixStart } from '../../support/callbacks';
 import { queuedBody } from '../../support/messages';
+import { capturedMetrics, total } from '../../support/metrics';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
@@ -28,6 +30,7 @@ function deps() {
       store: { tableName: 'tasks', stoppedRetentionSeconds: 0, client },
       hooks,
       logger: new Logger({ logLevel: 'SILENT' }),
+      metrics: createMetrics('consumer'),
       remainingTimeMs: () => 10_000,
     },
   };
@@ -99,5 +102,30 @@ describe('processCallback', () => {
     const { hooks, deps: d } = deps();
     hooks.onMixStopped.mockRejectedValueOnce(new Error('downstream down'));
     await expect(processCallback(input(signedCallback()), d)).rejects.toThrow('downstream down');
+  });
+
+  it('counts processed, started, stopped, stale and ignored callbacks, and the mix duration', async () => {
+    const { metrics, emitted } = capturedMetrics('consumer');
+    const { deps: d } = deps();
+    const withMetrics = { ...d, metrics };
+    const stopped = { ...storedTask('1234', 'stopped'), startedAt: 1000, stoppedAt: 1090 };
+    ddb.on(UpdateCommand).resolves({ Attributes: stopped });
+    await processCallback(input(signedCallback()), withMetrics);
+    ddb.on(UpdateCommand).resolves({ Attributes: storedTask('123', 'running') });
+    await processCallback(input(signedMixStart()), withMetrics);
+    ddb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {} }));
+    ddb.on(GetCommand).resolves({ Item: storedTask('9999', 'stopped') });
+    await processCallback(input(signedMixStart({ seq: '5' })), withMetrics);
+    const other = signedCallback({ event: 'mix_other' });
+    delete other.task_id;
+    await processCallback(input(other), withMetrics);
+
+    const out = emitted();
+    expect(total(out, 'CallbackProcessed')).toBe(2);
+    expect(total(out, 'MixStopped')).toBe(1);
+    expect(total(out, 'MixStarted')).toBe(1);
+    expect(total(out, 'MixDuration')).toBe(90);
+    expect(total(out, 'StaleCallback')).toBe(1);
+    expect(total(out, 'IgnoredEvent')).toBe(1);
   });
 });
