@@ -67,3 +67,15 @@ function load<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.output<
   const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
   throw new Error(`Invalid configuration: ${problems.join('; ')}`);
 }
+
+const orphansSchema = z.object({
+  TASKS_TABLE: z.string().min(3),
+  /** A task running this long with no stop is reported as orphaned. */
+  ORPHAN_AFTER_MINUTES: optional(z.coerce.number().int().positive()).default(240),
+});
+
+export type OrphansConfig = z.output<typeof orphansSchema>;
+
+export function loadOrphansConfig(env: NodeJS.ProcessEnv = process.env): OrphansConfig {
+  return load(orphansSchema, env);
+}

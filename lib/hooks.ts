@@ -39,9 +39,26 @@ export interface MixStartedEvent {
   task: MixTask;
 }
 
+export interface MixOrphanedEvent {
+  /** A task still running longer than ORPHAN_AFTER_MINUTES after its start, with no stop seen. */
+  task: MixTask;
+  /** How long it has been running, in seconds. */
+  runningSeconds: number;
+}
+
+export interface OrphanContext {
+  logger: Logger;
+}
+
 export interface Hooks {
   onMixStarted(event: MixStartedEvent, context: HookContext): Promise<void>;
   onMixStopped(event: MixStoppedEvent, context: HookContext): Promise<void>;
+  /**
+   * Called by the scheduled orphan check, once per run of a task (until it stops or starts again);
+   * again on the next check if it throws. ZEGO sends no mix_stop when a mix dies abnormally or its
+   * stop request fails: ask ZEGO's server API whether the mix still runs (README, "Runbook").
+   */
+  onMixOrphaned(event: MixOrphanedEvent, context: OrphanContext): Promise<void>;
 }
 
 export async function onMixStopped(
@@ -67,4 +84,16 @@ export async function onMixStarted({ callback }: MixStartedEvent, { logger }: Ho
   });
 }
 
-export const hooks: Hooks = { onMixStarted, onMixStopped };
+export async function onMixOrphaned(
+  { task, runningSeconds }: MixOrphanedEvent,
+  { logger }: OrphanContext,
+): Promise<void> {
+  logger.warn('mix orphaned', {
+    appid: task.appid,
+    task_id: task.task_id,
+    channel_id: task.channel_id,
+    runningSeconds,
+  });
+}
+
+export const hooks: Hooks = { onMixStarted, onMixStopped, onMixOrphaned };

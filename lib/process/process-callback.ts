@@ -25,7 +25,7 @@ export interface ProcessResult {
 
 export interface ProcessDeps {
   store: TaskStoreOptions;
-  hooks: Hooks;
+  hooks: Pick<Hooks, 'onMixStarted' | 'onMixStopped'>;
   logger: Logger;
   metrics: Metrics;
   remainingTimeMs: () => number;

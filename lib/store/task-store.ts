@@ -35,7 +35,14 @@ export interface MixTask {
   updatedAt: string;
   /** Unix seconds; DynamoDB TTL removes stopped tasks after the retention. */
   expiresAt?: number;
+  /** Running tasks only: ZEGO's start time. Keys the sparse `running` index the orphan check reads. */
+  runningSince?: number;
+  /** When the orphan check reported this run of the task (ISO 8601). */
+  orphanReportedAt?: string;
 }
+
+/** The sparse index of running tasks (serverless.yml, TasksTable). */
+export const RUNNING_INDEX = 'running';
 
 /**
  * - applied: this callback changed the task;
@@ -147,6 +154,7 @@ function mixUpdate(callback: MixEvent, receivedAt: string, nowMs: number, retent
   if (callback.event === 'mix_start') {
     Object.assign(set, {
       startedAt: Number(callback.timestamp),
+      runningSince: Number(callback.timestamp),
       startReceivedAt: receivedAt,
       stream_alias: callback.stream_alias,
       rtmp_urls: playUrls(callback.rtmp_urls, callback.rtmp_url),
@@ -154,9 +162,10 @@ function mixUpdate(callback: MixEvent, receivedAt: string, nowMs: number, retent
       hdl_urls: playUrls(callback.hdl_urls, callback.hdl_url),
     });
     // A task id reused for a new run: the previous run's stop no longer applies.
-    remove.push('stoppedAt', 'stopReceivedAt', 'expiresAt');
+    remove.push('stoppedAt', 'stopReceivedAt', 'expiresAt', 'orphanReportedAt');
   } else {
     Object.assign(set, { stoppedAt: Number(callback.timestamp), stopReceivedAt: receivedAt });
+    remove.push('runningSince');
     if (retentionSeconds > 0) set.expiresAt = Math.floor(nowMs / 1000) + retentionSeconds;
   }
 
@@ -170,7 +179,7 @@ function mixUpdate(callback: MixEvent, receivedAt: string, nowMs: number, retent
     assignments.push(`#${field} = :${field}`);
   }
   for (const field of remove) names[`#${field}`] = field;
-  const removal = remove.length > 0 ? ` REMOVE ${remove.map((field) => `#${field}`).join(', ')}` : '';
+  const removal = ` REMOVE ${remove.map((field) => `#${field}`).join(', ')}`;
   return { expression: `SET ${assignments.join(', ')}${removal}`, names, values };
 }
 
@@ -190,5 +199,6 @@ export function toTask(item: Record<string, unknown> | undefined): MixTask {
     startedAt: number(item.startedAt),
     stoppedAt: number(item.stoppedAt),
     expiresAt: number(item.expiresAt),
+    runningSince: number(item.runningSince),
   };
 }

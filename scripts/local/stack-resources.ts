@@ -8,7 +8,7 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { parse, type Tags } from 'yaml';
+import { parse, type Tags, type YAMLSeq } from 'yaml';
 
 /**
  * The tables and queues of serverless.yml, created on local engines, so local runs and tests use
@@ -26,7 +26,7 @@ interface StackFile {
   resources: { Resources: Record<string, Resource> };
 }
 
-// CloudFormation's short tags, kept as plain objects.
+// CloudFormation's short tags (`!Ref X`, `!If [...]`, `!Sub [...]`), kept as plain objects.
 const cloudFormationTags: Tags = [
   'Ref',
   'GetAtt',
@@ -37,10 +37,13 @@ const cloudFormationTags: Tags = [
   'If',
   'Equals',
   'Not',
-].map((name) => ({
-  tag: `!${name}`,
-  resolve: (value: unknown) => ({ [name === 'Ref' ? 'Ref' : `Fn::${name}`]: value }),
-}));
+].flatMap((name) => {
+  const key = name === 'Ref' ? 'Ref' : `Fn::${name}`;
+  return [
+    { tag: `!${name}`, resolve: (value: unknown) => ({ [key]: value }) },
+    { tag: `!${name}`, collection: 'seq' as const, resolve: (value: YAMLSeq) => ({ [key]: value.toJSON() }) },
+  ];
+});
 
 export function readStack(file = join(__dirname, '..', '..', 'serverless.yml')): StackFile {
   return parse(readFileSync(file, 'utf8'), { customTags: cloudFormationTags }) as StackFile;

@@ -15,6 +15,7 @@ interface Resource {
 interface Template {
   Resources: Record<string, Resource>;
   Outputs: Record<string, { Value: unknown }>;
+  Conditions: Record<string, unknown>;
 }
 interface Statement {
   Effect: string;
@@ -23,30 +24,24 @@ interface Statement {
 }
 
 const CUSTOM_SECRET_PARAM = '/custom/zego/secret';
+const dirs: string[] = [];
 let dir: string;
 let template: Template;
 
-/** `serverless package`, as a user runs it, with no AWS credentials at all. */
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'zego-package-'));
+/** `serverless package`, as a user runs it, with no AWS credentials at all; the template it wrote. */
+async function packaged(args: string[]): Promise<Template> {
+  const out = await mkdtemp(join(tmpdir(), 'zego-package-'));
+  dirs.push(out);
   const env = { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'none' };
-  await run(
-    'npx',
-    [
-      'serverless',
-      'package',
-      '--stage',
-      'ci',
-      '--package',
-      dir,
-      '--param',
-      `callbackSecretParam=${CUSTOM_SECRET_PARAM}`,
-    ],
-    { env },
-  );
-  template = JSON.parse(await readFile(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
+  await run('npx', ['serverless', 'package', '--stage', 'ci', '--package', out, ...args], { env });
+  return JSON.parse(await readFile(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
+}
+
+beforeAll(async () => {
+  template = await packaged(['--param', `callbackSecretParam=${CUSTOM_SECRET_PARAM}`]);
+  dir = dirs[0] as string;
 });
-afterAll(() => rm(dir, { recursive: true, force: true }));
+afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
 
 const resource = (name: string): Resource => {
   const found = template.Resources[name];
@@ -54,10 +49,13 @@ const resource = (name: string): Resource => {
   return found;
 };
 const ofType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+/** The role's unconditional statements (the X-Ray one is an Fn::If, tested on its own). */
 const statements = (role: string): Statement[] =>
-  resource(role).Properties.Policies.flatMap(
-    (p: { PolicyDocument: { Statement: Statement[] } }) => p.PolicyDocument.Statement,
-  );
+  resource(role)
+    .Properties.Policies.flatMap(
+      (p: { PolicyDocument: { Statement: Statement[] } }) => p.PolicyDocument.Statement,
+    )
+    .filter((statement: Statement) => 'Effect' in statement);
 const actions = (statement: Statement) => [statement.Action].flat();
 
 describe('the packaged stack', () => {
@@ -114,7 +112,10 @@ describe('the packaged stack', () => {
       ofType('AWS::IAM::Role')
         .map(([name]) => name)
         .sort(),
-    ).toEqual(['ConsumerRole', 'IngestRole']);
+    ).toEqual(['ConsumerRole', 'IngestRole', 'OrphansRole']);
+    expect(resource('OrphansLambdaFunction').Properties.Role).toEqual({
+      'Fn::GetAtt': ['OrphansRole', 'Arn'],
+    });
   });
 
   it('passes the stage parameter for the secret name to ingest', () => {
@@ -192,5 +193,101 @@ describe('the packaged stack', () => {
     const lines = code.split('\n');
     expect(code.length / lines.length).toBeGreaterThan(2_000);
     expect(code).toContain('mix_stop');
+  });
+
+  it('raises alarms to an SNS topic, each with a threshold from its stage parameter', () => {
+    const alarms = Object.fromEntries(
+      ofType('AWS::CloudWatch::Alarm').map(([name, r]) => [name, r.Properties]),
+    );
+    const expected: Record<string, [string, string, number]> = {
+      DeadLettersAlarm: ['AWS/SQS', 'ApproximateNumberOfMessagesVisible', 0],
+      IngestFailuresAlarm: ['ZegoMixCallbacks', 'CallbackFailed', 1],
+      UnauthorizedAlarm: ['ZegoMixCallbacks', 'CallbackUnauthorized', 5],
+      ProcessingFailuresAlarm: ['ZegoMixCallbacks', 'ProcessingFailed', 5],
+      OldestMessageAlarm: ['AWS/SQS', 'ApproximateAgeOfOldestMessage', 600],
+      OrphanedTasksAlarm: ['ZegoMixCallbacks', 'OrphanedTasks', 0],
+    };
+    expect(Object.keys(alarms).sort()).toEqual(Object.keys(expected).sort());
+    for (const [name, [namespace, metric, threshold]] of Object.entries(expected)) {
+      expect(alarms[name], name).toMatchObject({
+        Namespace: namespace,
+        MetricName: metric,
+        Threshold: threshold,
+      });
+      expect(alarms[name]?.AlarmActions, name).toEqual([{ Ref: 'AlarmTopic' }]);
+    }
+    expect(alarms.DeadLettersAlarm?.Dimensions).toEqual([
+      { Name: 'QueueName', Value: { 'Fn::GetAtt': ['CallbackDeadLetterQueue', 'QueueName'] } },
+    ]);
+    // Our metrics' alarms use exactly the dimensions the functions publish (lib/metrics.ts).
+    expect(alarms.IngestFailuresAlarm?.Dimensions).toEqual([
+      { Name: 'service', Value: 'zego-mix-callbacks' },
+      { Name: 'function', Value: 'ingest' },
+    ]);
+    expect(resource('AlarmTopic').Type).toBe('AWS::SNS::Topic');
+    expect(resource('AlarmEmailSubscription')).toMatchObject({
+      Condition: 'HasAlarmEmail',
+      Properties: { Protocol: 'email' },
+    });
+  });
+
+  it('has a dashboard of callbacks by outcome, ack latency, queue and DLQ depth, tasks and orphans', () => {
+    const body = JSON.stringify(resource('Dashboard').Properties.DashboardBody);
+    for (const shown of [
+      'CallbackAccepted',
+      'CallbackRejected',
+      'CallbackFailed',
+      'Latency',
+      'p99',
+      'ApproximateNumberOfMessagesVisible',
+      'ApproximateAgeOfOldestMessage',
+      'DeadLetterQueueName',
+      'RunningTasks',
+      'OrphanedTasks',
+      'MixStopped',
+    ]) {
+      expect(body, shown).toContain(shown);
+    }
+    // The body is JSON once CloudFormation substitutes it.
+    const [template] = resource('Dashboard').Properties.DashboardBody['Fn::Sub'];
+    expect(() => JSON.parse(template.replace(/\$\{[^}]+\}/g, 'x'))).not.toThrow();
+  });
+
+  it('runs the orphan check on a schedule, reading only the running-tasks index', () => {
+    const [, rule] = ofType('AWS::Events::Rule')[0] ?? [];
+    expect(rule?.Properties.ScheduleExpression).toBe('rate(15 minutes)');
+    expect(resource('OrphansLambdaFunction').Properties.Environment.Variables).toMatchObject({
+      TASKS_TABLE: { Ref: 'TasksTable' },
+      ORPHAN_AFTER_MINUTES: '240',
+    });
+    const granted = statements('OrphansRole');
+    expect(granted.map((s) => [actions(s), s.Resource])).toEqual([
+      [['logs:CreateLogStream', 'logs:PutLogEvents'], { 'Fn::Sub': `\${OrphansLogGroup.Arn}:*` }],
+      [['dynamodb:Scan'], { 'Fn::Sub': `\${TasksTable.Arn}/index/running` }],
+      [['dynamodb:UpdateItem'], { 'Fn::GetAtt': ['TasksTable', 'Arn'] }],
+    ]);
+    expect(resource('TasksTable').Properties.GlobalSecondaryIndexes).toEqual([
+      {
+        IndexName: 'running',
+        KeySchema: [
+          { AttributeName: 'appid', KeyType: 'HASH' },
+          { AttributeName: 'runningSince', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ]);
+  });
+
+  it('traces with X-Ray only when the tracing parameter says Active', async () => {
+    expect(template.Conditions.TracingEnabled).toEqual({ 'Fn::Equals': ['PassThrough', 'Active'] });
+    expect(resource('IngestLambdaFunction').Properties.TracingConfig).toEqual({ Mode: 'PassThrough' });
+    const traced = await packaged(['--param', 'tracing=Active']);
+    expect(traced.Conditions.TracingEnabled).toEqual({ 'Fn::Equals': ['Active', 'Active'] });
+    for (const fn of ['IngestLambdaFunction', 'ConsumerLambdaFunction', 'OrphansLambdaFunction']) {
+      expect(traced.Resources[fn]?.Properties.TracingConfig, fn).toEqual({ Mode: 'Active' });
+    }
+    const xray = JSON.stringify(traced.Resources.IngestRole?.Properties.Policies);
+    expect(xray).toContain('"Fn::If":["TracingEnabled"');
+    expect(xray).toContain('xray:PutTraceSegments');
   });
 });

@@ -23,7 +23,10 @@ const storedTask = (seq: string, status: 'running' | 'stopped') => ({
 });
 
 function deps() {
-  const hooks = { onMixStarted: vi.fn(async () => {}), onMixStopped: vi.fn(async () => {}) } satisfies Hooks;
+  const hooks = { onMixStarted: vi.fn(async () => {}), onMixStopped: vi.fn(async () => {}) } satisfies Pick<
+    Hooks,
+    'onMixStarted' | 'onMixStopped'
+  >;
   return {
     hooks,
     deps: {

@@ -50,6 +50,7 @@ describe('applyMixEvent', () => {
       ':expiresAt': 1689835223 + 86_400,
     });
     expect(String(update?.ExpressionAttributeValues?.[':seq'])).toBe('1234');
+    expect(update?.UpdateExpression).toMatch(/ REMOVE #runningSince$/); // leaves the running index
     expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
   });
 
@@ -61,7 +62,10 @@ describe('applyMixEvent', () => {
       options,
     );
     const update = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
-    expect(update?.UpdateExpression).toMatch(/ REMOVE #stoppedAt, #stopReceivedAt, #expiresAt$/);
+    expect(update?.UpdateExpression).toMatch(
+      / REMOVE #stoppedAt, #stopReceivedAt, #expiresAt, #orphanReportedAt$/,
+    );
+    expect(update?.ExpressionAttributeValues).toMatchObject({ ':runningSince': 1689835223 });
     expect(update?.ExpressionAttributeValues).toMatchObject({
       ':status': 'running',
       ':startedAt': 1689835223,

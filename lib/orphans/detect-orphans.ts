@@ -1,0 +1,111 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Hooks } from '../hooks';
+import { count } from '../metrics';
+import { documentClient } from '../store/dynamodb-client';
+import { type MixTask, RUNNING_INDEX, toTask } from '../store/task-store';
+
+export interface DetectOrphansOptions {
+  tableName: string;
+  maxAgeSeconds: number;
+  hooks: Pick<Hooks, 'onMixOrphaned'>;
+  logger: Logger;
+  metrics: Metrics;
+  /** Current time in milliseconds. */
+  now?: () => number;
+  client?: DynamoDBDocumentClient;
+}
+
+export interface OrphanReport {
+  running: number;
+  orphaned: MixTask[];
+  newlyReported: string[];
+}
+
+/**
+ * Finds tasks running longer than `maxAgeSeconds` with no stop: ZEGO sends no mix_stop when a mix
+ * dies abnormally or its stop fails, and drops a callback after its retries. Reads only the sparse
+ * index of running tasks. Calls onMixOrphaned once per run of a task, then marks it reported; a
+ * hook that throws is called again on the next check. Publishes RunningTasks and OrphanedTasks.
+ */
+export async function detectOrphans({
+  tableName,
+  maxAgeSeconds,
+  hooks,
+  logger,
+  metrics,
+  now = Date.now,
+  client = documentClient,
+}: DetectOrphansOptions): Promise<OrphanReport> {
+  const nowSeconds = Math.floor(now() / 1000);
+  const running = await scanRunning(tableName, client);
+  const orphaned = running.filter((task) => (task.runningSince ?? nowSeconds) < nowSeconds - maxAgeSeconds);
+  count(metrics, 'RunningTasks', running.length);
+  count(metrics, 'OrphanedTasks', orphaned.length);
+
+  const newlyReported: string[] = [];
+  const failures: unknown[] = [];
+  for (const task of orphaned.filter((t) => !t.orphanReportedAt)) {
+    const runningSeconds = nowSeconds - (task.runningSince ?? nowSeconds);
+    try {
+      await hooks.onMixOrphaned({ task, runningSeconds }, { logger });
+      if (await markReported(task, new Date(now()).toISOString(), tableName, client))
+        newlyReported.push(task.task_id);
+    } catch (error) {
+      failures.push(error);
+      logger.error('orphan hook failed; it runs again on the next check', {
+        appid: task.appid,
+        task_id: task.task_id,
+        error,
+      });
+    }
+  }
+  count(metrics, 'NewOrphans', newlyReported.length);
+  logger.info('orphan check', {
+    running: running.length,
+    orphaned: orphaned.length,
+    newlyReported: newlyReported.length,
+  });
+  if (failures.length > 0)
+    throw new AggregateError(failures, `${failures.length} orphan hook call(s) failed`);
+  return { running: running.length, orphaned, newlyReported };
+}
+
+async function scanRunning(tableName: string, client: DynamoDBDocumentClient): Promise<MixTask[]> {
+  const tasks: MixTask[] = [];
+  let cursor: Record<string, unknown> | undefined;
+  do {
+    const { Items = [], LastEvaluatedKey } = await client.send(
+      new ScanCommand({ TableName: tableName, IndexName: RUNNING_INDEX, ExclusiveStartKey: cursor }),
+    );
+    tasks.push(...Items.map(toTask));
+    cursor = LastEvaluatedKey;
+  } while (cursor);
+  return tasks;
+}
+
+/** Marks this run of the task reported, unless it stopped or restarted meanwhile. */
+async function markReported(
+  task: MixTask,
+  at: string,
+  tableName: string,
+  client: DynamoDBDocumentClient,
+): Promise<boolean> {
+  try {
+    await client.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { appid: task.appid, task_id: task.task_id },
+        UpdateExpression: 'SET orphanReportedAt = :at',
+        ConditionExpression: 'runningSince = :since AND attribute_not_exists(orphanReportedAt)',
+        ExpressionAttributeValues: { ':at': at, ':since': task.runningSince },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
