@@ -10,12 +10,13 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { percentile } from '../bench/measure';
 import { buildCallback, encodeCallback, postCallback } from '../cli/zego-client';
 import { LOCAL_DEV_SECRET } from './local/defaults';
 import { localCredentials } from './local/engines';
 import type { PipelineInfo } from './local/pipeline';
+import { queueDepth } from './local/queue-depth';
 
 const { values } = parseArgs({
   options: {
@@ -122,20 +123,7 @@ async function main() {
     credentials: localCredentials,
     useQueueUrlAsEndpoint: false,
   });
-  for (;;) {
-    const { Attributes = {} } = await sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: info.queueUrl,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-      }),
-    );
-    if (
-      Attributes.ApproximateNumberOfMessages === '0' &&
-      Attributes.ApproximateNumberOfMessagesNotVisible === '0'
-    )
-      break;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  while ((await queueDepth(sqs, info.queueUrl)) > 0) await new Promise((resolve) => setTimeout(resolve, 250));
   await new Promise((resolve) => setTimeout(resolve, 500)); // the last log lines
   const drainSeconds = (performance.now() - started) / 1000;
   const lost = [...accepted].filter((key) => !processed.has(key) && !stale.has(key));

@@ -6,6 +6,7 @@ import {
   SendMessageCommand,
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
+import { queueDepth } from '../../scripts/local/queue-depth';
 import { parse, UsageError } from '../args';
 import { explainAwsError, resolveTarget, TARGET_HELP, type Target } from '../target';
 
@@ -45,7 +46,7 @@ export async function dlq(args: string[]): Promise<void> {
 
 async function list(target: Target, json: boolean) {
   const queueUrl = await target.deadLetterQueueUrl();
-  const total = await count(target, queueUrl);
+  const total = await queueDepth(target.sqs, queueUrl);
   // Received with a short visibility timeout: the messages are back in the queue seconds later.
   const { Messages = [] } = await target.sqs.send(
     new ReceiveMessageCommand({
@@ -130,19 +131,6 @@ async function redrive(target: Target) {
     }
   }
   console.log(`moved ${moved} callback(s) back to the callback queue of ${target.description}`);
-}
-
-async function count(target: Target, queueUrl: string): Promise<number> {
-  const { Attributes = {} } = await target.sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return (
-    Number(Attributes.ApproximateNumberOfMessages ?? 0) +
-    Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0)
-  );
 }
 
 async function arn(target: Target, queueUrl: string): Promise<string> {

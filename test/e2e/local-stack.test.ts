@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCallback, encodeCallback, postCallback } from '../../cli/zego-client';
@@ -12,6 +12,7 @@ import { getTask, type MixTask } from '../../lib/store/task-store';
 import { LOCAL_DEV_SECRET } from '../../scripts/local/defaults';
 import { localCredentials } from '../../scripts/local/engines';
 import type { PipelineInfo } from '../../scripts/local/pipeline';
+import { queueDepth } from '../../scripts/local/queue-depth';
 
 // `npm start` as a user runs it, in a process group of its own, on free ports; ZEGO played by the
 // CLI's code over HTTP; stopped with Ctrl-C (SIGINT to the group) at the end, even after a failure.
@@ -157,18 +158,8 @@ describe('npm start, driven like ZEGO', () => {
       'late-start': 'stopped',
       'via-cli': 'stopped',
     });
-    for (const queueUrl of [info.queueUrl, info.deadLetterQueueUrl]) {
-      const { Attributes } = await sqs.send(
-        new GetQueueAttributesCommand({
-          QueueUrl: queueUrl,
-          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-        }),
-      );
-      expect(Attributes).toMatchObject({
-        ApproximateNumberOfMessages: '0',
-        ApproximateNumberOfMessagesNotVisible: '0',
-      });
-    }
+    expect(await queueDepth(sqs, info.queueUrl)).toBe(0);
+    expect(await queueDepth(sqs, info.deadLetterQueueUrl)).toBe(0);
     expect((await zego('dlq')).stdout).toContain('0 callback(s) in the dead-letter queue');
   });
 

@@ -2,12 +2,13 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deduplicationId, messageGroupId } from '../../lib/queue/message-ids';
 import { getTask } from '../../lib/store/task-store';
 import { parseCallback } from '../../lib/zego/callback-schema';
+import { queueDepth } from '../../scripts/local/queue-depth';
 import { signedCallback } from '../support/callbacks';
 import { type LocalStack, startLocalStack } from '../support/local-stack';
 import { queuedBody } from '../support/messages';
@@ -100,18 +101,7 @@ describe('the consumer killed mid-batch', () => {
     expect(completedAtKill).toBeLessThan(startedAtKill.size);
 
     await startWorker();
-    await waitFor(async () => {
-      const { Attributes = {} } = await stack.sqs.send(
-        new GetQueueAttributesCommand({
-          QueueUrl: stack.queue.url,
-          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-        }),
-      );
-      return (
-        Attributes.ApproximateNumberOfMessages === '0' &&
-        Attributes.ApproximateNumberOfMessagesNotVisible === '0'
-      );
-    });
+    await waitFor(async () => (await queueDepth(stack.sqs, stack.queue.url)) === 0);
 
     expect(effects()).toHaveLength(CALLBACKS);
     for (let i = 0; i < CALLBACKS; i++) {

@@ -1,9 +1,10 @@
-import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { hooks } from '../../lib/hooks';
 import { getTask } from '../../lib/store/task-store';
 import { pollOnce } from '../../scripts/local/event-source-mapping';
 import { lambdaContext } from '../../scripts/local/lambda-context';
+import { queueDepth } from '../../scripts/local/queue-depth';
 import { apiGatewayEvent, encode, signedCallback, signedMixStart, TEST_SECRET } from '../support/callbacks';
 import { type LocalStack, startLocalStack } from '../support/local-stack';
 import { queuedBody, sqsEvent, sqsRecord } from '../support/messages';
@@ -51,18 +52,7 @@ async function settle(timeoutMs = 20_000) {
   while (Date.now() < deadline) {
     const { received } = await pollOnce(mapping());
     if (received > 0) continue;
-    const { Attributes = {} } = await stack.sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: stack.queue.url,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-      }),
-    );
-    if (
-      Attributes.ApproximateNumberOfMessages === '0' &&
-      Attributes.ApproximateNumberOfMessagesNotVisible === '0'
-    ) {
-      return;
-    }
+    if ((await queueDepth(stack.sqs, stack.queue.url)) === 0) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error('the queue did not settle');

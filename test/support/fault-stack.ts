@@ -1,10 +1,10 @@
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { startEventSourceMapping } from '../../scripts/local/event-source-mapping';
 import { startHttpApi } from '../../scripts/local/http-api';
 import { lambdaContext } from '../../scripts/local/lambda-context';
+import { queueDepth } from '../../scripts/local/queue-depth';
 import { TEST_SECRET } from './callbacks';
 import { startFaultProxy } from './fault-proxy';
-import { type LocalStack, startLocalStack } from './local-stack';
+import { startLocalStack } from './local-stack';
 
 export interface FaultStackOptions {
   /** The queue's visibility timeout, in seconds. */
@@ -70,12 +70,12 @@ export async function startFaultStack(options: FaultStackOptions) {
     async settle(timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        if ((await queueDepth(stack, stack.queue.url)) === 0) return;
+        if ((await queueDepth(stack.sqs, stack.queue.url)) === 0) return;
         if (Date.now() > deadline) throw new Error('the queue did not drain');
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
     },
-    deadLetterDepth: () => queueDepth(stack, stack.deadLetterQueue.url),
+    deadLetterDepth: () => queueDepth(stack.sqs, stack.deadLetterQueue.url),
     async stop() {
       await api.stop();
       await Promise.all(pollers.map((poller) => poller.stop()));
@@ -84,16 +84,4 @@ export async function startFaultStack(options: FaultStackOptions) {
       await stack.stop();
     },
   };
-}
-
-async function queueDepth(stack: LocalStack, queueUrl: string): Promise<number> {
-  const { Attributes = {} } = await stack.sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return (
-    Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible)
-  );
 }
