@@ -201,6 +201,8 @@ describe('receiveCallback', () => {
     expect(total(out, 'CallbackRejected', { reason: 'malformed_body' })).toBe(1);
     expect(total(out, 'CallbackUnauthorized')).toBe(1);
     expect(total(out, 'CallbackFailed', { reason: 'queue_unavailable' })).toBe(1);
+    // The alarms read these under service and function alone (serverless.yml).
+    expect(total(out, 'CallbackFailed')).toBe(1);
     expect(total(out, 'CallbackLag')).toBe(4);
     expect(out.find((m) => m.name === 'EnqueueLatency')?.unit).toBe('Milliseconds');
     expect(
