@@ -1,5 +1,4 @@
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { getTask, listTasks, type MixTask, toTask } from '../../lib/store/task-store';
+import { getTask, listTasks, type MixTask, scanTasks } from '../../lib/store/task-store';
 import { CommandFailed, parse, UsageError } from '../args';
 import { explainAwsError, resolveTarget, TARGET_HELP, type Target } from '../target';
 
@@ -36,7 +35,9 @@ export async function tasks(args: string[]): Promise<void> {
   const target = resolveTarget(values);
   let found: MixTask[];
   try {
-    found = values.appid ? await queryAll(values.appid, target) : await scanAll(target);
+    found = values.appid
+      ? await queryAll(values.appid, target)
+      : await scanTasks({ tableName: target.tasksTable, client: target.documents });
   } catch (error) {
     explainAwsError(error, target);
   }
@@ -75,7 +76,9 @@ export async function task(args: string[]): Promise<void> {
     const appid = values.appid ?? /^(\d+):/.exec(taskId)?.[1];
     found = appid
       ? await getTask(appid, taskId, { tableName: target.tasksTable, client: target.documents })
-      : (await scanAll(target)).find((t) => t.task_id === taskId);
+      : (await scanTasks({ tableName: target.tasksTable, client: target.documents })).find(
+          (t) => t.task_id === taskId,
+        );
   } catch (error) {
     explainAwsError(error, target);
   }
@@ -104,19 +107,6 @@ async function queryAll(appid: string, target: Target): Promise<MixTask[]> {
     );
     all.push(...page.tasks);
     cursor = page.cursor;
-  } while (cursor);
-  return all;
-}
-
-async function scanAll(target: Target): Promise<MixTask[]> {
-  const all: MixTask[] = [];
-  let cursor: Record<string, unknown> | undefined;
-  do {
-    const { Items = [], LastEvaluatedKey } = await target.documents.send(
-      new ScanCommand({ TableName: target.tasksTable, ExclusiveStartKey: cursor }),
-    );
-    all.push(...Items.map(toTask));
-    cursor = LastEvaluatedKey;
   } while (cursor);
   return all;
 }

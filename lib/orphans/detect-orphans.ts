@@ -1,11 +1,11 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Hooks } from '../hooks';
 import { count } from '../metrics';
 import { documentClient } from '../store/dynamodb-client';
-import { type MixTask, RUNNING_INDEX, toTask } from '../store/task-store';
+import { type MixTask, RUNNING_INDEX, scanTasks } from '../store/task-store';
 
 export interface DetectOrphansOptions {
   tableName: string;
@@ -40,7 +40,7 @@ export async function detectOrphans({
   client = documentClient,
 }: DetectOrphansOptions): Promise<OrphanReport> {
   const nowSeconds = Math.floor(now() / 1000);
-  const running = await scanRunning(tableName, client);
+  const running = await scanTasks({ tableName, client }, RUNNING_INDEX);
   const orphaned = running.filter((task) => (task.runningSince ?? nowSeconds) < nowSeconds - maxAgeSeconds);
   count(metrics, 'RunningTasks', running.length);
   count(metrics, 'OrphanedTasks', orphaned.length);
@@ -71,19 +71,6 @@ export async function detectOrphans({
   if (failures.length > 0)
     throw new AggregateError(failures, `${failures.length} orphan hook call(s) failed`);
   return { running: running.length, orphaned, newlyReported };
-}
-
-async function scanRunning(tableName: string, client: DynamoDBDocumentClient): Promise<MixTask[]> {
-  const tasks: MixTask[] = [];
-  let cursor: Record<string, unknown> | undefined;
-  do {
-    const { Items = [], LastEvaluatedKey } = await client.send(
-      new ScanCommand({ TableName: tableName, IndexName: RUNNING_INDEX, ExclusiveStartKey: cursor }),
-    );
-    tasks.push(...Items.map(toTask));
-    cursor = LastEvaluatedKey;
-  } while (cursor);
-  return tasks;
 }
 
 /** Marks this run of the task reported, unless it stopped or restarted meanwhile. */

@@ -4,6 +4,7 @@ import {
   GetCommand,
   NumberValue,
   QueryCommand,
+  ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
@@ -116,6 +117,23 @@ export async function getTask(
   return Item ? toTask(Item) : undefined;
 }
 
+/** Every task of the table, or of one of its indexes (the sparse `running` one), all pages. */
+export async function scanTasks(
+  { tableName, client = documentClient }: Pick<TaskStoreOptions, 'tableName' | 'client'>,
+  indexName?: string,
+): Promise<MixTask[]> {
+  const tasks: MixTask[] = [];
+  let cursor: Record<string, unknown> | undefined;
+  do {
+    const { Items = [], LastEvaluatedKey } = await client.send(
+      new ScanCommand({ TableName: tableName, IndexName: indexName, ExclusiveStartKey: cursor }),
+    );
+    tasks.push(...Items.map(toTask));
+    cursor = LastEvaluatedKey;
+  } while (cursor);
+  return tasks;
+}
+
 /** The tasks of one app, a page at a time (`cursor` from the previous page). */
 export async function listTasks(
   appid: string,
@@ -169,8 +187,8 @@ function mixUpdate(callback: MixEvent, receivedAt: string, nowMs: number, retent
     if (retentionSeconds > 0) set.expiresAt = Math.floor(nowMs / 1000) + retentionSeconds;
   }
 
-  const names: Record<string, string> = { '#seq': 'seq' };
-  const values: Record<string, unknown> = { ':seq': set.seq };
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
   const assignments: string[] = [];
   for (const [field, value] of Object.entries(set)) {
     if (value === undefined) continue; // a field this callback lacks keeps what an earlier one set
@@ -194,7 +212,7 @@ export function toTask(item: Record<string, unknown> | undefined): MixTask {
   if (!item) throw new Error('DynamoDB returned no task item');
   const number = (value: unknown) => (value === undefined ? undefined : Number(String(value)));
   return {
-    ...(item as Omit<MixTask, 'seq' | 'startedAt' | 'stoppedAt' | 'expiresAt'>),
+    ...(item as Omit<MixTask, 'seq' | 'startedAt' | 'stoppedAt' | 'expiresAt' | 'runningSince'>),
     seq: String(item.seq),
     startedAt: number(item.startedAt),
     stoppedAt: number(item.stoppedAt),
