@@ -9,10 +9,6 @@
 export abstract class CallbackError extends Error {
   abstract readonly status: number;
   abstract readonly reason: string;
-  /** True when ZEGO retrying the same callback later may succeed. */
-  get retryable(): boolean {
-    return this.status >= 500;
-  }
 }
 
 export class BodyTooLargeError extends CallbackError {

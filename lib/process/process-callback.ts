@@ -57,13 +57,17 @@ export async function processCallback(
   }
 
   const context = { idempotencyKey, receivedAt, logger, remainingTimeMs };
-  if (isMixStop(message)) await hooks.onMixStopped({ callback: message.callback, task }, context);
-  else if (isMixStart(message)) await hooks.onMixStarted({ callback: message.callback, task }, context);
-  count(metrics, 'CallbackProcessed');
-  count(metrics, isMixStop(message) ? 'MixStopped' : 'MixStarted');
-  if (isMixStop(message) && task.startedAt !== undefined && task.stoppedAt !== undefined) {
-    seconds(metrics, 'MixDuration', task.stoppedAt - task.startedAt);
+  if (isMixStop(message)) {
+    await hooks.onMixStopped({ callback: message.callback, task }, context);
+    count(metrics, 'MixStopped');
+    if (task.startedAt !== undefined && task.stoppedAt !== undefined) {
+      seconds(metrics, 'MixDuration', task.stoppedAt - task.startedAt);
+    }
+  } else if (isMixStart(message)) {
+    await hooks.onMixStarted({ callback: message.callback, task }, context);
+    count(metrics, 'MixStarted');
   }
+  count(metrics, 'CallbackProcessed');
   logger.info('callback processed', fields);
   return { event: callback.event, outcome, taskStatus: task.status };
 }
