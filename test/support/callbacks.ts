@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { encodeCallback } from '../../cli/zego-client';
 import { signCallback } from '../../lib/zego/signature';
 import postCallback from '../events/apigw/post-callback.json';
 
@@ -51,19 +52,13 @@ export function signedMixStart(overrides: CallbackFields = {}, secret = TEST_SEC
   );
 }
 
+/** The bodies ZEGO sends, as the CLI builds them (cli/zego-client.ts). */
 export const encode = {
-  json: (fields: CallbackFields) => JSON.stringify(fields),
-  /** What a form POST sends: every value as a string. */
-  form: (fields: CallbackFields) => {
-    const form = new URLSearchParams();
-    for (const [key, value] of Object.entries(fields)) {
-      if (Array.isArray(value)) for (const item of value) form.append(`${key}[]`, String(item));
-      else form.append(key, String(value));
-    }
-    return form.toString();
-  },
+  json: (fields: CallbackFields) => encodeCallback(fields, 'json').body,
+  /** What a form POST sends: every value as a string, lists as repeated `key[]`. */
+  form: (fields: CallbackFields) => encodeCallback(fields, 'form').body,
   /** The current docs' "perform UrlDecode on it": the whole JSON percent-encoded. */
-  percentJson: (fields: CallbackFields) => encodeURIComponent(JSON.stringify(fields)),
+  percentJson: (fields: CallbackFields) => encodeCallback(fields, 'percent-json').body,
 };
 
 /** A real API Gateway HTTP API (payload 2.0) event carrying `body`. */
