@@ -148,7 +148,8 @@ async function main() {
   const queues = await createQueues(sqs, 'bench-');
   const tables = await createTables(dynamo, 'bench-');
   const queue = queues.CallbackQueue;
-  if (!queue || !tables.TasksTable || !tables.IdempotencyTable)
+  const deadLetterQueue = queues.CallbackDeadLetterQueue;
+  if (!queue || !deadLetterQueue || !tables.TasksTable || !tables.IdempotencyTable || !tables.SignaturesTable)
     throw new Error('stack lacks a queue or table');
   const env = {
     ...process.env,
@@ -158,8 +159,10 @@ async function main() {
     AWS_ENDPOINT_URL_SQS: sqsEngine.endpoint,
     AWS_ENDPOINT_URL_DYNAMODB: dynamoEngine.endpoint,
     QUEUE_URL: queue.url,
+    DEAD_LETTER_QUEUE_URL: deadLetterQueue.url,
     TASKS_TABLE: tables.TasksTable,
     IDEMPOTENCY_TABLE: tables.IdempotencyTable,
+    SIGNATURES_TABLE: tables.SignaturesTable,
     ZEGO_CALLBACK_SECRET: SECRET,
     POWERTOOLS_LOG_LEVEL: 'INFO',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',

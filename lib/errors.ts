@@ -8,7 +8,13 @@
  */
 export abstract class CallbackError extends Error {
   abstract readonly status: number;
+  /** For our logs and metrics. */
   abstract readonly reason: string;
+
+  /** What the caller is told: the reason and, for a 4xx, the message. */
+  get answer(): { error: string; message?: string } {
+    return this.status < 500 ? { error: this.reason, message: this.message } : { error: this.reason };
+  }
 }
 
 export class BodyTooLargeError extends CallbackError {
@@ -29,16 +35,33 @@ export class InvalidCallbackError extends CallbackError {
   readonly reason = 'invalid_callback';
 }
 
+/**
+ * The one answer for an appid we serve with a wrong signature and for an appid we do not serve, so
+ * a caller cannot probe which appids are configured here. The logs keep the difference.
+ */
+const NOT_AUTHENTICATED = {
+  error: 'bad_signature',
+  message:
+    'the signature does not match the CallbackSecret configured here for this appid (or the appid is not served here); ' +
+    'check the secret and the appids configured for this endpoint (`npm run zego -- verify` checks a captured body)',
+};
+
 export class UnknownAppError extends CallbackError {
   override readonly name = 'UnknownAppError';
   readonly status = 401;
   readonly reason = 'unknown_appid';
+  override get answer() {
+    return NOT_AUTHENTICATED;
+  }
 }
 
 export class SignatureMismatchError extends CallbackError {
   override readonly name = 'SignatureMismatchError';
   readonly status = 401;
   readonly reason = 'bad_signature';
+  override get answer() {
+    return NOT_AUTHENTICATED;
+  }
 }
 
 export class StaleTimestampError extends CallbackError {
@@ -47,10 +70,23 @@ export class StaleTimestampError extends CallbackError {
   readonly reason = 'stale_timestamp';
 }
 
+/** The callback reuses the (timestamp, nonce, signature) of another callback: a forgery. */
+export class SignatureReusedError extends CallbackError {
+  override readonly name = 'SignatureReusedError';
+  readonly status = 401;
+  readonly reason = 'signature_reused';
+}
+
 export class SecretsUnavailableError extends CallbackError {
   override readonly name = 'SecretsUnavailableError';
   readonly status = 503;
   readonly reason = 'secrets_unavailable';
+}
+
+export class SignatureStoreUnavailableError extends CallbackError {
+  override readonly name = 'SignatureStoreUnavailableError';
+  readonly status = 503;
+  readonly reason = 'signature_store_unavailable';
 }
 
 export class QueueUnavailableError extends CallbackError {
@@ -59,7 +95,10 @@ export class QueueUnavailableError extends CallbackError {
   readonly reason = 'queue_unavailable';
 }
 
-/** A queued message the consumer can never process; it fails until it reaches the DLQ. */
+/**
+ * A queued message the consumer can never process (not JSON, another version, a callback of the
+ * wrong shape): it goes to the dead-letter queue at once instead of holding its task's group.
+ */
 export class PoisonMessageError extends Error {
   override readonly name = 'PoisonMessageError';
 }

@@ -62,7 +62,7 @@ async function main() {
           continue;
         }
         const record = JSON.parse(line);
-        const key = `${record.appid}:${record.event}:${record.seq}`;
+        const key = `${record.appid}:${record.task_id}:${record.event}:${record.seq}`;
         if (record.message === 'callback processed') processed.set(key, (processed.get(key) ?? 0) + 1);
         if (record.message === 'callback stale') stale.add(key);
         if (record.level === 'ERROR') process.stderr.write(`${line}\n`);
@@ -87,7 +87,10 @@ async function main() {
       seq: String(base + i),
       secret: LOCAL_DEV_SECRET,
     });
-    return { key: `111111:${fields.event}:${fields.seq}`, ...encodeCallback(fields, 'json') };
+    return {
+      key: `111111:${fields.task_id}:${fields.event}:${fields.seq}`,
+      ...encodeCallback(fields, 'json'),
+    };
   });
   const sends = [...distinct];
   for (let i = 0; i < COUNT * DUPLICATES; i++) {

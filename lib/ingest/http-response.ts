@@ -1,16 +1,20 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { CallbackError } from '../errors';
+import { printable } from '../text/printable';
 
 export interface ErrorAnswer {
   response: APIGatewayProxyStructuredResultV2;
   reason: string;
 }
 
-/** The one place an error becomes an HTTP answer. 4xx say why; 5xx say only the reason code. */
+/**
+ * The one place an error becomes an HTTP answer. 4xx say why (printable, bounded: a message may
+ * quote a little of the input); 5xx say only the reason code.
+ */
 export function errorAnswer(error: unknown): ErrorAnswer {
   if (error instanceof CallbackError) {
-    const body =
-      error.status < 500 ? { error: error.reason, message: error.message } : { error: error.reason };
+    const { error: code, message } = error.answer;
+    const body = message === undefined ? { error: code } : { error: code, message: printable(message, 600) };
     return { response: json(error.status, body), reason: error.reason };
   }
   return { response: json(500, { error: 'internal_error' }), reason: 'internal_error' };

@@ -2,17 +2,22 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { SignatureReusedError } from '../errors';
 import { breakdown, count, milliseconds, seconds } from '../metrics';
-import { enqueueCallback } from '../queue/enqueue';
-import { parseCallback, type ZegoCallback } from '../zego/callback-schema';
+import { prepareMessage, sendMessage } from '../queue/enqueue';
+import { callbackIdentity } from '../zego/callback-identity';
+import { type ParsedCallback, parseCallback, type ZegoCallback } from '../zego/callback-schema';
 import { decodeBody } from '../zego/decode-body';
 import type { SecretSource } from '../zego/secrets';
 import { verifyCallback } from '../zego/verify-callback';
 import { acceptedAnswer, errorAnswer } from './http-response';
+import type { BindSignature } from './signature-bindings';
 
 export interface ReceiveDeps {
   queueUrl: string;
   secrets: SecretSource;
+  /** One use per signature: binds each signature to the first callback's identity. */
+  bindSignature: BindSignature;
   maxClockSkewSeconds: number;
   enqueueTimeoutMs: number;
   logger: Logger;
@@ -22,15 +27,22 @@ export interface ReceiveDeps {
   sqs?: SQSClient;
 }
 
+/** With the skew check off, a triple stays bound this long (it could otherwise be replayed forever). */
+const UNCHECKED_BINDING_SECONDS = 7 * 86_400;
+/** Room for clocks that differ between our functions. */
+const BINDING_MARGIN_SECONDS = 60;
+
 /**
- * ZEGO's POST, start to finish: decode, validate, verify, enqueue, answer. 200 only once the
- * callback is on the queue; see lib/errors.ts for every other answer.
+ * ZEGO's POST, start to finish: decode, validate, verify, check it fits the queue, bind its
+ * signature to it, enqueue, answer. 200 only once the callback is on the queue; every refusal is
+ * decided before that (lib/errors.ts lists them).
  */
 export async function receiveCallback(
   request: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded'>,
   {
     queueUrl,
     secrets,
+    bindSignature,
     maxClockSkewSeconds,
     enqueueTimeoutMs,
     logger,
@@ -46,23 +58,21 @@ export async function receiveCallback(
     const parsed = parseCallback(decodeBody(request));
     callback = parsed.callback;
     verifyCallback(parsed, { secrets: await secrets(), maxClockSkewSeconds, now });
+    const message = prepareMessage(callback, receivedAtMs);
+    await bindSignature(binding(parsed, Math.floor(receivedAtMs / 1000), maxClockSkewSeconds));
     const enqueueStarted = now();
-    const queued = await enqueueCallback(callback, {
-      queueUrl,
-      receivedAtMs,
-      timeoutMs: enqueueTimeoutMs,
-      sqs,
-    });
+    const queued = await sendMessage(message, { queueUrl, timeoutMs: enqueueTimeoutMs, sqs });
     const latencyMs = now() - receivedAtMs;
     count(metrics, 'CallbackAccepted');
     milliseconds(metrics, 'EnqueueLatency', now() - enqueueStarted);
     // How late ZEGO's callback reached us: its own timestamp against our receive time.
     seconds(metrics, 'CallbackLag', Math.max(0, receivedAtMs / 1000 - Number(callback.timestamp)));
+    // Only a verified appid, one this stage serves, ever becomes a dimension.
     breakdown(metrics, 'CallbackAccepted', 'appid', callback.appid);
     logger.info('callback accepted', {
       ...identify(callback),
       outcome: 'accepted',
-      deduplicationId: queued.deduplicationId,
+      deduplicationId: message.deduplicationId,
       messageId: queued.messageId,
       latencyMs,
     });
@@ -79,6 +89,7 @@ export async function receiveCallback(
     } else {
       count(metrics, 'CallbackRejected');
       if (status === 401) count(metrics, 'CallbackUnauthorized');
+      if (error instanceof SignatureReusedError) count(metrics, 'CallbackForged');
       breakdown(metrics, 'CallbackRejected', 'reason', reason);
       logger.warn('callback rejected', { ...fields, latencyMs, detail: (error as Error).message });
     }
@@ -86,13 +97,17 @@ export async function receiveCallback(
   }
 }
 
+/** The triple stays bound while it could still pass the skew check, plus a margin. */
+function binding({ callback, signed }: ParsedCallback, nowSeconds: number, maxClockSkewSeconds: number) {
+  const expiresAt =
+    maxClockSkewSeconds > 0
+      ? Number(callback.timestamp) + maxClockSkewSeconds + BINDING_MARGIN_SECONDS
+      : nowSeconds + UNCHECKED_BINDING_SECONDS;
+  return { signature: signed.signature.toLowerCase(), identity: callbackIdentity(callback), expiresAt };
+}
+
 /** What a log line may say about a callback: never its signature, nonce or user data. */
 function identify(callback: ZegoCallback | undefined) {
   if (!callback) return {};
-  return {
-    appid: callback.appid,
-    event: callback.event,
-    seq: callback.seq,
-    task_id: 'task_id' in callback ? callback.task_id : undefined,
-  };
+  return { appid: callback.appid, event: callback.event, seq: callback.seq, task_id: callback.task_id };
 }

@@ -2,10 +2,10 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Hooks } from '../hooks';
+import type { Hooks } from '../hook-contract';
 import { count } from '../metrics';
 import { documentClient } from '../store/dynamodb-client';
-import { type MixTask, RUNNING_INDEX, scanTasks } from '../store/task-store';
+import { type MixTask, RUNNING_INDEX, scanTasks, taskKey } from '../store/task-store';
 
 export interface DetectOrphansOptions {
   tableName: string;
@@ -84,7 +84,7 @@ async function markReported(
     await client.send(
       new UpdateCommand({
         TableName: tableName,
-        Key: { appid: task.appid, task_id: task.task_id },
+        Key: taskKey(task.appid, task.task_id),
         UpdateExpression: 'SET orphanReportedAt = :at',
         ConditionExpression: 'runningSince = :since AND attribute_not_exists(orphanReportedAt)',
         ExpressionAttributeValues: { ':at': at, ':since': task.runningSince },

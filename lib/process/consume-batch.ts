@@ -1,15 +1,21 @@
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
+import { IdempotencyAlreadyInProgressError } from '@aws-lambda-powertools/idempotency';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { PoisonMessageError } from '../errors';
 import { count } from '../metrics';
-import { parseQueuedCallback } from '../queue/message';
-import { deduplicationId } from '../queue/message-ids';
-import type { ProcessInput, ProcessResult } from './process-callback';
+import type { DeadLetter } from '../queue/dead-letter';
+import { parseQueuedCallback, type QueuedCallback } from '../queue/message';
+import { callbackIdentity } from '../zego/callback-identity';
+import type { ProcessResult } from './process-callback';
+import type { ProcessOnce } from './process-once';
 
 export interface ConsumeDeps {
   /** processCallback behind the idempotency layer. */
-  processOnce: (input: ProcessInput) => Promise<ProcessResult | undefined>;
+  processOnce: ProcessOnce;
+  /** Where a message that can never be processed goes at once. */
+  deadLetter: DeadLetter;
   logger: Logger;
   metrics: Metrics;
 }
@@ -30,7 +36,7 @@ export async function consumeBatch(
       // A new processor per group and batch: no failed-group state survives into another.
       processPartialResponse(
         { Records: records },
-        (record: SQSRecord) => consumeRecord(record, deps),
+        (record: SQSRecord) => consumeRecord(record, context, deps),
         new SqsFifoPartialProcessorAsync(),
         { context, throwOnFullBatchFailure: false },
       ),
@@ -51,23 +57,40 @@ function groupsOf(records: SQSRecord[]): Map<string, SQSRecord[]> {
 
 async function consumeRecord(
   record: SQSRecord,
-  { processOnce, logger, metrics }: ConsumeDeps,
+  context: Context,
+  { processOnce, deadLetter, logger, metrics }: ConsumeDeps,
 ): Promise<ProcessResult | undefined> {
   const where = {
     messageId: record.messageId,
     groupId: record.attributes.MessageGroupId,
     receiveCount: Number(record.attributes.ApproximateReceiveCount),
   };
+  let message: QueuedCallback;
   try {
-    const message = parseQueuedCallback(record.body);
-    return await processOnce({ idempotencyKey: deduplicationId(message.callback), message });
+    message = parseQueuedCallback(record.body);
   } catch (error) {
-    if ((error as Error).name === 'IdempotencyAlreadyInProgressError') {
+    if (!(error instanceof PoisonMessageError)) throw error;
+    // If SQS does not take it, this throws: the record fails and is retried like any other.
+    await deadLetter(record, error.message);
+    count(metrics, 'PoisonMessage');
+    logger.error('message can never be processed; moved to the dead-letter queue', {
+      ...where,
+      outcome: 'dead_lettered',
+      reason: error.message,
+    });
+    return undefined;
+  }
+  try {
+    return await processOnce({ idempotencyKey: callbackIdentity(message.callback), message }, context);
+  } catch (error) {
+    const { appid, task_id, event, seq } = message.callback;
+    const fields = { ...where, appid, task_id, event, seq };
+    if (error instanceof IdempotencyAlreadyInProgressError) {
       count(metrics, 'InProgressElsewhere');
-      logger.info('callback in progress elsewhere; will retry', { ...where, outcome: 'retry' });
+      logger.info('callback in progress elsewhere; will retry', { ...fields, outcome: 'retry' });
     } else {
       count(metrics, 'ProcessingFailed');
-      logger.error('record failed', { ...where, outcome: 'failed', error });
+      logger.error('callback failed; SQS delivers it again', { ...fields, outcome: 'failed', error });
     }
     throw error;
   }

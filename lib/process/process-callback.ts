@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import type { Hooks } from '../hooks';
+import type { Hooks } from '../hook-contract';
 import { count, seconds } from '../metrics';
 import { isMixStart, isMixStop, type QueuedCallback } from '../queue/message';
 import {
@@ -9,9 +9,10 @@ import {
   type TaskStatus,
   type TaskStoreOptions,
 } from '../store/task-store';
+import type { CompletedBeforeUpgrade } from './legacy-completions';
 
 export interface ProcessInput {
-  /** appid:event:seq, the callback's identity; the idempotency layer keys on it. */
+  /** The callback's identity (lib/zego/callback-identity.ts); the idempotency layer keys on it. */
   idempotencyKey: string;
   message: QueuedCallback;
 }
@@ -28,7 +29,10 @@ export interface ProcessDeps {
   hooks: Pick<Hooks, 'onMixStarted' | 'onMixStopped'>;
   logger: Logger;
   metrics: Metrics;
+  /** Milliseconds left before the function times out. */
   remainingTimeMs: () => number;
+  /** Recognises a callback completed under the identity used before the upgrade (legacy-completions.ts). */
+  completedBeforeUpgrade?: CompletedBeforeUpgrade;
 }
 
 /**
@@ -38,7 +42,7 @@ export interface ProcessDeps {
  */
 export async function processCallback(
   { idempotencyKey, message }: ProcessInput,
-  { store, hooks, logger, metrics, remainingTimeMs }: ProcessDeps,
+  { store, hooks, logger, metrics, remainingTimeMs, completedBeforeUpgrade }: ProcessDeps,
 ): Promise<ProcessResult> {
   const { callback, receivedAt } = message;
   const ids = { appid: callback.appid, event: callback.event, seq: callback.seq };
@@ -53,6 +57,11 @@ export async function processCallback(
   if (outcome === 'stale') {
     count(metrics, 'StaleCallback');
     logger.warn('callback stale', fields);
+    return { event: callback.event, outcome, taskStatus: task.status };
+  }
+  if (outcome === 'already_applied' && (await completedBeforeUpgrade?.(callback))) {
+    count(metrics, 'DuplicateSuppressed');
+    logger.info('callback already processed before the upgrade', fields);
     return { event: callback.event, outcome, taskStatus: task.status };
   }
 

@@ -1,8 +1,15 @@
 import { type IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
 import { count } from '../metrics';
 import type { ProcessInput, ProcessResult } from './process-callback';
+
+/** Fixed, so records stay valid if the function is renamed. */
+export const IDEMPOTENCY_KEY_PREFIX = 'zego-callback';
+
+/** A callback processed at most once to completion; undefined when there was nothing to process. */
+export type ProcessOnce = (input: ProcessInput, context: Context) => Promise<ProcessResult | undefined>;
 
 export interface ProcessOnceOptions {
   persistenceStore: BasePersistenceLayer;
@@ -11,27 +18,27 @@ export interface ProcessOnceOptions {
 }
 
 /**
- * `process` behind Powertools idempotency, keyed on the callback's identity (appid:event:seq),
- * not the SQS message id, so a replay from the DLQ or a ZEGO retry past SQS's 5-minute window is
- * recognised too. A callback answered from the idempotency record, without running `process`,
- * counts as a DuplicateSuppressed metric. The fixed key prefix keeps records valid if the
- * function is renamed.
+ * `process` behind Powertools idempotency, keyed on the callback's identity (appid, task_id,
+ * event, seq), not the SQS message id, so a replay from the DLQ or a ZEGO retry past SQS's
+ * 5-minute window is recognised too. A callback answered from the idempotency record, without
+ * running `process`, counts as a DuplicateSuppressed metric.
  */
 export function processOnce(
-  process: (input: ProcessInput) => Promise<ProcessResult>,
+  processInput: (input: ProcessInput, context: Context) => Promise<ProcessResult>,
   { persistenceStore, config, metrics }: ProcessOnceOptions,
-): (input: ProcessInput) => Promise<ProcessResult | undefined> {
+): ProcessOnce {
   const ran = new Set<ProcessInput>();
   const idempotent = makeIdempotent(
-    (input: ProcessInput) => {
+    (input: ProcessInput, context: Context) => {
       ran.add(input);
-      return process(input);
+      return processInput(input, context);
     },
-    { persistenceStore, config, keyPrefix: 'zego-callback' },
+    // Called like a Lambda handler (input, context): Powertools keys on the input alone.
+    { persistenceStore, config, keyPrefix: IDEMPOTENCY_KEY_PREFIX },
   );
-  return async (input) => {
+  return async (input, context) => {
     try {
-      const result = await idempotent(input);
+      const result = await idempotent(input, context);
       if (!ran.has(input)) count(metrics, 'DuplicateSuppressed');
       return result;
     } finally {

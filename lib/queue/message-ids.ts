@@ -1,25 +1,23 @@
 import { createHash } from 'node:crypto';
-import { isMixEvent, type ZegoCallback } from '../zego/callback-schema';
+import { callbackIdentity } from '../zego/callback-identity';
+import type { ZegoCallback } from '../zego/callback-schema';
 
 /** SQS allows 1-128 characters of letters, digits and punctuation for both ids. */
 const SQS_ID = /^[\x21-\x7e]{1,128}$/;
 
-/**
- * One id per callback, however often ZEGO sends it: appid, event and seq. Scoped by appid and
- * event so two apps, or a start and a stop with the same seq, never collide.
- */
-export function deduplicationId(callback: Pick<ZegoCallback, 'appid' | 'event' | 'seq'>): string {
-  return sqsId(`${callback.appid}:${callback.event}:${callback.seq}`);
+/** The callback's identity, so SQS stores it once however often ZEGO sends it. */
+export function deduplicationId(callback: Pick<ZegoCallback, 'appid' | 'event' | 'seq' | 'task_id'>): string {
+  return sqsId(callbackIdentity(callback));
 }
 
 /**
  * Events of one mix task share a group, so SQS delivers them in order while different tasks are
- * processed in parallel. Events without a task (types ZEGO may add) each get their own group.
+ * processed in parallel. Every event that carries a task_id joins its task's group; events without
+ * one each get a group of their own. Since the group is part of the de-duplication id, SQS's
+ * per-group de-duplication (serverless.yml) and a queue-wide one (the local engine) agree.
  */
-export function messageGroupId(callback: ZegoCallback): string {
-  if (isMixEvent(callback.event) && 'task_id' in callback && typeof callback.task_id === 'string') {
-    return sqsId(`${callback.appid}:${callback.task_id}`);
-  }
+export function messageGroupId(callback: Pick<ZegoCallback, 'appid' | 'event' | 'seq' | 'task_id'>): string {
+  if (callback.task_id !== undefined) return sqsId(`${callback.appid}:${callback.task_id}`);
   return deduplicationId(callback);
 }
 

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { PoisonMessageError } from '../errors';
+import { BodyTooLargeError, PoisonMessageError } from '../errors';
 import {
   callbackEnvelopeSchema,
   mixStartSchema,
@@ -9,6 +9,13 @@ import {
 
 /** Bumped when the body's shape changes, so a consumer can tell old messages from new ones. */
 export const MESSAGE_VERSION = 1;
+
+/**
+ * The queue's MaximumMessageSize (serverless.yml sets it; the infra test checks they agree). Real
+ * callbacks make messages of 1-2 KB; a callback whose message would be larger is refused with 413
+ * before it is acknowledged.
+ */
+export const QUEUE_MAX_MESSAGE_BYTES = 262_144;
 
 // The callback as queued: verified, normalised, without its signature (of no use once verified,
 // and it would let a reader of the queue replay the callback).
@@ -38,6 +45,27 @@ export function toQueuedCallback(callback: ZegoCallback, receivedAtMs: number): 
   const { signature: _signature, ...fields } = callback;
   return { version: MESSAGE_VERSION, receivedAt: new Date(receivedAtMs).toISOString(), callback: fields };
 }
+
+/**
+ * The message body as SQS will store it, byte for byte. Every character outside printable ASCII is
+ * written as a JSON `\u` escape: SQS refuses some characters (U+FFFE, U+FFFF; local engines also
+ * everything above U+FFFF) and documents replacing invalid ones, so a body of plain ASCII is the one
+ * form it can neither refuse nor alter. JSON.parse gives back every string exactly.
+ */
+export function encodeMessageBody(message: QueuedCallback): string {
+  const json = JSON.stringify(message);
+  const body = NOT_PRINTABLE_ASCII.test(json) ? json.replace(NOT_PRINTABLE_ASCII_ALL, escapeUnit) : json;
+  if (body.length > QUEUE_MAX_MESSAGE_BYTES) {
+    throw new BodyTooLargeError(
+      `the callback would make a queue message of ${body.length} bytes; at most ${QUEUE_MAX_MESSAGE_BYTES} fit (characters outside ASCII take 6 bytes each)`,
+    );
+  }
+  return body;
+}
+
+const NOT_PRINTABLE_ASCII = /[^\x20-\x7e]/;
+const NOT_PRINTABLE_ASCII_ALL = /[^\x20-\x7e]/g;
+const escapeUnit = (unit: string) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
 /**
  * Reads a queue message body. A body that can never be processed (not JSON, another version,

@@ -11,7 +11,11 @@ export const dynamoClient = new DynamoDBClient({ maxAttempts: 5 });
  * Numbers come back wrapped (NumberValue) so a seq past 2^53 keeps every digit; the task store
  * converts them field by field.
  */
-export const documentClient = DynamoDBDocumentClient.from(dynamoClient, {
-  marshallOptions: { removeUndefinedValues: true },
-  unmarshallOptions: { wrapNumbers: true },
-});
+export function documentClientFor(client: DynamoDBClient): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true },
+    unmarshallOptions: { wrapNumbers: true },
+  });
+}
+
+export const documentClient = documentClientFor(dynamoClient);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
@@ -42,6 +43,22 @@ export interface MixTask {
   orphanReportedAt?: string;
 }
 
+/**
+ * The item key of a task. DynamoDB refuses a sort key over 1,024 UTF-8 bytes, and ZEGO splices long
+ * task ids from other parameters, so a task_id that does not fit (or that looks like a hashed key
+ * itself) is keyed by its SHA-256, and the item keeps the whole id in `fullTaskId`.
+ */
+export function taskKey(appid: string, taskId: string): { appid: string; task_id: string } {
+  const fits = Buffer.byteLength(taskId, 'utf8') <= MAX_SORT_KEY_BYTES && !taskId.startsWith(HASHED_KEY);
+  return {
+    appid,
+    task_id: fits ? taskId : `${HASHED_KEY}${createHash('sha256').update(taskId, 'utf8').digest('hex')}`,
+  };
+}
+
+const MAX_SORT_KEY_BYTES = 1_024;
+const HASHED_KEY = 'sha256:';
+
 /** The sparse index of running tasks (serverless.yml, TasksTable). */
 export const RUNNING_INDEX = 'running';
 
@@ -78,7 +95,7 @@ export async function applyMixEvent(
   receivedAt: string,
   { tableName, stoppedRetentionSeconds, now = Date.now, client = documentClient }: TaskStoreOptions,
 ): Promise<ApplyResult> {
-  const key = { appid: callback.appid, task_id: callback.task_id };
+  const key = taskKey(callback.appid, callback.task_id);
   const update = mixUpdate(callback, receivedAt, now(), stoppedRetentionSeconds);
   try {
     const { Attributes } = await client.send(
@@ -99,7 +116,7 @@ export async function applyMixEvent(
     // Engines that do not return the old item (some local ones) are read once, consistently.
     const current = error.Item
       ? toTask(unmarshall(error.Item, { wrapNumbers: true }))
-      : await getTask(key.appid, key.task_id, { tableName, client });
+      : await getTask(callback.appid, callback.task_id, { tableName, client });
     if (!current) throw new Error('conditional write failed but the task does not exist', { cause: error });
     const outcome = BigInt(current.seq) === BigInt(callback.seq) ? 'already_applied' : 'stale';
     return { outcome, task: current };
@@ -112,7 +129,7 @@ export async function getTask(
   { tableName, client = documentClient }: Pick<TaskStoreOptions, 'tableName' | 'client'>,
 ): Promise<MixTask | undefined> {
   const { Item } = await client.send(
-    new GetCommand({ TableName: tableName, Key: { appid, task_id: taskId }, ConsistentRead: true }),
+    new GetCommand({ TableName: tableName, Key: taskKey(appid, taskId), ConsistentRead: true }),
   );
   return Item ? toTask(Item) : undefined;
 }
@@ -167,6 +184,9 @@ function mixUpdate(callback: MixEvent, receivedAt: string, nowMs: number, retent
     publish_id: callback.publish_id,
     mix_url: callback.mix_url,
     mix_stream_alias: callback.mix_stream_alias,
+    // Set only when the key is the task id's hash (taskKey).
+    fullTaskId:
+      taskKey(callback.appid, callback.task_id).task_id === callback.task_id ? undefined : callback.task_id,
   };
   const remove: string[] = [];
   if (callback.event === 'mix_start') {
@@ -211,8 +231,10 @@ function playUrls(list: string[] | undefined, single: string | undefined): strin
 export function toTask(item: Record<string, unknown> | undefined): MixTask {
   if (!item) throw new Error('DynamoDB returned no task item');
   const number = (value: unknown) => (value === undefined ? undefined : Number(String(value)));
+  const { fullTaskId, ...fields } = item;
   return {
-    ...(item as Omit<MixTask, 'seq' | 'startedAt' | 'stoppedAt' | 'expiresAt' | 'runningSince'>),
+    ...(fields as Omit<MixTask, 'seq' | 'startedAt' | 'stoppedAt' | 'expiresAt' | 'runningSince'>),
+    task_id: String(fullTaskId ?? item.task_id),
     seq: String(item.seq),
     startedAt: number(item.startedAt),
     stoppedAt: number(item.stoppedAt),

@@ -3,49 +3,83 @@ import { InvalidCallbackError } from '../errors';
 import type { DecodedFields } from './decode-body';
 import type { SignedFields } from './signature';
 
+/** What a missing field says, and what a present but wrong one says. */
+const explain = (message: string) => (issue: { input?: unknown }) =>
+  issue.input === undefined ? 'is required' : message;
+
 /**
- * appid, seq and timestamp: a JSON string of digits (current docs) or a JSON integer (2022 docs),
- * normalised to a canonical decimal string so "0012", "12" and 12 name the same thing.
- * A number past 2^53 has already been rounded by its sender's JSON encoder or by ours, so it is
- * refused rather than guessed at; large values as strings are fine.
+ * appid and seq: a JSON string of digits (current docs) or a JSON integer (2022 docs), normalised
+ * to a canonical decimal string so "0012", "12" and 12 name the same thing. A number past 2^53 has
+ * already been rounded by its sender's JSON encoder or by ours, so it is refused rather than
+ * guessed at; large values as strings are fine.
  */
 const decimal = z
-  .union([
-    z.string().regex(/^\d{1,20}$/, 'expected a string of at most 20 digits'),
-    z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
-  ])
+  .union([z.string().regex(/^\d{1,20}$/), z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)], {
+    error: explain('must be a whole number of at most 20 digits, as a string or a JSON integer'),
+  })
   .transform((value) => (typeof value === 'number' ? String(value) : value.replace(/^0+(?=\d)/, '')));
+
+/**
+ * ZEGO's timestamp, Unix seconds. Only a plausible one (2001 to 2286: ten digits) is accepted, with
+ * or without the skew check, so a swapped nonce or a time in milliseconds never reaches arithmetic
+ * that would need more than a safe integer.
+ */
+const UNIX_SECONDS_MIN = 1_000_000_000;
+const UNIX_SECONDS_MAX = 9_999_999_999;
+const unixSeconds = decimal.refine(
+  (digits) => digits.length <= 10 && Number(digits) >= UNIX_SECONDS_MIN && Number(digits) <= UNIX_SECONDS_MAX,
+  'must be a Unix time in seconds (ten digits, e.g. 1689835223)',
+);
 
 /** Signed fields are used exactly as received: a number is rendered as its digits, never reparsed. */
 const exactText = (max: number) =>
   z
-    .union([z.string().min(1).max(max), z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)])
+    .union([z.string().min(1).max(max), z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)], {
+      error: explain(`must be a non-empty string of at most ${max} characters, or a whole number`),
+    })
     .transform(String);
 
 /** Free text that ZEGO documents as a string but older senders may have sent as a number. */
-const text = (max: number) => z.union([z.string().max(max), z.number()]).transform(String);
+const text = (max: number) =>
+  z
+    .union([z.string().max(max), z.number()], {
+      error: explain(`must be a string of at most ${max} characters`),
+    })
+    .transform(String);
 
 /** Play URL lists: an array in the docs, a single string in one of their examples. */
 const urlList = z
-  .union([z.array(z.string().max(2048)).max(64), z.string().max(2048)])
+  .union([z.array(z.string().max(2048)).max(64), z.string().max(2048)], {
+    error: explain('must be a list of at most 64 URLs of at most 2048 characters, or one URL'),
+  })
   .transform((value) => (Array.isArray(value) ? value : [value]));
 
 /** ZEGO documents 255 bytes for ids and URLs; the cap leaves room before it would lose a callback. */
 const FIELD_MAX = 2048;
 /** task_id may be spliced from other parameters and run to hundreds of bytes. */
-const TASK_ID_MAX = 4096;
+export const TASK_ID_MAX = 4096;
 
 export const MIX_EVENTS = ['mix_start', 'mix_stop'] as const;
 export type MixEvent = (typeof MIX_EVENTS)[number];
 
-/** Fields every event carries; unknown fields are kept, since ZEGO adds fields over time. */
+/**
+ * Fields every event carries; unknown fields are kept, since ZEGO adds fields over time. An event
+ * name is letters, digits and `_ . -` (ZEGO's are snake_case), which keeps the callback identity
+ * (lib/zego/callback-identity.ts) unambiguous. task_id is optional here: events that carry one join
+ * their task.
+ */
 export const callbackEnvelopeSchema = z.looseObject({
   appid: decimal,
-  event: z.string().min(1).max(64),
+  event: z.string({ error: explain('must be a string') }).regex(/^[A-Za-z0-9_.-]{1,64}$/, {
+    error: 'must be an event name such as mix_stop (letters, digits, "_", "." or "-", at most 64)',
+  }),
   seq: decimal,
-  timestamp: decimal,
+  timestamp: unixSeconds,
   nonce: exactText(128),
-  signature: z.string().regex(/^[0-9a-fA-F]{40}$/, 'expected 40 hexadecimal characters (SHA-1)'),
+  signature: z
+    .string({ error: explain('must be a string') })
+    .regex(/^[0-9a-fA-F]{40}$/, 'must be 40 hexadecimal characters (a SHA-1 in hex)'),
+  task_id: exactText(TASK_ID_MAX).optional(),
 });
 
 const mixFields = {
@@ -90,38 +124,37 @@ export interface ParsedCallback {
 }
 
 /**
- * Validates decoded fields: the envelope for every event, and the task fields for mix events.
- * Other event types pass with the envelope alone, so a new ZEGO event is queued, not lost.
+ * Validates decoded fields against the schema of their event (the envelope alone for event types
+ * other than mix_start and mix_stop, so a new ZEGO event is queued, not lost), reporting every
+ * problem at once.
  */
 export function parseCallback(fields: DecodedFields): ParsedCallback {
-  const envelope = check(callbackEnvelopeSchema, fields);
-  const callback =
-    envelope.event === 'mix_stop'
-      ? check(mixStopSchema, fields)
-      : envelope.event === 'mix_start'
-        ? check(mixStartSchema, fields)
-        : envelope;
+  const schema =
+    fields.event === 'mix_stop'
+      ? mixStopSchema
+      : fields.event === 'mix_start'
+        ? mixStartSchema
+        : callbackEnvelopeSchema;
+  const result = schema.safeParse(fields);
+  if (!result.success) {
+    throw new InvalidCallbackError(`invalid callback: ${describeIssues(result.error)}`, {
+      cause: result.error,
+    });
+  }
+  const callback = result.data;
   // The schema has checked both are digit strings or safe integers; String() keeps them as sent.
   const signed = {
     timestamp: String(fields.timestamp),
-    nonce: envelope.nonce,
-    signature: envelope.signature,
+    nonce: callback.nonce,
+    signature: callback.signature,
   };
   return { callback, signed };
 }
 
-function check<T extends z.ZodType>(schema: T, fields: DecodedFields): z.output<T> {
-  const result = schema.safeParse(fields);
-  if (result.success) return result.data;
-  throw new InvalidCallbackError(`invalid callback: ${describeIssues(result.error)}`, {
-    cause: result.error,
-  });
-}
-
-/** Names the fields and what was wrong, never the values (they may be long or hostile). */
+/** Names the fields and what was wrong with each, never the values (they may be long or hostile). */
 function describeIssues(error: z.ZodError): string {
   return error.issues
-    .slice(0, 5)
-    .map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`)
+    .slice(0, 8)
+    .map((issue) => `${issue.path.map(String).join('.') || 'the body'} ${issue.message}`)
     .join('; ');
 }

@@ -37,7 +37,29 @@ export function decodeBody(raw: RawBody): DecodedFields {
   } else {
     throw new MalformedBodyError('the body is neither JSON, percent-encoded JSON nor a url-encoded form');
   }
-  return decodeStringValues(fields);
+  const decoded = decodeStringValues(fields);
+  checkWellFormed(decoded);
+  return decoded;
+}
+
+/**
+ * A lone surrogate (a JSON "\\ud800" escape alone) is not text: no UTF-8 store, DynamoDB included,
+ * can keep it as sent, so it is refused here rather than lost later.
+ */
+function checkWellFormed(value: unknown, path = 'the body'): void {
+  if (typeof value === 'string') {
+    if (!value.isWellFormed())
+      throw new MalformedBodyError(`${path} holds a lone surrogate (not valid Unicode text)`);
+  } else if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) checkWellFormed(item, `${path}[${index}]`);
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [key, item] of Object.entries(value)) {
+      const where = path === 'the body' ? 'a field' : path;
+      if (!key.isWellFormed())
+        throw new MalformedBodyError(`${where} has a name with a lone surrogate (not valid Unicode text)`);
+      checkWellFormed(item, path === 'the body' && /^[\w.-]{1,64}$/.test(key) ? key : where);
+    }
+  }
 }
 
 function bodyText({ body, isBase64Encoded }: RawBody): string {
@@ -54,18 +76,43 @@ function bodyText({ body, isBase64Encoded }: RawBody): string {
 }
 
 function parseJsonObject(text: string): object {
+  checkDepth(text);
   let value: unknown;
   try {
     value = parseJson(text, null, keepLargeIntegersExact);
   } catch (error) {
-    // A SyntaxError names the position (safe to show); a RangeError means absurd nesting.
-    const detail = error instanceof SyntaxError ? `: ${error.message}` : '';
-    throw new MalformedBodyError(`the body is not valid JSON${detail}`, { cause: error });
+    // The parser's messages quote the input; say only where it went wrong.
+    const at = /position (\d+)/.exec(String((error as Error).message))?.[1];
+    throw new MalformedBodyError(`the body is not valid JSON${at ? ` (at character ${at})` : ''}`, {
+      cause: error,
+    });
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new MalformedBodyError('the JSON body is not an object');
   }
   return value;
+}
+
+/** ZEGO's callbacks nest two levels (lists of play URLs); this leaves room and bounds the recursion. */
+export const MAX_JSON_DEPTH = 32;
+
+/** Refuses nesting deeper than MAX_JSON_DEPTH before any recursive parser or serialiser meets it. */
+function checkDepth(text: string): void {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text.charCodeAt(i);
+    if (inString) {
+      if (char === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (char === 0x22) inString = false;
+    } else if (char === 0x22) inString = true;
+    else if (char === 0x7b || char === 0x5b) {
+      if (++depth > MAX_JSON_DEPTH) {
+        throw new MalformedBodyError(`the JSON body nests deeper than ${MAX_JSON_DEPTH} levels`);
+      }
+    } else if (char === 0x7d || char === 0x5d) depth--;
+  }
 }
 
 /** Safe numbers stay numbers; anything a double would round is kept as its digits. */

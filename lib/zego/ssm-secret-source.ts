@@ -5,30 +5,77 @@ import { parseSecretBook, type SecretBook, type SecretSource } from './secrets';
 
 let sharedProvider: SSMProvider | undefined;
 
-/** Created on first use, so a deployment with the secret in the environment never loads it. */
+/**
+ * Created on first use, so a deployment with the secret in the environment never loads it. Short
+ * timeouts and two attempts: a cold start waits on this read while ZEGO waits on us.
+ */
 function defaultProvider(): SSMProvider {
-  sharedProvider ??= new SSMProvider({ awsSdkV3Client: new SSMClient({}) });
+  sharedProvider ??= new SSMProvider({
+    awsSdkV3Client: new SSMClient({
+      maxAttempts: 2,
+      requestHandler: { connectionTimeout: 1_000, requestTimeout: 1_500 },
+    }),
+  });
   return sharedProvider;
 }
 
+export interface SsmSecretSourceOptions {
+  /** The SecureString parameter's name. */
+  name: string;
+  /** Warm functions re-read the parameter this often, so a rotation reaches all of them. */
+  maxAgeSeconds: number;
+  /** The appids this stage serves (a plain secret serves exactly these). */
+  appIds?: readonly string[];
+  /**
+   * When a refresh fails (SSM throttling, an outage), the last good book keeps serving for this
+   * long, and SSM is asked again at most every `retryAfterFailureSeconds`, so a throttled SSM
+   * neither turns into a burst of 503s nor gets hammered by every request.
+   */
+  staleIfErrorSeconds?: number;
+  retryAfterFailureSeconds?: number;
+  /** Current time in milliseconds. */
+  now?: () => number;
+  provider?: SSMProvider;
+  /** Told when a refresh failed and the last good book was served instead. */
+  onStale?: (error: unknown) => void;
+}
+
 /**
- * Secrets from an SSM SecureString parameter, cached by Powertools for `maxAgeSeconds`, so a
- * rotation reaches every warm function within that time. Any failure (missing parameter, no
- * permission, unparsable value) is a 503: ZEGO retries while an operator fixes it.
+ * Secrets from an SSM SecureString parameter, cached for `maxAgeSeconds`. A failure with no good
+ * book to fall back on (missing parameter, no permission, an unparsable value) is a 503: ZEGO
+ * retries while an operator fixes it.
  */
-export function ssmSecretSource(
-  name: string,
-  maxAgeSeconds: number,
-  provider: SSMProvider = defaultProvider(),
-): SecretSource {
+export function ssmSecretSource({
+  name,
+  maxAgeSeconds,
+  appIds,
+  staleIfErrorSeconds = 3_600,
+  retryAfterFailureSeconds = 10,
+  now = Date.now,
+  provider,
+  onStale,
+}: SsmSecretSourceOptions): SecretSource {
   let parsed: { spec: string; book: SecretBook } | undefined;
+  let lastGood: { book: SecretBook; at: number } | undefined;
+  let failedAt: number | undefined;
+  const fresh = (since: number | undefined, seconds: number) =>
+    since !== undefined && now() - since < seconds * 1000;
+
   return async () => {
+    if (lastGood && fresh(failedAt, retryAfterFailureSeconds)) return lastGood.book;
     try {
-      const spec = await provider.get(name, { decrypt: true, maxAge: maxAgeSeconds });
+      const spec = await (provider ?? defaultProvider()).get(name, { decrypt: true, maxAge: maxAgeSeconds });
       if (typeof spec !== 'string') throw new Error('the parameter has no value');
-      if (parsed?.spec !== spec) parsed = { spec, book: parseSecretBook(spec) };
+      if (parsed?.spec !== spec) parsed = { spec, book: parseSecretBook(spec, { appIds }) };
+      lastGood = { book: parsed.book, at: now() };
+      failedAt = undefined;
       return parsed.book;
     } catch (error) {
+      failedAt = now();
+      if (lastGood && fresh(lastGood.at, staleIfErrorSeconds)) {
+        onStale?.(error);
+        return lastGood.book;
+      }
       throw new SecretsUnavailableError(`the callback secret parameter ${name} could not be read`, {
         cause: error,
       });

@@ -63,7 +63,13 @@ export async function startLocalPipeline(
   dynamo.destroy();
   const queue = queues.CallbackQueue;
   const deadLetterQueue = queues.CallbackDeadLetterQueue;
-  if (!queue || !deadLetterQueue || !tables.TasksTable || !tables.IdempotencyTable) {
+  if (
+    !queue ||
+    !deadLetterQueue ||
+    !tables.TasksTable ||
+    !tables.IdempotencyTable ||
+    !tables.SignaturesTable
+  ) {
     throw new Error('serverless.yml lacks a queue or table the pipeline needs');
   }
 
@@ -75,8 +81,10 @@ export async function startLocalPipeline(
     AWS_ENDPOINT_URL_DYNAMODB: dynamoEngine.endpoint,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     QUEUE_URL: queue.url,
+    DEAD_LETTER_QUEUE_URL: deadLetterQueue.url,
     TASKS_TABLE: tables.TasksTable,
     IDEMPOTENCY_TABLE: tables.IdempotencyTable,
+    SIGNATURES_TABLE: tables.SignaturesTable,
     ZEGO_CALLBACK_SECRET: options.secret,
   });
   const { handler: ingest } = await import('../../functions/ingest');

@@ -140,6 +140,9 @@ export async function createQueues(
       'ContentBasedDeduplication',
       'VisibilityTimeout',
       'MessageRetentionPeriod',
+      'MaximumMessageSize',
+      'DeduplicationScope',
+      'FifoThroughputLimit',
     ]) {
       if (p[name] !== undefined) Attributes[name] = String(resolveParams(p[name], stack));
     }

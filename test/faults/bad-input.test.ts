@@ -1,27 +1,28 @@
+import { Logger } from '@aws-lambda-powertools/logger';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { lambdaContext } from '../../scripts/local/lambda-context';
 import { apiGatewayEvent, signedCallback } from '../support/callbacks';
-import { type LocalStack, startLocalStack } from '../support/local-stack';
+import { ingestHandler, type LocalStack, startLocalStack } from '../support/local-stack';
 import { drain } from '../support/queue';
 
 // The real ingest handler against a real queue, fed hostile bodies. Every line it logs is kept.
 const SECRET = 'hostile-suite-secret-must-never-be-logged-5f1c';
 const NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? 2_000);
 let stack: LocalStack;
-let handler: typeof import('../../functions/ingest').handler;
+let handler: ReturnType<typeof ingestHandler>;
 const logged: string[] = [];
 
 beforeAll(async () => {
   stack = await startLocalStack();
-  Object.assign(process.env, stack.env, { ZEGO_CALLBACK_SECRET: SECRET, POWERTOOLS_LOG_LEVEL: 'INFO' });
   const keep = (chunk: string | Uint8Array) => {
     logged.push(String(chunk));
     return true;
   };
   vi.spyOn(process.stdout, 'write').mockImplementation(keep);
   vi.spyOn(process.stderr, 'write').mockImplementation(keep);
-  ({ handler } = await import('../../functions/ingest'));
+  const logger = new Logger({ serviceName: 'zego-mix-callbacks', logLevel: 'INFO' });
+  handler = ingestHandler(stack, { env: { ZEGO_CALLBACK_SECRET: SECRET }, logger });
 });
 afterAll(async () => {
   vi.restoreAllMocks();

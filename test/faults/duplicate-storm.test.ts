@@ -1,7 +1,6 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCallback, postCallback } from '../../cli/zego-client';
-import { hooks } from '../../lib/hooks';
 import { listTasks } from '../../lib/store/task-store';
 import { signedCallback, signedMixStart } from '../support/callbacks';
 import { startFaultStack } from '../support/fault-stack';
@@ -10,18 +9,19 @@ const TASKS = 40;
 let faults: Awaited<ReturnType<typeof startFaultStack>>;
 const hookCalls = new Map<string, number>();
 
+const count = async (_event: unknown, { idempotencyKey }: { idempotencyKey: string }) => {
+  hookCalls.set(idempotencyKey, (hookCalls.get(idempotencyKey) ?? 0) + 1);
+};
+
 beforeAll(async () => {
-  faults = await startFaultStack({ visibilityTimeout: 2, consumerTimeoutMs: 1_500, pollers: 2 });
-  const count = async (_event: unknown, { idempotencyKey }: { idempotencyKey: string }) => {
-    hookCalls.set(idempotencyKey, (hookCalls.get(idempotencyKey) ?? 0) + 1);
-  };
-  vi.spyOn(hooks, 'onMixStopped').mockImplementation(count);
-  vi.spyOn(hooks, 'onMixStarted').mockImplementation(count);
+  faults = await startFaultStack({
+    visibilityTimeout: 2,
+    consumerTimeoutMs: 1_500,
+    pollers: 2,
+    hooks: { onMixStarted: count, onMixStopped: count },
+  });
 });
-afterAll(async () => {
-  vi.restoreAllMocks();
-  await faults?.stop();
-});
+afterAll(() => faults?.stop());
 
 interface Sent {
   event: 'mix_start' | 'mix_stop';
@@ -63,7 +63,7 @@ describe('a duplicate storm', () => {
     const applied = new Set<string>();
     const seen = new Set<string>();
     for (const { event, task, seq } of order) {
-      const key = `111111:${event}:${seq}`;
+      const key = `111111:${task}:${event}:${seq}`;
       if (seen.has(key)) continue;
       seen.add(key);
       const current = model.get(task);

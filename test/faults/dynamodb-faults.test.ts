@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCallback, postCallback } from '../../cli/zego-client';
-import { hooks } from '../../lib/hooks';
 import { getTask } from '../../lib/store/task-store';
 import { signedCallback, signedMixStart } from '../support/callbacks';
 import { startFaultStack } from '../support/fault-stack';
@@ -14,14 +13,13 @@ const count = async (_event: unknown, { idempotencyKey }: { idempotencyKey: stri
 beforeAll(async () => {
   // As deployed, the visibility timeout is longer than the Lambda timeout (180 s and 30 s), so an
   // in-progress record left by a failed invocation has expired when the message comes back.
-  faults = await startFaultStack({ visibilityTimeout: 2, consumerTimeoutMs: 1_500 });
-  vi.spyOn(hooks, 'onMixStopped').mockImplementation(count);
-  vi.spyOn(hooks, 'onMixStarted').mockImplementation(count);
+  faults = await startFaultStack({
+    visibilityTimeout: 2,
+    consumerTimeoutMs: 1_500,
+    hooks: { onMixStarted: count, onMixStopped: count },
+  });
 });
-afterAll(async () => {
-  vi.restoreAllMocks();
-  await faults?.stop();
-});
+afterAll(() => faults?.stop());
 
 describe('DynamoDB failing during consumption', () => {
   it('retries the records; none is lost, none applied twice', async () => {
@@ -48,8 +46,8 @@ describe('DynamoDB failing during consumption', () => {
         client: faults.stack.documents,
       });
       expect(task).toMatchObject({ status: 'stopped', seq: String(101 + 2 * i), startedAt: Number(now) });
-      expect(effects.get(`111111:mix_start:${100 + 2 * i}`)).toBe(1);
-      expect(effects.get(`111111:mix_stop:${101 + 2 * i}`)).toBe(1);
+      expect(effects.get(`111111:ddb-${i}:mix_start:${100 + 2 * i}`)).toBe(1);
+      expect(effects.get(`111111:ddb-${i}:mix_stop:${101 + 2 * i}`)).toBe(1);
     }
     expect(effects.size).toBe(24);
     expect(faults.consumed.failedRecords).toBeGreaterThan(0); // the fault was hit, and survived

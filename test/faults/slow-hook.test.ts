@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { setTimeout } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCallback, postCallback } from '../../cli/zego-client';
-import { hooks } from '../../lib/hooks';
 import { signedCallback } from '../support/callbacks';
 import { startFaultStack } from '../support/fault-stack';
 
@@ -13,17 +13,20 @@ beforeAll(async () => {
   // hands the message to a free poller while another is still in the hook. The Lambda timeout
   // (10 s) keeps the first invocation's in-progress record alive meanwhile. Three pollers for two
   // callbacks: one is always free to take a redelivery.
-  faults = await startFaultStack({ visibilityTimeout: 1, consumerTimeoutMs: 10_000, pollers: 3 });
-  vi.spyOn(hooks, 'onMixStopped').mockImplementation(async (_event, { idempotencyKey }) => {
-    started.set(idempotencyKey, (started.get(idempotencyKey) ?? 0) + 1);
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
-    completed.set(idempotencyKey, (completed.get(idempotencyKey) ?? 0) + 1);
+  faults = await startFaultStack({
+    visibilityTimeout: 1,
+    consumerTimeoutMs: 10_000,
+    pollers: 3,
+    hooks: {
+      onMixStopped: async (_event, { idempotencyKey }) => {
+        started.set(idempotencyKey, (started.get(idempotencyKey) ?? 0) + 1);
+        await setTimeout(2_000);
+        completed.set(idempotencyKey, (completed.get(idempotencyKey) ?? 0) + 1);
+      },
+    },
   });
 });
-afterAll(async () => {
-  vi.restoreAllMocks();
-  await faults?.stop();
-});
+afterAll(() => faults?.stop());
 
 describe('a hook slower than the visibility timeout', () => {
   it('still has one effect per callback', async () => {
@@ -36,8 +39,14 @@ describe('a hook slower than the visibility timeout', () => {
       expect((await postCallback(faults.callbackUrl, body, contentType)).status).toBe(200);
     }
     await faults.settle();
-    expect(Object.fromEntries(completed)).toEqual({ '111111:mix_stop:901': 1, '111111:mix_stop:902': 1 });
-    expect(Object.fromEntries(started)).toEqual({ '111111:mix_stop:901': 1, '111111:mix_stop:902': 1 });
+    expect(Object.fromEntries(completed)).toEqual({
+      '111111:slow-1:mix_stop:901': 1,
+      '111111:slow-2:mix_stop:902': 1,
+    });
+    expect(Object.fromEntries(started)).toEqual({
+      '111111:slow-1:mix_stop:901': 1,
+      '111111:slow-2:mix_stop:902': 1,
+    });
     // The redelivery happened and was turned away while the first delivery was in its hook.
     expect(faults.consumed.failedRecords).toBeGreaterThan(0);
     expect(await faults.deadLetterDepth()).toBe(0);

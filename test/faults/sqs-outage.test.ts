@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCallback } from '../../cli/zego-client';
 import { deliverLikeZego, type ZegoDelivery } from '../../cli/zego-simulator';
-import { hooks } from '../../lib/hooks';
 import { getTask } from '../../lib/store/task-store';
 import { signedCallback } from '../support/callbacks';
 import { startFaultStack } from '../support/fault-stack';
@@ -12,15 +11,17 @@ let faults: Awaited<ReturnType<typeof startFaultStack>>;
 const effects = new Map<string, number>();
 
 beforeAll(async () => {
-  faults = await startFaultStack({ visibilityTimeout: 2, consumerTimeoutMs: 1_500 });
-  vi.spyOn(hooks, 'onMixStopped').mockImplementation(async (_event, { idempotencyKey }) => {
-    effects.set(idempotencyKey, (effects.get(idempotencyKey) ?? 0) + 1);
+  faults = await startFaultStack({
+    visibilityTimeout: 2,
+    consumerTimeoutMs: 1_500,
+    hooks: {
+      onMixStopped: async (_event, { idempotencyKey }) => {
+        effects.set(idempotencyKey, (effects.get(idempotencyKey) ?? 0) + 1);
+      },
+    },
   });
 });
-afterAll(async () => {
-  vi.restoreAllMocks();
-  await faults?.stop();
-});
+afterAll(() => faults?.stop());
 
 /** Sends `count` distinct callbacks, one every `everyMs`, each retried as ZEGO would. */
 async function sendSpread(prefix: string, count: number, everyMs: number) {
@@ -34,7 +35,7 @@ async function sendSpread(prefix: string, count: number, everyMs: number) {
     const { body, contentType } = encodeCallback(fields, 'json');
     sent.push({
       taskId: `${prefix}-${i}`,
-      key: `111111:mix_stop:${i + 1}`,
+      key: `111111:${prefix}-${i}:mix_stop:${i + 1}`,
       delivery: deliverLikeZego(faults.callbackUrl, body, contentType, {
         timeScale: TIME_SCALE,
         attemptTimeoutMs: 3_000,

@@ -1,12 +1,12 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { hooks } from '../../lib/hooks';
+import type { Hooks } from '../../lib/hook-contract';
 import { getTask } from '../../lib/store/task-store';
 import { pollOnce } from '../../scripts/local/event-source-mapping';
 import { lambdaContext } from '../../scripts/local/lambda-context';
 import { queueDepth } from '../../scripts/local/queue-depth';
-import { apiGatewayEvent, encode, signedCallback, signedMixStart, TEST_SECRET } from '../support/callbacks';
-import { type LocalStack, startLocalStack } from '../support/local-stack';
+import { apiGatewayEvent, encode, signedCallback, signedMixStart } from '../support/callbacks';
+import { consumerHandler, ingestHandler, type LocalStack, startLocalStack } from '../support/local-stack';
 import { queuedBody, sqsEvent, sqsRecord } from '../support/messages';
 import { capturedStdout, parseEmf, total } from '../support/metrics';
 import { drain } from '../support/queue';
@@ -15,17 +15,22 @@ import { drain } from '../support/queue';
 // queue through a local event source mapping into the consumer, against fauxqs and DynamoDB Local.
 // The queue's visibility timeout is 1 s so retries come quickly; maxReceiveCount is the stack's 5.
 let stack: LocalStack;
-let ingest: typeof import('../../functions/ingest').handler;
-let consumer: typeof import('../../functions/consumer').handler;
+let ingest: ReturnType<typeof ingestHandler>;
+let consumer: ReturnType<typeof consumerHandler>;
+// The hooks the consumer is built with; each test sets what they do.
+const onMixStarted = vi.fn<Hooks['onMixStarted']>();
+const onMixStopped = vi.fn<Hooks['onMixStopped']>();
 
 beforeAll(async () => {
   stack = await startLocalStack({ VisibilityTimeout: '1' });
-  Object.assign(process.env, stack.env, { ZEGO_CALLBACK_SECRET: TEST_SECRET });
-  ({ handler: ingest } = await import('../../functions/ingest'));
-  ({ handler: consumer } = await import('../../functions/consumer'));
+  ingest = ingestHandler(stack);
+  consumer = consumerHandler(stack, { onMixStarted, onMixStopped });
 });
 afterAll(() => stack?.stop());
-afterEach(() => vi.restoreAllMocks());
+afterEach(() => {
+  onMixStarted.mockReset();
+  onMixStopped.mockReset();
+});
 
 /** Each test uses tasks and seqs of its own: SQS and the idempotency table remember callbacks. */
 let counter = 0;
@@ -63,7 +68,7 @@ const task = (taskId: string) =>
 
 describe('consumer against local SQS and DynamoDB engines', () => {
   it('runs the hook once for a callback delivered three times, with the same and other SQS message ids', async () => {
-    const stopped = vi.spyOn(hooks, 'onMixStopped');
+    const stopped = onMixStopped;
     const stdout = capturedStdout(); // the real handlers publish their metrics there
     const fields = signedCallback({ timestamp: now(), task_id: `t${unique()}`, seq: String(unique()) });
 
@@ -93,7 +98,7 @@ describe('consumer against local SQS and DynamoDB engines', () => {
   });
 
   it('leaves a task stopped when a mix_start with a lower seq arrives after the stop', async () => {
-    const started = vi.spyOn(hooks, 'onMixStarted');
+    const started = onMixStarted;
     const taskId = `t${unique()}`;
     await deliver(signedCallback({ timestamp: now(), task_id: taskId, seq: '6' }));
     await deliver(signedMixStart({ timestamp: now(), task_id: taskId, seq: '5' }));
@@ -122,7 +127,7 @@ describe('consumer against local SQS and DynamoDB engines', () => {
   it('retries a hook that throws once, then succeeds with one effect', async () => {
     const effects: string[] = [];
     let calls = 0;
-    vi.spyOn(hooks, 'onMixStopped').mockImplementation(async ({ callback }) => {
+    onMixStopped.mockImplementation(async ({ callback }) => {
       calls += 1;
       if (calls === 1) throw new Error('downstream briefly down');
       effects.push(callback.seq);
@@ -139,11 +144,11 @@ describe('consumer against local SQS and DynamoDB engines', () => {
     const taskId = `t${unique()}`;
     const [poisoned, later, elsewhere] = [String(unique()), String(unique()), String(unique())];
     const order: string[] = [];
-    vi.spyOn(hooks, 'onMixStopped').mockImplementation(async ({ callback }) => {
+    onMixStopped.mockImplementation(async ({ callback }) => {
       order.push(callback.seq);
       if (callback.seq === poisoned) throw new Error('always fails');
     });
-    vi.spyOn(hooks, 'onMixStarted').mockImplementation(async ({ callback }) => {
+    onMixStarted.mockImplementation(async ({ callback }) => {
       order.push(callback.seq);
     });
     await deliver(signedCallback({ timestamp: now(), task_id: taskId, seq: poisoned }));
@@ -162,7 +167,7 @@ describe('consumer against local SQS and DynamoDB engines', () => {
 
   it('produces one effect when two consumers race on the same callback', async () => {
     const effects: string[] = [];
-    vi.spyOn(hooks, 'onMixStopped').mockImplementation(async ({ callback }) => {
+    onMixStopped.mockImplementation(async ({ callback }) => {
       await new Promise((resolve) => setTimeout(resolve, 300));
       effects.push(callback.seq);
     });

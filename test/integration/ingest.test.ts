@@ -1,18 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lambdaContext } from '../../scripts/local/lambda-context';
-import { apiGatewayEvent, encode, signedCallback, signedMixStart, TEST_SECRET } from '../support/callbacks';
-import { type LocalStack, startLocalStack } from '../support/local-stack';
+import { apiGatewayEvent, encode, signedCallback, signedMixStart } from '../support/callbacks';
+import { ingestHandler, type LocalStack, startLocalStack } from '../support/local-stack';
 import { drain } from '../support/queue';
 
-// The real handler, configured as it is deployed but for the secret (from the environment) and
-// the SQS endpoint (a local engine, through the SDK's own AWS_ENDPOINT_URL_SQS).
+// The real handler, configured as it is deployed but for the secret (inline) and the engines (local).
 let stack: LocalStack;
-let handler: typeof import('../../functions/ingest').handler;
+let handler: ReturnType<typeof ingestHandler>;
 
 beforeAll(async () => {
   stack = await startLocalStack();
-  Object.assign(process.env, stack.env, { ZEGO_CALLBACK_SECRET: TEST_SECRET });
-  ({ handler } = await import('../../functions/ingest'));
+  handler = ingestHandler(stack);
 });
 afterAll(() => stack?.stop());
 
@@ -57,7 +55,8 @@ describe('ingest handler against a local SQS engine', () => {
   it('round-trips the normalised callback, its unknown fields and the receive time', async () => {
     const timestamp = now();
     const before = Date.now();
-    await deliver(signedCallback({ timestamp, seq: 77, appid: 111111, new_field: { kept: true } }));
+    const nonce = '1234567890123456789';
+    await deliver(signedCallback({ timestamp, nonce, seq: 77, appid: 111111, new_field: { kept: true } }));
     const [message] = await drain(stack.sqs, stack.queue.url);
     const body = JSON.parse(message?.Body ?? '');
     expect(body.callback).toEqual({
@@ -66,7 +65,7 @@ describe('ingest handler against a local SQS engine', () => {
       event: 'mix_stop',
       mix_stream_alias: 'aaa',
       mix_url: 'rtmp://rtmp.wsdemo.zego.im/zegodemo/aaa',
-      nonce: '7257787020413449571',
+      nonce,
       publish_id: 'abc',
       seq: '77',
       task_id: '111111:1111',
@@ -74,7 +73,38 @@ describe('ingest handler against a local SQS engine', () => {
       new_field: { kept: true },
     });
     expect(Date.parse(body.receivedAt)).toBeGreaterThanOrEqual(before - 1);
-    expect(message?.Attributes?.MessageDeduplicationId).toBe('111111:mix_stop:77');
+    expect(message?.Attributes?.MessageDeduplicationId).toBe('111111:111111:1111:mix_stop:77');
+  });
+
+  it('keeps both of two tasks that reuse a seq (each task chooses its own)', async () => {
+    const seq = nextSeq();
+    expect(await deliver(signedMixStart({ timestamp: now(), task_id: 'seqA', seq }))).toBe(200);
+    expect(await deliver(signedMixStart({ timestamp: now(), task_id: 'seqB', seq }))).toBe(200);
+    const tasks = (await drain(stack.sqs, stack.queue.url)).map(
+      (m) => JSON.parse(m.Body ?? '').callback.task_id,
+    );
+    expect(tasks.sort()).toEqual(['seqA', 'seqB']);
+  });
+
+  it.each([
+    ['emoji', '🎥 直播 👩‍👩‍👧'],
+    ['U+FFFE and U+FFFF', 'a\ufffeb\uffffc'],
+    ['control characters', 'a\u0000b\u001bc'],
+  ])('stores %s through the local SQS engine exactly as sent', async (_case, text) => {
+    const fields = signedCallback({ timestamp: now(), seq: nextSeq(), channel_id: text, note: { text } });
+    expect(await deliver(fields)).toBe(200);
+    const [message] = await drain(stack.sqs, stack.queue.url);
+    expect(JSON.parse(message?.Body ?? '').callback).toMatchObject({ channel_id: text, note: { text } });
+  });
+
+  it('refuses a splice of a genuine signature onto another callback and queues only the genuine one', async () => {
+    const genuine = signedCallback({ timestamp: now(), seq: nextSeq() });
+    expect(await deliver(genuine)).toBe(200);
+    for (const change of [{ seq: nextSeq() }, { task_id: '111111:other' }, { appid: '222222' }]) {
+      expect(await deliver({ ...genuine, ...change })).toBe(401);
+    }
+    const messages = await drain(stack.sqs, stack.queue.url);
+    expect(messages.map((m) => JSON.parse(m.Body ?? '').callback.seq)).toEqual([genuine.seq]);
   });
 
   it('queues nothing for a callback with a bad signature', async () => {

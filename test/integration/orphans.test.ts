@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { MixOrphanedEvent } from '../../lib/hooks';
+import type { MixOrphanedEvent } from '../../lib/hook-contract';
 import { detectOrphans } from '../../lib/orphans/detect-orphans';
 import { parseQueuedCallback, type QueuedMixStart, type QueuedMixStop } from '../../lib/queue/message';
 import { applyMixEvent } from '../../lib/store/task-store';

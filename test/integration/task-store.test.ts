@@ -1,3 +1,4 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseQueuedCallback, type QueuedMixStart, type QueuedMixStop } from '../../lib/queue/message';
 import { applyMixEvent, getTask, listTasks } from '../../lib/store/task-store';
@@ -54,5 +55,45 @@ describe('task store on DynamoDB Local', () => {
     expect(task.expiresAt).toBeGreaterThanOrEqual(before + 3_600);
     const { tasks } = await listTasks('222222', store());
     expect(tasks.map((t) => t.task_id)).toEqual(['expiring']);
+  });
+
+  it.each([
+    ['1,025 bytes of ASCII', `x${'y'.repeat(1_024)}`],
+    ['400 x "中" (1,200 bytes)', '中'.repeat(400)],
+    ['one that looks like a hashed key', 'sha256:not-really'],
+  ])('keeps a task id of %s under a hashed key, and gives it back whole', async (_case, taskId) => {
+    await applyMixEvent(start({ task_id: taskId, seq: '1', appid: '333333' }), 'r1', store());
+    const { outcome, task } = await applyMixEvent(
+      stop({ task_id: taskId, seq: '2', appid: '333333' }),
+      'r2',
+      store(),
+    );
+    expect(outcome).toBe('applied');
+    expect(task).toMatchObject({ task_id: taskId, status: 'stopped' });
+    expect(await getTask('333333', taskId, store())).toMatchObject({ task_id: taskId, seq: '2' });
+    expect(
+      (await applyMixEvent(stop({ task_id: taskId, seq: '2', appid: '333333' }), 'r3', store())).outcome,
+    ).toBe('already_applied');
+    const { tasks } = await listTasks('333333', store());
+    expect(tasks.map((t) => t.task_id)).toContain(taskId);
+  });
+
+  it('keeps the longest task id that fits a key as it is', async () => {
+    const taskId = 'k'.repeat(1_024);
+    await applyMixEvent(stop({ task_id: taskId, seq: '1', appid: '444444' }), 'r', store());
+    const item = await stack.documents.send(
+      new GetCommand({ TableName: stack.tables.tasks, Key: { appid: '444444', task_id: taskId } }),
+    );
+    expect(item.Item?.fullTaskId).toBeUndefined();
+  });
+
+  it('stores emoji, U+FFFE and control characters in task fields exactly', async () => {
+    const room = '🎥 a\ufffeb\u0000c\u001b[2J';
+    await applyMixEvent(
+      stop({ task_id: 'odd-text', seq: '1', appid: '555555', channel_id: room }),
+      'r',
+      store(),
+    );
+    expect(await getTask('555555', 'odd-text', store())).toMatchObject({ channel_id: room });
   });
 });

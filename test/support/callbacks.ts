@@ -10,9 +10,13 @@ export const TEST_NOW_MS = 1_689_835_223_000;
 
 export type CallbackFields = Record<string, unknown>;
 
+/** The docs' example nonce, then the next ones: each callback built gets its own, as from ZEGO. */
+let nextNonce = 7_257_787_020_413_449_571n;
+
 /**
- * The docs' mix_stop example, re-signed with TEST_SECRET. Pass overrides to change fields; the
- * signature is computed after them unless `signature` is overridden, so each test breaks one thing.
+ * The docs' mix_stop example, re-signed with TEST_SECRET, with a nonce of its own (a signature is
+ * good for one callback). Pass overrides to change fields; the signature is computed after them
+ * unless `signature` is overridden, so each test breaks one thing.
  */
 export function signedCallback(overrides: CallbackFields = {}, secret = TEST_SECRET): CallbackFields {
   const fields: CallbackFields = {
@@ -21,7 +25,7 @@ export function signedCallback(overrides: CallbackFields = {}, secret = TEST_SEC
     event: 'mix_stop',
     mix_stream_alias: 'aaa',
     mix_url: 'rtmp://rtmp.wsdemo.zego.im/zegodemo/aaa',
-    nonce: '7257787020413449571',
+    nonce: String(nextNonce++),
     publish_id: 'abc',
     seq: '1234',
     task_id: '111111:1111',

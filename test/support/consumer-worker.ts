@@ -8,9 +8,11 @@
 import '../../scripts/local/quiet-sdk-warning';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout } from 'node:timers/promises';
+import { Logger } from '@aws-lambda-powertools/logger';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { handler } from '../../functions/consumer';
-import { hooks } from '../../lib/hooks';
+import { loadConsumerConfig } from '../../lib/config';
+import { createConsumerHandler } from '../../lib/process/consumer-handler';
 import { startEventSourceMapping } from '../../scripts/local/event-source-mapping';
 import { lambdaContext } from '../../scripts/local/lambda-context';
 
@@ -22,11 +24,18 @@ const {
   QUEUE_ARN = '',
 } = process.env;
 
-hooks.onMixStopped = async ({ callback }, { idempotencyKey }) => {
-  appendFileSync(join(EFFECTS_DIR, 'invocations'), `${idempotencyKey}\n`);
-  await new Promise((resolve) => setTimeout(resolve, Number(HOOK_MS) * (Number(callback.seq.slice(-1)) + 1)));
-  writeFileSync(join(EFFECTS_DIR, `effect-${idempotencyKey.replaceAll(':', '_')}`), 'done');
-};
+const handler = createConsumerHandler({
+  config: loadConsumerConfig(),
+  logger: new Logger({ logLevel: 'SILENT' }),
+  hooks: {
+    onMixStarted: async () => {},
+    onMixStopped: async ({ callback }, { idempotencyKey }) => {
+      appendFileSync(join(EFFECTS_DIR, 'invocations'), `${idempotencyKey}\n`);
+      await setTimeout(Number(HOOK_MS) * (Number(callback.seq.slice(-1)) + 1));
+      writeFileSync(join(EFFECTS_DIR, `effect-${idempotencyKey.replaceAll(':', '_')}`), 'done');
+    },
+  },
+});
 
 startEventSourceMapping({
   sqs: new SQSClient({ endpoint: process.env.AWS_ENDPOINT_URL_SQS, useQueueUrlAsEndpoint: false }),

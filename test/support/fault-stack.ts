@@ -1,37 +1,62 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { Hooks } from '../../lib/hook-contract';
 import { startEventSourceMapping } from '../../scripts/local/event-source-mapping';
 import { startHttpApi } from '../../scripts/local/http-api';
 import { lambdaContext } from '../../scripts/local/lambda-context';
 import { queueDepth } from '../../scripts/local/queue-depth';
-import { TEST_SECRET } from './callbacks';
 import { startFaultProxy } from './fault-proxy';
-import { startLocalStack } from './local-stack';
+import { consumerHandler, ingestHandler, startLocalStack } from './local-stack';
 
 export interface FaultStackOptions {
   /** The queue's visibility timeout, in seconds. */
   visibilityTimeout: number;
   /** The consumer's Lambda timeout: in-progress idempotency records expire with it. */
   consumerTimeoutMs: number;
+  /** The hooks the consumer calls; the missing ones do nothing. */
+  hooks?: Partial<Pick<Hooks, 'onMixStarted' | 'onMixStopped'>>;
   /** How many event source mapping pollers run at once (Lambda runs several for several groups). */
   pollers?: number;
   enqueueTimeoutMs?: number;
 }
 
 /**
- * The whole pipeline with the real handlers, whose SQS and DynamoDB calls go through fault
- * proxies. The event source mapping (AWS's side) talks to SQS directly: it is not what fails.
+ * The whole pipeline with the real handlers, whose AWS calls go through fault proxies: ingest's
+ * SQS calls (`sqsProxy`) and DynamoDB calls (the signature bindings, `signaturesProxy`), and the
+ * consumer's DynamoDB calls (`dynamoProxy`). The event source mapping (AWS's side) talks to SQS
+ * directly: it is not what fails.
  */
 export async function startFaultStack(options: FaultStackOptions) {
   const stack = await startLocalStack({ VisibilityTimeout: String(options.visibilityTimeout) });
-  const sqsProxy = await startFaultProxy(Number(new URL(stack.env.AWS_ENDPOINT_URL_SQS ?? '').port));
-  const dynamoProxy = await startFaultProxy(Number(new URL(stack.env.AWS_ENDPOINT_URL_DYNAMODB ?? '').port));
-  Object.assign(process.env, stack.env, {
-    AWS_ENDPOINT_URL_SQS: sqsProxy.endpoint,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamoProxy.endpoint,
-    ZEGO_CALLBACK_SECRET: TEST_SECRET,
-    ENQUEUE_TIMEOUT_MS: String(options.enqueueTimeoutMs ?? 1_000),
+  const port = (endpoint: string | undefined) => Number(new URL(endpoint ?? '').port);
+  const sqsProxy = await startFaultProxy(port(stack.env.AWS_ENDPOINT_URL_SQS));
+  const signaturesProxy = await startFaultProxy(port(stack.env.AWS_ENDPOINT_URL_DYNAMODB));
+  const dynamoProxy = await startFaultProxy(port(stack.env.AWS_ENDPOINT_URL_DYNAMODB));
+  const aws = { region: stack.env.AWS_REGION, credentials: stack.dynamo.config.credentials };
+  const clients = {
+    ingestSqs: new SQSClient({
+      ...aws,
+      endpoint: sqsProxy.endpoint,
+      maxAttempts: 3,
+      useQueueUrlAsEndpoint: false,
+    }),
+    ingestDynamo: new DynamoDBClient({ ...aws, endpoint: signaturesProxy.endpoint, maxAttempts: 2 }),
+    consumerDynamo: new DynamoDBClient({ ...aws, endpoint: dynamoProxy.endpoint, maxAttempts: 5 }),
+  };
+  const ingest = ingestHandler(stack, {
+    env: { ENQUEUE_TIMEOUT_MS: String(options.enqueueTimeoutMs ?? 1_000) },
+    sqs: clients.ingestSqs,
+    dynamo: clients.ingestDynamo,
   });
-  const { handler: ingest } = await import('../../functions/ingest');
-  const { handler: consumer } = await import('../../functions/consumer');
+  const nothing = async () => {};
+  const consumer = consumerHandler(
+    stack,
+    {
+      onMixStarted: options.hooks?.onMixStarted ?? nothing,
+      onMixStopped: options.hooks?.onMixStopped ?? nothing,
+    },
+    { dynamo: clients.consumerDynamo },
+  );
   const api = await startHttpApi(
     [
       {
@@ -62,6 +87,7 @@ export async function startFaultStack(options: FaultStackOptions) {
   return {
     stack,
     sqsProxy,
+    signaturesProxy,
     dynamoProxy,
     callbackUrl: `${api.url}/zego/callback`,
     /** What the event source mapping saw: failed records are the ones SQS will deliver again. */
@@ -79,7 +105,9 @@ export async function startFaultStack(options: FaultStackOptions) {
     async stop() {
       await api.stop();
       await Promise.all(pollers.map((poller) => poller.stop()));
+      for (const client of Object.values(clients)) client.destroy();
       await sqsProxy.stop();
+      await signaturesProxy.stop();
       await dynamoProxy.stop();
       await stack.stop();
     },

@@ -11,12 +11,15 @@ import { decodeBody } from '../../../lib/zego/decode-body';
 import { parseSecretBook, staticSecretSource } from '../../../lib/zego/secrets';
 import { signCallback, verifyCallbackSignature } from '../../../lib/zego/signature';
 import { apiGatewayEvent, encode, signedCallback, TEST_NOW_MS, TEST_SECRET } from '../../support/callbacks';
+import { memorySignatureBindings } from '../../support/signatures';
 
 const NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? 300);
 const sqsMock = mockClient(SQSClient);
+let bindings = memorySignatureBindings(() => TEST_NOW_MS);
 const deps = {
   queueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/q.fifo',
-  secrets: staticSecretSource(parseSecretBook(TEST_SECRET)),
+  secrets: staticSecretSource(parseSecretBook(TEST_SECRET, { allowAnyApp: true })),
+  bindSignature: (binding: Parameters<typeof bindings.bind>[0]) => bindings.bind(binding),
   maxClockSkewSeconds: 600,
   enqueueTimeoutMs: 200,
   logger: new Logger({ logLevel: 'SILENT' }),
@@ -58,6 +61,7 @@ const body = fc.oneof(
 const headers = fc.dictionary(fc.string({ minLength: 1, maxLength: 20 }), fc.string({ maxLength: 40 }));
 
 beforeEach(() => {
+  bindings = memorySignatureBindings(() => TEST_NOW_MS);
   sqsMock.reset();
   sqsMock.on(SendMessageCommand).resolves({ MessageId: 'm' });
 });
@@ -90,12 +94,73 @@ describe('receiveCallback, for any request', () => {
         fc.boolean(),
         async (extra, seq, nonce, encodeBody, base64) => {
           sqsMock.resetHistory();
+          bindings = memorySignatureBindings(() => TEST_NOW_MS);
           const fields = signedCallback({ ...extra, seq, nonce });
           const result = await receiveCallback(apiGatewayEvent(encodeBody(fields), { base64 }), deps);
           expect(result.statusCode).toBe(200);
           expect(sqsMock.commandCalls(SendMessageCommand)).toHaveLength(1);
         },
       ),
+      { numRuns: NUM_RUNS },
+    );
+  });
+});
+
+describe('receiveCallback, for any text in any field', () => {
+  /** Any code points, and now and then a lone surrogate. */
+  const text = fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 40 }),
+    fc
+      .tuple(fc.string({ maxLength: 5 }), fc.integer({ min: 0xd800, max: 0xdfff }))
+      .map(([before, unit]) => `${before}${String.fromCharCode(unit)}`),
+  );
+
+  it('queues printable ASCII that parses back to exactly the callback, or answers 400', async () => {
+    await fc.assert(
+      fc.asyncProperty(text, text, fc.boolean(), async (room, extra, asForm) => {
+        sqsMock.resetHistory();
+        bindings = memorySignatureBindings(() => TEST_NOW_MS);
+        const fields = signedCallback({ channel_id: room, extra });
+        const body = asForm ? encode.form(fields) : encode.json(fields);
+        const result = await receiveCallback(apiGatewayEvent(body), deps);
+        // A form cannot carry a lone surrogate (URL encoding writes U+FFFD); JSON can, and is refused.
+        const wellFormed = asForm || (room.isWellFormed() && extra.isWellFormed());
+        expect(result.statusCode).toBe(wellFormed ? 200 : 400);
+        if (!wellFormed) return;
+        const queued = sqsMock.commandCalls(SendMessageCommand)[0]?.args[0].input.MessageBody ?? '';
+        expect(queued).toMatch(/^[\x20-\x7e]*$/);
+        expect(JSON.parse(queued).callback).toMatchObject({
+          channel_id: room.toWellFormed(),
+          extra: extra.toWellFormed(),
+        });
+      }),
+      { numRuns: NUM_RUNS },
+    );
+  });
+});
+
+describe('receiveCallback, for any callback and any splice of its signature', () => {
+  const identity = fc.record({
+    appid: fc.constantFrom('111111', '222222'),
+    task_id: fc.stringMatching(/^[a-z0-9:]{1,12}$/),
+    event: fc.constantFrom('mix_start', 'mix_stop'),
+    seq: fc.stringMatching(/^[1-9]\d{0,19}$/),
+  });
+
+  it('accepts the first, refuses every other identity with the same signature, and queues it never', async () => {
+    await fc.assert(
+      fc.asyncProperty(identity, identity, fc.stringMatching(/^\d{19}$/), async (first, second, nonce) => {
+        sqsMock.resetHistory();
+        bindings = memorySignatureBindings(() => TEST_NOW_MS);
+        const genuine = signedCallback({ ...first, nonce });
+        const splice = { ...genuine, ...second };
+        expect((await receiveCallback(apiGatewayEvent(encode.json(genuine)), deps)).statusCode).toBe(200);
+        const result = await receiveCallback(apiGatewayEvent(encode.json(splice)), deps);
+        const same = JSON.stringify(first) === JSON.stringify(second);
+        expect(result.statusCode).toBe(same ? 200 : 401);
+        const sent = sqsMock.commandCalls(SendMessageCommand).map((call) => call.args[0].input);
+        expect(new Set(sent.map((input) => input.MessageDeduplicationId)).size).toBe(1);
+      }),
       { numRuns: NUM_RUNS },
     );
   });

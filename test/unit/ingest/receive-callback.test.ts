@@ -2,13 +2,14 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SecretsUnavailableError } from '../../../lib/errors';
+import { SecretsUnavailableError, SignatureStoreUnavailableError } from '../../../lib/errors';
 import { receiveCallback } from '../../../lib/ingest/receive-callback';
 import { createMetrics } from '../../../lib/metrics';
 import { parseSecretBook, type SecretSource, staticSecretSource } from '../../../lib/zego/secrets';
 import { apiGatewayEvent, encode, signedCallback, TEST_NOW_MS, TEST_SECRET } from '../../support/callbacks';
 import { capturedLogger } from '../../support/logs';
 import { capturedMetrics, total } from '../../support/metrics';
+import { memorySignatureBindings } from '../../support/signatures';
 
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/zego-test-callbacks.fifo';
 const sqsMock = mockClient(SQSClient);
@@ -18,10 +19,14 @@ const silent = new Logger({ logLevel: 'SILENT' });
 // Stored, never published: the metrics test below publishes its own.
 const unpublished = createMetrics('ingest');
 
+let bindings = memorySignatureBindings(() => TEST_NOW_MS);
+const anyApp = (spec: string) => staticSecretSource(parseSecretBook(spec, { allowAnyApp: true }));
+
 function deps(overrides: { secrets?: SecretSource; maxClockSkewSeconds?: number; now?: () => number } = {}) {
   return {
     queueUrl: QUEUE_URL,
-    secrets: staticSecretSource(parseSecretBook(TEST_SECRET)),
+    secrets: anyApp(TEST_SECRET),
+    bindSignature: bindings.bind,
     maxClockSkewSeconds: 600,
     enqueueTimeoutMs: 200,
     logger: silent,
@@ -37,6 +42,7 @@ const post = (body: string | undefined, options?: Parameters<typeof apiGatewayEv
 const errorOf = (result: { body?: string }) => JSON.parse(result.body ?? '{}').error;
 
 beforeEach(() => {
+  bindings = memorySignatureBindings(() => TEST_NOW_MS);
   sqsMock.reset();
   sqsMock.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
 });
@@ -50,7 +56,7 @@ describe('receiveCallback', () => {
     const input = call?.args[0].input;
     expect(input).toMatchObject({
       QueueUrl: QUEUE_URL,
-      MessageDeduplicationId: '111111:mix_stop:1234',
+      MessageDeduplicationId: '111111:111111:1111:mix_stop:1234',
       MessageGroupId: '111111:111111:1111',
     });
     const message = JSON.parse(input?.MessageBody ?? '');
@@ -118,11 +124,19 @@ describe('receiveCallback', () => {
     expect(sqsMock.commandCalls(SendMessageCommand)).toHaveLength(0);
   });
 
-  it('rejects an appid with no configured secret', async () => {
+  it('answers an appid it does not serve exactly as a bad signature; the log keeps the difference', async () => {
+    const { logger, records } = capturedLogger();
     const secrets = staticSecretSource(parseSecretBook(`{"222222":"${TEST_SECRET}"}`));
-    const result = await receiveCallback(post(encode.json(signedCallback())), deps({ secrets }));
-    expect(result.statusCode).toBe(401);
-    expect(errorOf(result)).toBe('unknown_appid');
+    const unknown = await receiveCallback(post(encode.json(signedCallback())), {
+      ...deps({ secrets }),
+      logger,
+    });
+    const forged = signedCallback({ appid: '222222', signature: 'f'.repeat(40) });
+    const wrong = await receiveCallback(post(encode.json(forged)), { ...deps({ secrets }), logger });
+    expect(unknown.statusCode).toBe(401);
+    expect(unknown.body).toBe(wrong.body);
+    const logged = records().filter((record) => 'message' in record); // not the metrics' lines
+    expect(logged.map((record) => record.reason)).toEqual(['unknown_appid', 'bad_signature']);
   });
 
   it('serves several apps, each with its own secret', async () => {
@@ -136,7 +150,7 @@ describe('receiveCallback', () => {
   });
 
   it('accepts the old and the new secret during a rotation', async () => {
-    const secrets = staticSecretSource(parseSecretBook('fake-new,fake-old'));
+    const secrets = anyApp('fake-new,fake-old');
     for (const secret of ['fake-new', 'fake-old']) {
       const result = await receiveCallback(post(encode.json(signedCallback({}, secret))), deps({ secrets }));
       expect(result.statusCode).toBe(200);
@@ -208,5 +222,147 @@ describe('receiveCallback', () => {
     expect(
       out.every((m) => m.dimensions.service === 'zego-mix-callbacks' && m.dimensions.function === 'ingest'),
     ).toBe(true);
+  });
+});
+
+describe('receiveCallback: one use per signature', () => {
+  const genuine = signedCallback();
+  /** The genuine callback's timestamp, nonce and signature on another body. */
+  const splice = (overrides: Record<string, unknown>) => ({ ...genuine, ...overrides });
+
+  it.each([
+    ['the same task, another seq', { seq: '99999999999999999999' }],
+    ['another task', { task_id: '111111:attacker' }],
+    ['another event', { event: 'mix_start' }],
+    ['another appid sharing the secret', { appid: '222222' }],
+  ])('refuses a splice onto %s with 401 signature_reused, queueing nothing', async (_case, change) => {
+    const { metrics, emitted } = capturedMetrics('ingest');
+    expect((await receiveCallback(post(encode.json(genuine)), { ...deps(), metrics })).statusCode).toBe(200);
+    const result = await receiveCallback(post(encode.json(splice(change))), { ...deps(), metrics });
+    expect(result.statusCode).toBe(401);
+    expect(errorOf(result)).toBe('signature_reused');
+    expect(sqsMock.commandCalls(SendMessageCommand)).toHaveLength(1);
+    const out = emitted();
+    expect(total(out, 'CallbackForged')).toBe(1);
+    expect(total(out, 'CallbackUnauthorized')).toBe(1);
+    expect(total(out, 'CallbackRejected', { reason: 'signature_reused' })).toBe(1);
+  });
+
+  it('refuses a splice that changes only a field outside the identity once its identity is taken', async () => {
+    // The same identity: the queue and the consumer keep the first, so the splice changes nothing.
+    await receiveCallback(post(encode.json(genuine)), deps());
+    const result = await receiveCallback(post(encode.json(splice({ mix_url: 'rtmp://attacker' }))), deps());
+    expect(result.statusCode).toBe(200);
+    const [first, second] = sqsMock.commandCalls(SendMessageCommand).map((call) => call.args[0].input);
+    expect(second?.MessageDeduplicationId).toBe(first?.MessageDeduplicationId);
+  });
+
+  it('passes ZEGO retries of the same callback, with the same signature or a fresh one', async () => {
+    const resigned = signedCallback({ timestamp: '1689835230', nonce: '1111111111111111111' });
+    for (const body of [genuine, genuine, resigned]) {
+      expect((await receiveCallback(post(encode.json(body)), deps())).statusCode).toBe(200);
+    }
+    expect(bindings.bound.size).toBe(2);
+  });
+
+  it('binds only a verified callback that fits the queue, before it is queued', async () => {
+    await receiveCallback(post(encode.json(signedCallback({ signature: 'a'.repeat(40) }))), deps());
+    await receiveCallback(post(encode.json(signedCallback({ timestamp: '1689834000' }))), deps());
+    await receiveCallback(post(formOfControlCharacters(60_000)), deps());
+    expect(bindings.bound.size).toBe(0);
+    const bindSignature = async () => {
+      expect(sqsMock.commandCalls(SendMessageCommand)).toHaveLength(0);
+    };
+    expect((await receiveCallback(post(encode.json(genuine)), { ...deps(), bindSignature })).statusCode).toBe(
+      200,
+    );
+  });
+
+  it('keeps the binding for the skew window plus a margin, or a week with the check off', async () => {
+    await receiveCallback(post(encode.json(genuine)), deps({ maxClockSkewSeconds: 300 }));
+    expect([...bindings.bound.values()][0]).toMatchObject({
+      signature: String(genuine.signature),
+      identity: '111111:111111:1111:mix_stop:1234',
+      expiresAt: 1_689_835_223 + 300 + 60,
+    });
+    bindings.bound.clear();
+    await receiveCallback(post(encode.json(genuine)), deps({ maxClockSkewSeconds: 0 }));
+    expect([...bindings.bound.values()][0]?.expiresAt).toBe(TEST_NOW_MS / 1000 + 7 * 86_400);
+  });
+
+  it('answers 503 when the binding cannot be recorded, queueing nothing', async () => {
+    const bindSignature = async () => {
+      throw new SignatureStoreUnavailableError('DynamoDB is down');
+    };
+    const result = await receiveCallback(post(encode.json(genuine)), { ...deps(), bindSignature });
+    expect(result.statusCode).toBe(503);
+    expect(errorOf(result)).toBe('signature_store_unavailable');
+    expect(sqsMock.commandCalls(SendMessageCommand)).toHaveLength(0);
+  });
+});
+
+/** A form body whose pad field is raw control characters: one byte each, six once escaped. */
+function formOfControlCharacters(count: number): string {
+  return `${encode.form(signedCallback())}&pad=${'\u0001'.repeat(count)}`;
+}
+
+describe('receiveCallback: nothing AWS would refuse after the 200', () => {
+  it('answers 413 when the queue message would exceed the queue maximum, before binding', async () => {
+    const body = formOfControlCharacters(60_000);
+    expect(Buffer.byteLength(body)).toBeLessThan(64 * 1024);
+    const result = await receiveCallback(post(body), deps());
+    expect(result.statusCode).toBe(413);
+    expect(JSON.parse(result.body ?? '{}').message).toMatch(/queue message of \d+ bytes; at most 262144/);
+    expect(sqsMock.commandCalls(SendMessageCommand)).toHaveLength(0);
+  });
+
+  it.each([
+    ['emoji', '🎥 live 👩‍👩‍👧'],
+    ['CJK', '中文房间'],
+    ['U+FFFE and U+FFFF', 'a\ufffeb\uffffc'],
+    ['control characters', 'a\u0000b\u001bc\u007f'],
+  ])('queues %s as printable ASCII that parses back to exactly what was sent', async (_case, text) => {
+    const result = await receiveCallback(
+      post(encode.json(signedCallback({ channel_id: text, extra: [text] }))),
+      deps(),
+    );
+    expect(result.statusCode).toBe(200);
+    const body = sqsMock.commandCalls(SendMessageCommand)[0]?.args[0].input.MessageBody ?? '';
+    expect(body).toMatch(/^[\x20-\x7e]+$/);
+    expect(JSON.parse(body).callback).toMatchObject({ channel_id: text, extra: [text] });
+  });
+
+  it('refuses a lone surrogate with 400, naming the field', async () => {
+    const body = encode
+      .json(signedCallback({ channel_id: 'x' }))
+      .replace('"channel_id":"x"', '"channel_id":"\\ud800x"');
+    const result = await receiveCallback(post(body), deps());
+    expect(result.statusCode).toBe(400);
+    expect(JSON.parse(result.body ?? '{}').message).toMatch(/channel_id holds a lone surrogate/);
+  });
+
+  it('refuses nesting deeper than 32 levels with 400 before parsing it', async () => {
+    const deep = (levels: number) =>
+      encode.json(signedCallback()).replace('{', `{"extra":${'['.repeat(levels)}${']'.repeat(levels)},`);
+    expect((await receiveCallback(post(deep(31)), deps())).statusCode).toBe(200);
+    const result = await receiveCallback(post(deep(4_200)), deps());
+    expect(result.statusCode).toBe(400);
+    expect(JSON.parse(result.body ?? '{}').message).toMatch(/nests deeper than 32 levels/);
+  });
+
+  it('refuses swapped timestamp and nonce (still a valid signature) with the skew check off', async () => {
+    const swapped = signedCallback({ timestamp: '7257787020413449571', nonce: '1689835223' });
+    const result = await receiveCallback(post(encode.json(swapped)), deps({ maxClockSkewSeconds: 0 }));
+    expect(result.statusCode).toBe(400);
+    expect(JSON.parse(result.body ?? '{}').message).toMatch(/timestamp must be a Unix time in seconds/);
+  });
+
+  it('quotes at most a little of the input in a 4xx, and no control characters', async () => {
+    const hostile = `{"appid":"1","appid":"${'\u001b[2J'.repeat(500)}"}`;
+    const result = await receiveCallback(post(hostile), deps());
+    expect(result.statusCode).toBe(400);
+    expect([...(result.body ?? '')].some((char) => char < ' ')).toBe(false);
+    expect(result.body).not.toContain('[2J');
+    expect(result.body?.length).toBeLessThan(300);
   });
 });

@@ -1,5 +1,7 @@
+import { IdempotencyAlreadyInProgressError } from '@aws-lambda-powertools/idempotency';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { describe, expect, it, vi } from 'vitest';
+import type { SQSRecord } from 'aws-lambda';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createMetrics } from '../../../lib/metrics';
 import { consumeBatch } from '../../../lib/process/consume-batch';
 import type { ProcessInput, ProcessResult } from '../../../lib/process/process-callback';
@@ -11,6 +13,17 @@ import { capturedMetrics, total } from '../../support/metrics';
 const logger = new Logger({ logLevel: 'SILENT' });
 const metrics = createMetrics('consumer'); // stored, never published
 const ok: ProcessResult = { event: 'mix_stop', outcome: 'applied', taskStatus: 'stopped' };
+const deadLettered: { messageId: string; reason: string }[] = [];
+const deps = {
+  logger,
+  metrics,
+  deadLetter: async (record: SQSRecord, reason: string) => {
+    deadLettered.push({ messageId: record.messageId, reason });
+  },
+};
+beforeEach(() => {
+  deadLettered.length = 0;
+});
 
 /** A processOnce that fails for the given seqs and records the order it saw. */
 function processFailingOn(...failingSeqs: string[]) {
@@ -29,17 +42,16 @@ const failedIds = (response: { batchItemFailures: { itemIdentifier: string }[] }
   response.batchItemFailures.map((failure) => failure.itemIdentifier);
 
 describe('consumeBatch', () => {
-  it('reports nothing failed when every record succeeds, keyed by appid:event:seq', async () => {
+  it('reports nothing failed when every record succeeds, keyed by the callback identity', async () => {
     const { processOnce } = processFailingOn();
     const response = await consumeBatch(sqsEvent(record('a', '1'), record('b', '2')), lambdaContext(), {
+      ...deps,
       processOnce,
-      logger,
-      metrics,
     });
     expect(response.batchItemFailures).toEqual([]);
     expect(processOnce.mock.calls.map(([input]) => input.idempotencyKey)).toEqual([
-      '111111:mix_stop:1',
-      '111111:mix_stop:2',
+      '111111:a:mix_stop:1',
+      '111111:b:mix_stop:2',
     ]);
   });
 
@@ -53,9 +65,8 @@ describe('consumeBatch', () => {
     ];
     const { processOnce, seen } = processFailingOn('2');
     const response = await consumeBatch(sqsEvent(a1, a2, b1, a3, b2), lambdaContext(), {
+      ...deps,
       processOnce,
-      logger,
-      metrics,
     });
     expect(failedIds(response)).toEqual([a2.messageId, a3.messageId]);
     // In order within each group; seq 4 never ran, since 2 failed before it.
@@ -80,7 +91,7 @@ describe('consumeBatch', () => {
     const response = await consumeBatch(
       sqsEvent(record('a', '1'), record('a', '2'), record('b', '3'), record('b', '4')),
       lambdaContext(),
-      { processOnce, logger, metrics },
+      { ...deps, processOnce },
     );
     expect(response.batchItemFailures).toEqual([]);
     expect(seen).toEqual(['3', '4', '1', '2']);
@@ -89,18 +100,52 @@ describe('consumeBatch', () => {
   it('reports a batch in which every record failed record by record, without throwing', async () => {
     const [a1, b1] = [record('a', '1'), record('b', '2')];
     const { processOnce } = processFailingOn('1', '2');
-    const response = await consumeBatch(sqsEvent(a1, b1), lambdaContext(), { processOnce, logger, metrics });
+    const response = await consumeBatch(sqsEvent(a1, b1), lambdaContext(), { ...deps, processOnce });
     expect(failedIds(response)).toEqual([a1.messageId, b1.messageId]);
   });
 
-  it('fails a poison record (and its group) without calling the processor for it', async () => {
+  it.each([
+    ['not JSON', 'not json', /not JSON/],
+    [
+      'another version',
+      JSON.stringify({ version: 99, receivedAt: '2026-11-28T00:00:00.000Z', callback: {} }),
+      /version/,
+    ],
+    [
+      'a callback of the wrong shape',
+      JSON.stringify({ version: 1, receivedAt: '2026-11-28T00:00:00.000Z', callback: { event: 'mix_stop' } }),
+      /task_id/,
+    ],
+  ])(
+    'moves a message that is %s to the dead-letter queue at once; its group goes on',
+    async (_case, body, why) => {
+      const { metrics: captured, emitted } = capturedMetrics('consumer');
+      const poison = sqsRecord(signedCallback({ task_id: 'a', seq: '1' }), { body });
+      const [a2, b1] = [record('a', '2'), record('b', '3')];
+      const { processOnce, seen } = processFailingOn();
+      const response = await consumeBatch(sqsEvent(poison, a2, b1), lambdaContext(), {
+        ...deps,
+        processOnce,
+        metrics: captured,
+      });
+      expect(response.batchItemFailures).toEqual([]);
+      expect(deadLettered).toEqual([{ messageId: poison.messageId, reason: expect.stringMatching(why) }]);
+      expect([...seen].sort()).toEqual(['2', '3']);
+      expect(total(emitted(), 'PoisonMessage')).toBe(1);
+    },
+  );
+
+  it('fails a poison record (and its group) when the dead-letter queue does not take it', async () => {
     const poison = sqsRecord(signedCallback({ task_id: 'a', seq: '1' }), { body: 'not json' });
     const [a2, b1] = [record('a', '2'), record('b', '3')];
     const { processOnce, seen } = processFailingOn();
+    const deadLetter = async () => {
+      throw new Error('SQS down');
+    };
     const response = await consumeBatch(sqsEvent(poison, a2, b1), lambdaContext(), {
+      ...deps,
+      deadLetter,
       processOnce,
-      logger,
-      metrics,
     });
     expect(failedIds(response)).toEqual([poison.messageId, a2.messageId]);
     expect(seen).toEqual(['3']);
@@ -114,15 +159,11 @@ describe('consumeBatch', () => {
       if (attempts === 1) throw new Error('first attempt fails');
       return ok;
     });
-    const first = await consumeBatch(sqsEvent(a1), lambdaContext(), { processOnce, logger, metrics });
+    const first = await consumeBatch(sqsEvent(a1), lambdaContext(), { ...deps, processOnce });
     const second = await consumeBatch(
       sqsEvent({ ...a1, attributes: { ...a1.attributes, ApproximateReceiveCount: '2' } }),
       lambdaContext(),
-      {
-        processOnce,
-        logger,
-        metrics,
-      },
+      { ...deps, processOnce },
     );
     expect(failedIds(first)).toEqual([a1.messageId]);
     expect(second.batchItemFailures).toEqual([]);
@@ -131,15 +172,15 @@ describe('consumeBatch', () => {
 
   it('counts failed records, and callbacks in progress elsewhere apart', async () => {
     const { metrics: captured, emitted } = capturedMetrics('consumer');
-    const inProgress = Object.assign(new Error('in progress'), { name: 'IdempotencyAlreadyInProgressError' });
+    const inProgress = new IdempotencyAlreadyInProgressError('in progress');
     const processOnce = vi.fn(async ({ message }: ProcessInput) => {
       if (message.callback.seq === '1') throw new Error('hook failed');
       if (message.callback.seq === '2') throw inProgress;
       return ok;
     });
     await consumeBatch(sqsEvent(record('a', '1'), record('b', '2'), record('c', '3')), lambdaContext(), {
+      ...deps,
       processOnce,
-      logger,
       metrics: captured,
     });
     const out = emitted();

@@ -3,7 +3,7 @@ import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Hooks } from '../../../lib/hooks';
+import type { Hooks } from '../../../lib/hook-contract';
 import { createMetrics } from '../../../lib/metrics';
 import { processCallback } from '../../../lib/process/process-callback';
 import { parseQueuedCallback } from '../../../lib/queue/message';
@@ -88,6 +88,30 @@ describe('processCallback', () => {
     const { hooks, deps: d } = deps();
     const result = await processCallback(input(signedCallback()), d);
     expect(result.outcome).toBe('already_applied');
+    expect(hooks.onMixStopped).toHaveBeenCalledTimes(1);
+  });
+
+  it('calls no hook again for a callback completed under the key used before the upgrade', async () => {
+    ddb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
+    ddb.on(GetCommand).resolves({ Item: storedTask('1234', 'stopped') });
+    const { hooks, deps: d } = deps();
+    const asked: unknown[] = [];
+    const completedBeforeUpgrade = async (callback: unknown) => {
+      asked.push(callback);
+      return true;
+    };
+    const result = await processCallback(input(signedCallback()), { ...d, completedBeforeUpgrade });
+    expect(result.outcome).toBe('already_applied');
+    expect(hooks.onMixStopped).not.toHaveBeenCalled();
+    expect(asked).toHaveLength(1);
+  });
+
+  it('asks about the old key only when the store says this very callback was applied', async () => {
+    ddb.on(UpdateCommand).resolves({ Attributes: storedTask('1234', 'stopped') });
+    const { hooks, deps: d } = deps();
+    const completedBeforeUpgrade = vi.fn(async () => true);
+    await processCallback(input(signedCallback()), { ...d, completedBeforeUpgrade });
+    expect(completedBeforeUpgrade).not.toHaveBeenCalled();
     expect(hooks.onMixStopped).toHaveBeenCalledTimes(1);
   });
 

@@ -7,8 +7,27 @@ const SQS_ID = /^[\x21-\x7e]{1,128}$/;
 const parsed = (fields: Record<string, unknown>) => parseCallback(fields).callback;
 
 describe('deduplicationId', () => {
-  it('is appid, event and seq', () => {
-    expect(deduplicationId(parsed(signedCallback()))).toBe('111111:mix_stop:1234');
+  it('is the callback identity: appid, task_id, event and seq', () => {
+    expect(deduplicationId(parsed(signedCallback()))).toBe('111111:111111:1111:mix_stop:1234');
+  });
+
+  it('is appid, event and seq for an event without a task', () => {
+    expect(deduplicationId(parsed(signedCallback({ event: 'other', task_id: undefined })))).toBe(
+      '111111:other:1234',
+    );
+  });
+
+  it('tells apart two tasks that reuse a seq (ZEGO lets each task choose its own)', () => {
+    const a = deduplicationId(parsed(signedMixStart({ task_id: 'seqA', seq: '7' })));
+    const b = deduplicationId(parsed(signedMixStart({ task_id: 'seqB', seq: '7' })));
+    expect(a).not.toBe(b);
+  });
+
+  it('contains its group, so de-duplicating per group or across the queue is the same', () => {
+    for (const fields of [signedCallback(), signedCallback({ event: 'other', task_id: undefined })]) {
+      const callback = parsed(fields);
+      expect(deduplicationId(callback).startsWith(messageGroupId(callback))).toBe(true);
+    }
   });
 
   it('is the same however the seq was written', () => {
@@ -26,9 +45,10 @@ describe('deduplicationId', () => {
     expect(ids.size).toBe(3);
   });
 
-  it('hashes an event name SQS would refuse', () => {
-    const id = deduplicationId(parsed(signedCallback({ event: 'mix stop ü', task_id: undefined })));
+  it('hashes a task id SQS would refuse', () => {
+    const id = deduplicationId(parsed(signedCallback({ task_id: 'room 1 任务' })));
     expect(id).toMatch(/^h:[0-9a-f]{64}$/);
+    expect(deduplicationId(parsed(signedCallback({ task_id: 'room 1 任务', seq: '9' })))).not.toBe(id);
   });
 });
 

@@ -91,4 +91,37 @@ describe('parseCallback', () => {
     const [field] = Object.keys(override);
     expect(() => parseCallback(signedCallback(override))).toThrow(new RegExp(`invalid callback: ${field}`));
   });
+
+  it('reports every problem at once, in words', () => {
+    const fields = signedCallback({ timestamp: '1689835223000' });
+    delete fields.task_id;
+    delete fields.nonce;
+    expect(() => parseCallback(fields)).toThrow(
+      'invalid callback: timestamp must be a Unix time in seconds (ten digits, e.g. 1689835223); nonce is required; task_id is required',
+    );
+  });
+
+  it.each([
+    ['milliseconds', '1689835223000'],
+    ['a 19-digit nonce in its place', '7257787020413449571'],
+    ['a time before 2001', '999999999'],
+    ['zero', '0'],
+  ])('refuses a timestamp that is not plausible Unix seconds: %s', (_case, timestamp) => {
+    expect(() => parseCallback(signedCallback({ timestamp }))).toThrow(
+      /timestamp must be a Unix time in seconds/,
+    );
+  });
+
+  it.each(['mix stop', 'mix:stop', '', 'x'.repeat(65)])('refuses the event name "%s"', (event) => {
+    expect(() => parseCallback(signedCallback({ event }))).toThrow(/event must be an event name/);
+  });
+
+  it('takes a task_id on any event, so it joins its task', () => {
+    expect(parseCallback(signedCallback({ event: 'mix_update', task_id: 't-1' })).callback.task_id).toBe(
+      't-1',
+    );
+    expect(() => parseCallback(signedCallback({ event: 'mix_update', task_id: { a: 1 } }))).toThrow(
+      /task_id/,
+    );
+  });
 });

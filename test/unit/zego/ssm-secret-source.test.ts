@@ -22,7 +22,7 @@ afterEach(() => vi.useRealTimers());
 describe('ssmSecretSource', () => {
   it('reads the SecureString with decryption and parses it', async () => {
     ssm.on(GetParameterCommand).resolves(answer('{"111111":["fake-new","fake-old"]}'));
-    const book = await ssmSecretSource(NAME, 300, provider())();
+    const book = await ssmSecretSource({ name: NAME, maxAgeSeconds: 300, provider: provider() })();
     expect(secretsFor(book, '111111')).toEqual(['fake-new', 'fake-old']);
     expect(ssm.commandCalls(GetParameterCommand)[0]?.args[0].input).toMatchObject({
       Name: NAME,
@@ -32,7 +32,7 @@ describe('ssmSecretSource', () => {
 
   it('serves from its cache within maxAge and reads a rotation after it', async () => {
     ssm.on(GetParameterCommand).resolves(answer('fake-old'));
-    const secrets = ssmSecretSource(NAME, 300, provider());
+    const secrets = ssmSecretSource({ name: NAME, maxAgeSeconds: 300, appIds: ['1'], provider: provider() });
     expect(secretsFor(await secrets(), '1')).toEqual(['fake-old']);
     ssm.on(GetParameterCommand).resolves(answer('fake-new,fake-old'));
     vi.setSystemTime(new Date('2026-11-28T00:04:00Z'));
@@ -52,14 +52,53 @@ describe('ssmSecretSource', () => {
       'a value that is not a secret book',
       () => ssm.on(GetParameterCommand).resolves(answer('{"not-an-appid":"x"}')),
     ],
+    ['a plain secret without the appids it serves', () => ssm.on(GetParameterCommand).resolves(answer('x'))],
   ])(
     'answers %s with SecretsUnavailableError (503: ZEGO retries), naming the parameter, not the value',
     async (_case, arrange) => {
       arrange();
-      const attempt = ssmSecretSource(NAME, 300, provider())();
+      const attempt = ssmSecretSource({ name: NAME, maxAgeSeconds: 300, provider: provider() })();
       await expect(attempt).rejects.toThrow(SecretsUnavailableError);
       await expect(attempt).rejects.toThrow(NAME);
       await expect(attempt).rejects.not.toThrow(/"x"/);
     },
   );
+
+  it('keeps serving the last good book when a refresh fails, and asks SSM again only after a pause', async () => {
+    ssm.on(GetParameterCommand).resolves(answer('{"111111":"fake-old"}'));
+    const stale: unknown[] = [];
+    const secrets = ssmSecretSource({
+      name: NAME,
+      maxAgeSeconds: 300,
+      provider: provider(),
+      onStale: (error) => stale.push(error),
+    });
+    expect(secretsFor(await secrets(), '111111')).toEqual(['fake-old']);
+    ssm
+      .on(GetParameterCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    vi.setSystemTime(new Date('2026-11-28T00:05:01Z'));
+    for (let i = 0; i < 20; i++) expect(secretsFor(await secrets(), '111111')).toEqual(['fake-old']);
+    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(2);
+    expect(stale).toHaveLength(1);
+    vi.setSystemTime(new Date('2026-11-28T00:05:12Z'));
+    await secrets();
+    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(3);
+  });
+
+  it('answers 503 once the last good book is older than staleIfErrorSeconds', async () => {
+    ssm.on(GetParameterCommand).resolves(answer('{"111111":"fake-old"}'));
+    const secrets = ssmSecretSource({
+      name: NAME,
+      maxAgeSeconds: 300,
+      staleIfErrorSeconds: 600,
+      provider: provider(),
+    });
+    await secrets();
+    ssm.on(GetParameterCommand).rejects(new Error('down'));
+    vi.setSystemTime(new Date('2026-11-28T00:09:00Z'));
+    expect(secretsFor(await secrets(), '111111')).toEqual(['fake-old']);
+    vi.setSystemTime(new Date('2026-11-28T00:10:01Z'));
+    await expect(secrets()).rejects.toThrow(SecretsUnavailableError);
+  });
 });

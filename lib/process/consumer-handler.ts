@@ -1,0 +1,82 @@
+import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import middy from '@middy/core';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { ConsumerConfig } from '../config';
+import type { Hooks } from '../hook-contract';
+import { createMetrics } from '../metrics';
+import { sqsDeadLetter } from '../queue/dead-letter';
+import { documentClientFor, dynamoClient } from '../store/dynamodb-client';
+import { consumeBatch } from './consume-batch';
+import { legacyCompletions } from './legacy-completions';
+import { processCallback } from './process-callback';
+import { processOnce } from './process-once';
+
+const DAY_SECONDS = 86_400;
+
+export interface ConsumerHandlerOptions {
+  config: ConsumerConfig;
+  /** Your code (lib/hooks.ts in the deployed function). */
+  hooks: Pick<Hooks, 'onMixStarted' | 'onMixStopped'>;
+  logger?: Logger;
+  metrics?: Metrics;
+  /** Clients; the module singletons by default. */
+  dynamo?: DynamoDBClient;
+  sqs?: SQSClient;
+  /** Current time in milliseconds. */
+  now?: () => number;
+}
+
+/** The consumer Lambda: FIFO batches from SQS, each callback applied to its task once, then the hook. */
+export function createConsumerHandler({
+  config,
+  hooks,
+  logger = new Logger({ serviceName: 'zego-mix-callbacks', persistentKeys: { function: 'consumer' } }),
+  metrics = createMetrics('consumer'),
+  dynamo = dynamoClient,
+  sqs,
+  now = Date.now,
+}: ConsumerHandlerOptions) {
+  const idempotency = new IdempotencyConfig({
+    eventKeyJmesPath: 'idempotencyKey',
+    throwOnNoIdempotencyKey: true,
+    expiresAfterSeconds: config.IDEMPOTENCY_DAYS * DAY_SECONDS,
+  });
+  const persistence = () =>
+    new DynamoDBPersistenceLayer({ tableName: config.IDEMPOTENCY_TABLE, awsSdkV3Client: dynamo });
+  const store = {
+    tableName: config.TASKS_TABLE,
+    stoppedRetentionSeconds: config.TASK_RETENTION_DAYS * DAY_SECONDS,
+    client: documentClientFor(dynamo),
+    now,
+  };
+  const completedBeforeUpgrade = legacyCompletions(persistence());
+  const once = processOnce(
+    (input, context) =>
+      processCallback(input, {
+        store,
+        hooks,
+        logger,
+        metrics,
+        remainingTimeMs: () => context.getRemainingTimeInMillis(),
+        completedBeforeUpgrade,
+      }),
+    { persistenceStore: persistence(), config: idempotency, metrics },
+  );
+  const deadLetter = sqsDeadLetter({ queueUrl: config.DEAD_LETTER_QUEUE_URL, sqs });
+
+  return middy<SQSEvent, SQSBatchResponse>()
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics, { captureColdStartMetric: true }))
+    .handler((event, context) => {
+      // In-progress records expire when this invocation would time out, so a crash never blocks a retry.
+      idempotency.registerLambdaContext(context);
+      return consumeBatch(event, context, { processOnce: once, deadLetter, logger, metrics });
+    });
+}

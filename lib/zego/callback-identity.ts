@@ -1,0 +1,23 @@
+import type { ZegoCallback } from './callback-schema';
+
+/**
+ * A callback's identity: which callback this is, however often and however signed ZEGO sends it.
+ * ZEGO's seq echoes the Sequence of the app's own StartMix/StopMix request, which only has to
+ * increase within one task, so two tasks may reuse a seq: the identity is appid + task_id + event +
+ * seq (appid + event + seq for an event that carries no task_id). ZEGO's retries repeat all four.
+ *
+ * Written `appid:task_id:event:seq` (or `appid:event:seq`). It reads back unambiguously although a
+ * task_id may hold any character: appid and seq are digits and an event name has no ":", so the last
+ * two parts are event and seq, the first is appid and the rest is task_id.
+ */
+export function callbackIdentity(
+  callback: Pick<ZegoCallback, 'appid' | 'event' | 'seq' | 'task_id'>,
+): string {
+  const { appid, event, seq, task_id } = callback;
+  return task_id === undefined ? `${appid}:${event}:${seq}` : `${appid}:${task_id}:${event}:${seq}`;
+}
+
+/** The identity this project used before task_id joined it; only to recognise records written then. */
+export function legacyIdentity(callback: Pick<ZegoCallback, 'appid' | 'event' | 'seq'>): string {
+  return `${callback.appid}:${callback.event}:${callback.seq}`;
+}
