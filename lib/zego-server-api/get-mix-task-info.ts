@@ -1,0 +1,206 @@
+import * as z from 'zod';
+import { ZEGO_API_CODE } from './codes';
+import { newSignatureNonce, signServerApiRequest } from './signature';
+
+export interface ServerApiOptions {
+  /** Base URL: `https://rtc-api.zego.im` or a regional host such as `https://rtc-api-sgp.zego.im`. */
+  endpoint: string;
+  appId: string;
+  /** The app's ServerSecret: not its CallbackSecret. */
+  serverSecret: string;
+  /** Bounds the whole request: connecting, the answer's headers and its body. */
+  timeoutMs: number;
+  /** Sends `IsTest=true|false` when set; some older projects need `IsTest=false`. */
+  isTest?: boolean;
+  /** Current time in milliseconds. */
+  now?: () => number;
+  fetch?: typeof fetch;
+}
+
+/**
+ * Why an answer says nothing about the task. `internal`: our side failed (a lookup or an injected
+ * clock threw), never a ZEGO answer.
+ */
+export type UnknownReason =
+  | 'throttled'
+  | 'retry'
+  | 'bad_input'
+  | 'signature'
+  | 'timeout'
+  | 'network'
+  | 'http_status'
+  | 'malformed'
+  | 'unknown_code'
+  | 'internal';
+
+export interface UnknownResult {
+  state: 'unknown';
+  reason: UnknownReason;
+  /** ZEGO's answer code, when there was one. */
+  code?: number;
+  /** ZEGO's RequestId, for a support ticket. */
+  requestId?: string;
+  /** Short, one line, no secret and no signature. */
+  detail: string;
+}
+
+export type MixTaskInfoResult =
+  | { state: 'running'; mixDurationSeconds?: number }
+  | { state: 'not_found' }
+  | UnknownResult;
+
+/** ZEGO adds fields over time; only Code is required. A field of the wrong type counts as absent. */
+const answerSchema = z.looseObject({
+  Code: z.number().int(),
+  Message: z.string().optional().catch(undefined),
+  RequestId: z.string().optional().catch(undefined),
+  Data: z
+    .looseObject({
+      TaskInfo: z
+        .looseObject({ MixDuration: z.number().nonnegative().optional().catch(undefined) })
+        .optional()
+        .catch(undefined),
+    })
+    .nullish()
+    .catch(undefined),
+});
+
+const MAX_DETAIL_CHARS = 200;
+
+/**
+ * Asks ZEGO whether a mix task exists (`GetMixTaskInfo`), signed afresh for this call. Never throws:
+ * every failure is an `unknown` result, and only ZEGO's "task does not exist" code is `not_found`.
+ */
+export async function getMixTaskInfo(taskId: string, options: ServerApiOptions): Promise<MixTaskInfoResult> {
+  try {
+    return await ask(taskId, options);
+  } catch (error) {
+    // An injected clock or fetch that misbehaves; the name only, the message could hold anything.
+    const what = error instanceof Error ? error.name : typeof error;
+    return { state: 'unknown', reason: 'internal', detail: `the request could not be made: ${what}` };
+  }
+}
+
+async function ask(taskId: string, options: ServerApiOptions): Promise<MixTaskInfoResult> {
+  const {
+    endpoint,
+    appId,
+    serverSecret,
+    timeoutMs,
+    isTest,
+    now = Date.now,
+    fetch = globalThis.fetch,
+  } = options;
+  let signature = '';
+  const unknown = (
+    reason: UnknownReason,
+    detail: string,
+    extra: { code?: number; requestId?: string } = {},
+  ) =>
+    ({ state: 'unknown', reason, ...extra, detail: cleanDetail(detail, [serverSecret, signature]) }) as const;
+
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return unknown('network', 'the endpoint is not a valid URL');
+  }
+  const signatureNonce = newSignatureNonce();
+  const timestamp = Math.floor(now() / 1000);
+  signature = signServerApiRequest({ appId, signatureNonce, serverSecret, timestamp });
+  const query = new URLSearchParams({
+    Action: 'GetMixTaskInfo',
+    TaskId: taskId,
+    AppId: appId,
+    SignatureNonce: signatureNonce,
+    Timestamp: String(timestamp),
+    Signature: signature,
+    SignatureVersion: '2.0',
+  });
+  if (isTest !== undefined) query.set('IsTest', String(isTest));
+  url.search = query.toString();
+
+  let status: number;
+  let text: string;
+  try {
+    const response = await fetch(url.toString(), { method: 'GET', signal: AbortSignal.timeout(timeoutMs) });
+    status = response.status;
+    if (!response.ok) {
+      await response.body?.cancel().catch(() => {});
+      // A rate limit may come as HTTP 429 rather than as ZEGO's code: the same "later".
+      return unknown(status === 429 ? 'throttled' : 'http_status', `HTTP ${status}`);
+    }
+    text = await response.text();
+  } catch (error) {
+    if (isTimeout(error)) return unknown('timeout', `no answer within ${timeoutMs} ms`);
+    // Only an error code or name: some messages quote the URL, and the URL carries the signature.
+    return unknown('network', `request failed: ${errorCode(error)}`);
+  }
+
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return unknown('malformed', `HTTP ${status}, the answer is not JSON`);
+  }
+  const parsed = answerSchema.safeParse(json);
+  if (!parsed.success) return unknown('malformed', 'the answer has no integer Code');
+  const { Code: code, Message: message = '', RequestId: requestId, Data: data } = parsed.data;
+  const said = (what: string) => `${what} (${code}): ${message}`;
+
+  switch (code) {
+    case ZEGO_API_CODE.success: {
+      const info = data?.TaskInfo;
+      if (!info) return unknown('malformed', 'Code 0 without Data.TaskInfo', { code, requestId });
+      return info.MixDuration === undefined
+        ? { state: 'running' }
+        : { state: 'running', mixDurationSeconds: info.MixDuration };
+    }
+    case ZEGO_API_CODE.mixTaskNotFound:
+      return { state: 'not_found' };
+    case ZEGO_API_CODE.overloaded:
+      return unknown('throttled', said('overloaded'), { code, requestId });
+    case ZEGO_API_CODE.failed:
+      return unknown('retry', said('failed'), { code, requestId });
+    case ZEGO_API_CODE.badInput:
+      return unknown('bad_input', said('bad input'), { code, requestId });
+    case ZEGO_API_CODE.signatureExpired:
+      return unknown('signature', said('signature expired, check the clock'), { code, requestId });
+    case ZEGO_API_CODE.signatureWrong:
+      return unknown('signature', said('signature wrong, check AppId and ServerSecret'), { code, requestId });
+    default:
+      return unknown('unknown_code', said('unknown code'), { code, requestId });
+  }
+}
+
+/** Our AbortSignal firing, or one of undici's own connect/headers/body timeouts. */
+function isTimeout(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return (
+    error.name === 'TimeoutError' ||
+    error.name === 'AbortError' ||
+    /^UND_ERR_(CONNECT|HEADERS|BODY)_TIMEOUT$/.test(errorCode(error))
+  );
+}
+
+function errorCode(error: unknown): string {
+  const cause =
+    error instanceof Error ? (error.cause as { code?: unknown; name?: unknown } | undefined) : undefined;
+  if (typeof cause?.code === 'string') return cause.code;
+  if (typeof cause?.name === 'string') return cause.name;
+  return error instanceof Error ? error.name : typeof error;
+}
+
+/** One short line for logs: secrets redacted (ZEGO's Message might echo one), control characters gone. */
+function cleanDetail(text: string, secrets: readonly string[]): string {
+  let clean = text;
+  for (const secret of secrets) {
+    if (secret) clean = clean.replace(new RegExp(escapeRegExp(secret), 'gi'), '[redacted]');
+  }
+  clean = clean.replace(/[\p{Cc}\p{Cf}\u2028\u2029]+/gu, ' ').trim();
+  return clean.length > MAX_DETAIL_CHARS ? `${clean.slice(0, MAX_DETAIL_CHARS - 1)}…` : clean;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,331 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { getMixTaskInfo, type ServerApiOptions } from '../../../lib/zego-server-api/get-mix-task-info';
+
+/** Obviously fake: no real ServerSecret appears in this repository. */
+const SECRET = 'fixture-server-secret-not-real';
+const NOW_MS = 1_615_186_943_500;
+
+type Answer = (url: URL, init: RequestInit | undefined) => Response | Promise<Response>;
+
+/** A fetch that records each URL it is given and answers with `answer`; never touches the network. */
+function fakeFetch(answer: Answer) {
+  const calls: { url: URL; init: RequestInit | undefined }[] = [];
+  const fetch = (async (input: string | URL | Request, init?: RequestInit) => {
+    const url = new URL(String(input));
+    calls.push({ url, init });
+    return answer(url, init);
+  }) as typeof globalThis.fetch;
+  return { fetch, calls };
+}
+
+const json = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+
+const zego = (Code: number, extra: Record<string, unknown> = {}) =>
+  json({ Code, Message: Code === 0 ? 'success' : 'some message', RequestId: 'req-1', ...extra });
+
+function options(
+  fetch: typeof globalThis.fetch,
+  overrides: Partial<ServerApiOptions> = {},
+): ServerApiOptions {
+  return {
+    endpoint: 'https://rtc-api.zego.im',
+    appId: '12345',
+    serverSecret: SECRET,
+    timeoutMs: 1_000,
+    now: () => NOW_MS,
+    fetch,
+    ...overrides,
+  };
+}
+
+const running = (duration: number) =>
+  zego(0, { Data: { TaskInfo: { TaskId: '1111', MixDuration: duration } } });
+
+describe('getMixTaskInfo: the request', () => {
+  it('sends one signed GET carrying every common parameter', async () => {
+    const { fetch, calls } = fakeFetch(() => running(13));
+    await getMixTaskInfo('12345:1111', options(fetch));
+
+    expect(calls).toHaveLength(1);
+    const [{ url, init }] = calls as [(typeof calls)[number]];
+    expect(init?.method).toBe('GET');
+    expect(init?.signal).toBeInstanceOf(AbortSignal);
+    expect(`${url.origin}${url.pathname}`).toBe('https://rtc-api.zego.im/');
+    const query = Object.fromEntries(url.searchParams);
+    expect(Object.keys(query).sort()).toEqual(
+      ['Action', 'AppId', 'Signature', 'SignatureNonce', 'SignatureVersion', 'TaskId', 'Timestamp'].sort(),
+    );
+    expect(query).toMatchObject({
+      Action: 'GetMixTaskInfo',
+      TaskId: '12345:1111',
+      AppId: '12345',
+      Timestamp: '1615186943',
+      SignatureVersion: '2.0',
+    });
+    expect(query.SignatureNonce).toMatch(/^[0-9a-f]{16}$/);
+    const expected = createHash('md5')
+      .update(`12345${query.SignatureNonce}${SECRET}1615186943`)
+      .digest('hex');
+    expect(query.Signature).toBe(expected);
+  });
+
+  it('sends IsTest only when it is set', async () => {
+    const { fetch, calls } = fakeFetch(() => running(1));
+    await getMixTaskInfo('1111', options(fetch, { isTest: false }));
+    await getMixTaskInfo('1111', options(fetch, { isTest: true }));
+    await getMixTaskInfo('1111', options(fetch));
+    expect(calls.map(({ url }) => url.searchParams.getAll('IsTest'))).toEqual([['false'], ['true'], []]);
+  });
+
+  it('signs every call afresh: a new nonce, the current timestamp', async () => {
+    let clock = NOW_MS;
+    const { fetch, calls } = fakeFetch(() => running(1));
+    await getMixTaskInfo('1111', options(fetch, { now: () => clock }));
+    clock += 61_000;
+    await getMixTaskInfo('1111', options(fetch, { now: () => clock }));
+    const [first, second] = calls.map(({ url }) => Object.fromEntries(url.searchParams));
+    expect(first?.Timestamp).toBe('1615186943');
+    expect(second?.Timestamp).toBe('1615187004');
+    expect(first?.SignatureNonce).not.toBe(second?.SignatureNonce);
+    expect(first?.Signature).not.toBe(second?.Signature);
+  });
+
+  it('asks the configured regional host and encodes the task id', async () => {
+    const { fetch, calls } = fakeFetch(() => running(1));
+    await getMixTaskInfo('a b&c=d/é', options(fetch, { endpoint: 'https://rtc-api-sgp.zego.im' }));
+    expect(calls[0]?.url.host).toBe('rtc-api-sgp.zego.im');
+    expect(calls[0]?.url.searchParams.get('TaskId')).toBe('a b&c=d/é');
+    expect(calls[0]?.url.searchParams.getAll('Action')).toEqual(['GetMixTaskInfo']);
+  });
+});
+
+describe('getMixTaskInfo: the answer', () => {
+  it.each([
+    {
+      name: 'Code 0 with TaskInfo is running, with its duration',
+      answer: () => running(13),
+      expected: { state: 'running', mixDurationSeconds: 13 },
+    },
+    {
+      name: 'Code 0 with TaskInfo but no MixDuration is running',
+      answer: () => zego(0, { Data: { TaskInfo: { TaskId: '1111' } } }),
+      expected: { state: 'running' },
+    },
+    {
+      name: 'Code 0 with a MixDuration of another type is still running',
+      answer: () => zego(0, { Data: { TaskInfo: { MixDuration: '13' } } }),
+      expected: { state: 'running' },
+    },
+    { name: '110209001 is not_found', answer: () => zego(110209001), expected: { state: 'not_found' } },
+    {
+      name: '110200194 (overloaded) is throttled',
+      answer: () => zego(110200194),
+      expected: { state: 'unknown', reason: 'throttled', code: 110200194, requestId: 'req-1' },
+    },
+    {
+      name: '110200001 (failed) is retry',
+      answer: () => zego(110200001),
+      expected: { state: 'unknown', reason: 'retry', code: 110200001 },
+    },
+    {
+      name: '110200004 is bad_input',
+      answer: () => zego(110200004),
+      expected: { state: 'unknown', reason: 'bad_input', code: 110200004 },
+    },
+    {
+      name: '100000004 (expired) is signature',
+      answer: () => zego(100000004),
+      expected: { state: 'unknown', reason: 'signature', code: 100000004 },
+    },
+    {
+      name: '100000005 (wrong) is signature',
+      answer: () => zego(100000005),
+      expected: { state: 'unknown', reason: 'signature', code: 100000005 },
+    },
+    {
+      name: 'an undocumented code is unknown_code',
+      answer: () => zego(110209002),
+      expected: { state: 'unknown', reason: 'unknown_code', code: 110209002 },
+    },
+    {
+      name: 'Code 0 without Data.TaskInfo is malformed',
+      answer: () => zego(0, { Data: {} }),
+      expected: { state: 'unknown', reason: 'malformed', code: 0 },
+    },
+    {
+      name: 'Code 0 with Data null is malformed',
+      answer: () => zego(0, { Data: null }),
+      expected: { state: 'unknown', reason: 'malformed', code: 0 },
+    },
+    {
+      name: 'a not-found code with extra fields ZEGO may add is still not_found',
+      answer: () => zego(110209001, { Data: 'anything', NewField: [1, 2] }),
+      expected: { state: 'not_found' },
+    },
+    {
+      name: 'a body that is not JSON is malformed',
+      answer: () => new Response('<html>502 Bad Gateway</html>', { status: 200 }),
+      expected: { state: 'unknown', reason: 'malformed' },
+    },
+    {
+      name: 'JSON without Code is malformed',
+      answer: () => json({ Message: 'success', Data: { TaskInfo: {} } }),
+      expected: { state: 'unknown', reason: 'malformed' },
+    },
+    {
+      name: 'a Code given as text is malformed',
+      answer: () => json({ Code: '110209001' }),
+      expected: { state: 'unknown', reason: 'malformed' },
+    },
+    {
+      name: 'a JSON array is malformed',
+      answer: () => json([110209001]),
+      expected: { state: 'unknown', reason: 'malformed' },
+    },
+    {
+      name: 'HTTP 500 is http_status, even with a not-found code in its body',
+      answer: () => json({ Code: 110209001 }, 500),
+      expected: { state: 'unknown', reason: 'http_status' },
+    },
+    {
+      name: 'HTTP 429 is throttled',
+      answer: () => new Response('slow down', { status: 429 }),
+      expected: { state: 'unknown', reason: 'throttled' },
+    },
+  ])('maps $name', async ({ answer, expected }) => {
+    const { fetch } = fakeFetch(answer);
+    const result = await getMixTaskInfo('1111', options(fetch));
+    expect(result).toEqual(
+      expected.state === 'unknown'
+        ? expect.objectContaining({ ...expected, detail: expect.any(String) })
+        : expected,
+    );
+  });
+
+  it('is unknown/network, and does not throw, when fetch rejects', async () => {
+    const { fetch } = fakeFetch(() => {
+      throw new TypeError('fetch failed', {
+        cause: Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }),
+      });
+    });
+    const result = await getMixTaskInfo('1111', options(fetch));
+    expect(result).toEqual({ state: 'unknown', reason: 'network', detail: 'request failed: ECONNREFUSED' });
+  });
+
+  it("is unknown/timeout when undici's own connect timeout fires first", async () => {
+    const { fetch } = fakeFetch(() => {
+      throw new TypeError('fetch failed', {
+        cause: Object.assign(new Error('Connect Timeout Error'), { code: 'UND_ERR_CONNECT_TIMEOUT' }),
+      });
+    });
+    expect(await getMixTaskInfo('1111', options(fetch))).toMatchObject({
+      state: 'unknown',
+      reason: 'timeout',
+    });
+  });
+
+  it('is unknown/network when fetch throws before returning a promise', async () => {
+    const fetch = (() => {
+      throw new Error('synchronous');
+    }) as unknown as typeof globalThis.fetch;
+    await expect(getMixTaskInfo('1111', options(fetch))).resolves.toMatchObject({
+      state: 'unknown',
+      reason: 'network',
+    });
+  });
+
+  it('is unknown/timeout when no answer comes within timeoutMs', async () => {
+    const { fetch } = fakeFetch(
+      (_url, init) =>
+        new Promise((_resolve, reject) => {
+          init?.signal?.addEventListener('abort', () => reject(init.signal?.reason));
+        }),
+    );
+    const started = performance.now();
+    const result = await getMixTaskInfo('1111', options(fetch, { timeoutMs: 30 }));
+    expect(result).toEqual({ state: 'unknown', reason: 'timeout', detail: 'no answer within 30 ms' });
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
+  it('is unknown/timeout when the body stops arriving', async () => {
+    const { fetch } = fakeFetch((_url, init) => {
+      const body = new ReadableStream({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('{"Code":'));
+          init?.signal?.addEventListener('abort', () => controller.error(init.signal?.reason));
+        },
+      });
+      return new Response(body, { status: 200 });
+    });
+    const result = await getMixTaskInfo('1111', options(fetch, { timeoutMs: 30 }));
+    expect(result).toMatchObject({ state: 'unknown', reason: 'timeout' });
+  });
+
+  it('is unknown/internal, and does not throw, when the injected clock throws', async () => {
+    const { fetch, calls } = fakeFetch(() => running(1));
+    const now = () => {
+      throw new Error(`clock broken ${SECRET}`);
+    };
+    const result = await getMixTaskInfo('1111', options(fetch, { now }));
+    expect(result).toEqual({
+      state: 'unknown',
+      reason: 'internal',
+      detail: 'the request could not be made: Error',
+    });
+    expect(calls).toHaveLength(0);
+  });
+
+  it('is unknown, without calling fetch, when the endpoint is not a URL', async () => {
+    const { fetch, calls } = fakeFetch(() => running(1));
+    const result = await getMixTaskInfo('1111', options(fetch, { endpoint: 'rtc-api.zego.im' }));
+    expect(result).toMatchObject({ state: 'unknown', reason: 'network' });
+    expect(calls).toHaveLength(0);
+  });
+});
+
+describe('getMixTaskInfo: what it reports', () => {
+  it('never carries the ServerSecret or the Signature, even when an error or ZEGO echoes them', async () => {
+    let signature = '';
+    const echo = (url: URL) => {
+      signature = url.searchParams.get('Signature') ?? '';
+      return `secret ${SECRET} sig ${signature.toUpperCase()} url ${url}`;
+    };
+    const answers: Answer[] = [
+      (url) => zego(100000005, { Message: echo(url) }),
+      (url) => zego(110209002, { Message: echo(url) }),
+      (url) => {
+        throw new TypeError(echo(url));
+      },
+      (url) => {
+        throw new TypeError('fetch failed', { cause: { name: 'X', message: echo(url) } });
+      },
+      (url) => new Response(echo(url), { status: 500 }),
+      (url) => new Response(echo(url), { status: 200 }),
+    ];
+    for (const answer of answers) {
+      const { fetch } = fakeFetch(answer);
+      const text = JSON.stringify(await getMixTaskInfo('1111', options(fetch)));
+      expect(signature).toMatch(/^[0-9a-f]{32}$/);
+      expect(text).not.toContain(SECRET);
+      expect(text.toLowerCase()).not.toContain(signature);
+    }
+  });
+
+  it('redacts the secret from an echoed message and keeps the rest', async () => {
+    const { fetch } = fakeFetch(() => zego(100000005, { Message: `bad secret ${SECRET}!` }));
+    const result = await getMixTaskInfo('1111', options(fetch));
+    expect(result).toMatchObject({ detail: expect.stringContaining('bad secret [redacted]!') });
+  });
+
+  it('keeps the detail to one short line with no control characters', async () => {
+    const message = `line1\nline2\r\u0000\u001b[31m\u202eevil\u2028${'x'.repeat(1_000)}`;
+    const { fetch } = fakeFetch(() => zego(110200001, { Message: message }));
+    const result = await getMixTaskInfo('1111', options(fetch));
+    if (result.state !== 'unknown') throw new Error(`expected unknown, got ${result.state}`);
+    expect(result.detail.length).toBeLessThanOrEqual(200);
+    expect(result.detail).toContain('line1 line2');
+    expect(result.detail).not.toMatch(/[\p{Cc}\p{Cf}\u2028\u2029]/u);
+  });
+});

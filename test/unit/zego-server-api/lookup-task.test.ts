@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import type { MixTaskInfoResult } from '../../../lib/zego-server-api/get-mix-task-info';
+import { lookUpTask, taskIdForms } from '../../../lib/zego-server-api/lookup-task';
+
+const RUNNING: MixTaskInfoResult = { state: 'running', mixDurationSeconds: 5 };
+const NOT_FOUND: MixTaskInfoResult = { state: 'not_found' };
+const unknown = (reason: 'timeout' | 'network' | 'retry' | 'throttled'): MixTaskInfoResult => ({
+  state: 'unknown',
+  reason,
+  detail: reason,
+});
+
+/** A lookup that answers from a table of task-id forms and records what it was asked. */
+function scripted(answers: Record<string, MixTaskInfoResult>) {
+  const asked: string[] = [];
+  const lookup = async (taskId: string) => {
+    asked.push(taskId);
+    const answer = answers[taskId];
+    if (!answer) throw new Error(`unexpected form ${taskId}`);
+    return answer;
+  };
+  return { lookup, asked };
+}
+
+describe('taskIdForms', () => {
+  it.each([
+    { appid: '111111', taskId: '111111:1111', forms: ['111111:1111', '1111'] },
+    { appid: '111111', taskId: '1111', forms: ['1111'] },
+    { appid: '111111', taskId: '222222:1111', forms: ['222222:1111'] },
+    { appid: '111111', taskId: '1111111:1111', forms: ['1111111:1111'] },
+    { appid: '111111', taskId: '111111:', forms: ['111111:'] },
+    { appid: '111111', taskId: '111111:111111:1', forms: ['111111:111111:1', '111111:1'] },
+    { appid: '', taskId: ':1111', forms: [':1111'] },
+  ])('gives $forms for task $taskId of app "$appid"', ({ appid, taskId, forms }) => {
+    expect(taskIdForms(appid, taskId)).toEqual(forms);
+  });
+});
+
+describe('lookUpTask', () => {
+  const prefixed = { appid: '111111', task_id: '111111:1111' };
+
+  interface Case {
+    name: string;
+    answers: Record<string, MixTaskInfoResult>;
+    result: MixTaskInfoResult;
+    asked: number;
+  }
+  it.each<Case>([
+    { name: 'running as stored', answers: { '111111:1111': RUNNING }, result: RUNNING, asked: 1 },
+    {
+      name: 'running only without the prefix',
+      answers: { '111111:1111': NOT_FOUND, '1111': RUNNING },
+      result: RUNNING,
+      asked: 2,
+    },
+    {
+      name: 'not found under both forms',
+      answers: { '111111:1111': NOT_FOUND, '1111': NOT_FOUND },
+      result: NOT_FOUND,
+      asked: 2,
+    },
+    {
+      name: 'unknown as stored, running without the prefix',
+      answers: { '111111:1111': unknown('timeout'), '1111': RUNNING },
+      result: RUNNING,
+      asked: 2,
+    },
+    {
+      name: 'unknown as stored, not found without the prefix',
+      answers: { '111111:1111': unknown('timeout'), '1111': NOT_FOUND },
+      result: unknown('timeout'),
+      asked: 2,
+    },
+    {
+      name: 'not found as stored, unknown without the prefix',
+      answers: { '111111:1111': NOT_FOUND, '1111': unknown('network') },
+      result: unknown('network'),
+      asked: 2,
+    },
+    {
+      name: 'unknown under both forms (the first reason wins)',
+      answers: { '111111:1111': unknown('network'), '1111': unknown('retry') },
+      result: unknown('network'),
+      asked: 2,
+    },
+    {
+      name: 'throttled as stored (the other form is not asked)',
+      answers: { '111111:1111': unknown('throttled'), '1111': RUNNING },
+      result: unknown('throttled'),
+      asked: 1,
+    },
+  ])('answers $result.state when $name', async ({ answers, result, asked }) => {
+    const lookup = scripted(answers);
+    expect(await lookUpTask(prefixed, lookup.lookup)).toEqual(result);
+    expect(lookup.asked).toEqual(['111111:1111', '1111'].slice(0, asked));
+  });
+
+  it('asks once for a task id without the prefix', async () => {
+    const lookup = scripted({ '1111': NOT_FOUND });
+    expect(await lookUpTask({ appid: '111111', task_id: '1111' }, lookup.lookup)).toEqual(NOT_FOUND);
+    expect(lookup.asked).toEqual(['1111']);
+  });
+
+  it('is unknown/internal, never not_found, when the lookup throws', async () => {
+    const lookup = scripted({ '111111:1111': NOT_FOUND }); // throws for '1111'
+    expect(await lookUpTask(prefixed, lookup.lookup)).toMatchObject({ state: 'unknown', reason: 'internal' });
+    const throwsAtOnce = (() => {
+      throw new Error('sync');
+    }) as unknown as (taskId: string) => Promise<MixTaskInfoResult>;
+    expect(await lookUpTask(prefixed, throwsAtOnce)).toMatchObject({ state: 'unknown', reason: 'internal' });
+  });
+});
