@@ -11,7 +11,11 @@ const config = loadOrphansConfig();
 const logger = new Logger({ serviceName: 'zego-mix-callbacks', persistentKeys: { function: 'orphans' } });
 const metrics = createMetrics('orphans');
 
-/** Runs on a schedule (serverless.yml): reports mixes that have run too long with no stop. */
+/**
+ * Runs every orphanCheckMinutes (serverless.yml): reports mixes that have run too long with no stop.
+ * A run that throws is not retried by Lambda (maximumRetryAttempts: 0): the next scheduled run is
+ * the retry, the Errors alarm reports the failure, and the heartbeat alarm a check that keeps failing.
+ */
 export const handler = middy()
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))

@@ -7,6 +7,9 @@ import { count } from '../metrics';
 import { documentClient } from '../store/dynamodb-client';
 import { type MixTask, RUNNING_INDEX, scanTasks, taskKey } from '../store/task-store';
 
+/** Published at the end of each run that completes; its alarm (serverless.yml) fires when it stops. */
+export const ORPHAN_CHECK_COMPLETED = 'OrphanCheckCompleted';
+
 export interface DetectOrphansOptions {
   tableName: string;
   maxAgeSeconds: number;
@@ -28,7 +31,8 @@ export interface OrphanReport {
  * Finds tasks running longer than `maxAgeSeconds` with no stop: ZEGO sends no mix_stop when a mix
  * dies abnormally or its stop fails, and drops a callback after its retries. Reads only the sparse
  * index of running tasks. Calls onMixOrphaned once per run of a task, then marks it reported; a
- * hook that throws is called again on the next check. Publishes RunningTasks and OrphanedTasks.
+ * hook that throws is called again on the next check. Publishes RunningTasks and OrphanedTasks, and
+ * OrphanCheckCompleted once the run has succeeded: the heartbeat.
  */
 export async function detectOrphans({
   tableName,
@@ -70,6 +74,7 @@ export async function detectOrphans({
   });
   if (failures.length > 0)
     throw new AggregateError(failures, `${failures.length} orphan hook call(s) failed`);
+  count(metrics, ORPHAN_CHECK_COMPLETED);
   return { running: running.length, orphaned, newlyReported };
 }
 

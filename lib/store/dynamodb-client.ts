@@ -4,8 +4,21 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 /**
  * One client per cold start; region and endpoint from the standard SDK variables (AWS_REGION,
  * AWS_ENDPOINT_URL_DYNAMODB for a local engine).
+ *
+ * Bounded in time: DynamoDB answers in milliseconds, so a connection not made within 1 s, or an
+ * answer not started within 2 s, is a broken connection, better retried on a fresh one than waited
+ * for. The SDK has no timeout of its own: without these a hung socket holds the call until Lambda
+ * kills the invocation, which fails the consumer's whole batch (every record retried, each receive
+ * counted towards the DLQ) and stops the orphan check before it publishes. Three attempts take at
+ * most ~10 s (3 x (1 s + 2 s), plus backoff), a third of the consumer's 30 s timeout: the failing
+ * record is reported on its own and SQS retries it, and the rest of the batch finishes. Throttling
+ * gets the same three attempts (with the SDK's longer throttling backoff); past them, SQS's retry
+ * after the visibility timeout gives an on-demand table minutes to scale.
  */
-export const dynamoClient = new DynamoDBClient({ maxAttempts: 5 });
+export const dynamoClient = new DynamoDBClient({
+  maxAttempts: 3,
+  requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000 },
+});
 
 /**
  * Numbers come back wrapped (NumberValue) so a seq past 2^53 keeps every digit; the task store

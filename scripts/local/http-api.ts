@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { type ThrottleLimits, tokenBucket } from './token-bucket';
 
 export type HttpHandler = (
   event: APIGatewayProxyEventV2,
@@ -14,6 +15,15 @@ export interface Route {
   context: () => Context;
 }
 
+export interface HttpApiOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Each route's throttling limits, as the stage's DefaultRouteSettings set them; none by default. */
+  throttle?: ThrottleLimits;
+  /** The throttle's clock, in milliseconds. */
+  now?: () => number;
+}
+
 /** API Gateway's own limit on a request payload. */
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 
@@ -21,13 +31,16 @@ const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
  * An HTTP API (payload format 2.0) on loopback. Requests become the events API Gateway sends: the
  * headers lower-cased, and the body base64-encoded unless its Content-Type is text (JSON, text/*,
  * XML), as HTTP APIs do, which means a form body arrives base64-encoded, as it does on AWS.
- * An unknown route answers 404 and a body over API Gateway's 10 MB limit 413, as API Gateway would.
+ * An unknown route answers 404 and a body over API Gateway's 10 MB limit 413, as API Gateway would;
+ * with `throttle`, a request past a route's rate and burst gets API Gateway's 429, and the handler
+ * never sees it.
  */
 export async function startHttpApi(
   routes: Route[],
   port: number,
-  host = '127.0.0.1',
+  { host = '127.0.0.1', throttle, now }: HttpApiOptions = {},
 ): Promise<{ url: string; server: Server; stop: () => Promise<void> }> {
+  const admit = new Map(routes.map((route) => [route, throttle ? tokenBucket(throttle, now) : () => true]));
   const server = createServer(async (request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const route = routes.find((r) => r.method === request.method && r.path === url.pathname);
@@ -35,6 +48,8 @@ export async function startHttpApi(
       response.writeHead(status, headers).end(body);
     };
     if (!route) return send(404, { 'content-type': 'application/json' }, '{"message":"Not Found"}');
+    if (admit.get(route)?.() === false)
+      return send(429, { 'content-type': 'application/json' }, '{"message":"Too Many Requests"}');
     try {
       const body = await readBody(request);
       if (body === undefined)

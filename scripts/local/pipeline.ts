@@ -10,7 +10,8 @@ import {
 import { type BatchReport, startEventSourceMapping } from './event-source-mapping';
 import { startHttpApi } from './http-api';
 import { lambdaContext } from './lambda-context';
-import { createQueues, createTables } from './stack-resources';
+import { apiThrottle, createQueues, createTables } from './stack-resources';
+import type { ThrottleLimits } from './token-bucket';
 
 export interface PipelineOptions {
   /** HTTP port of the callback endpoint; 0 picks a free one. */
@@ -24,6 +25,11 @@ export interface PipelineOptions {
   /** Shorter than the deployed 180 s so a failed callback is retried while you watch. */
   visibilityTimeoutSeconds?: number;
   onBatch?: (report: BatchReport) => void;
+  /**
+   * Throttle the endpoint as the deployed API does: `true` with serverless.yml's limits, or these.
+   * Off by default: the load run and the bench go past the deployed limits on purpose.
+   */
+  throttle?: boolean | ThrottleLimits;
 }
 
 /** Where everything is, for the banner, the CLI (`.local/stack.json`) and the tests. */
@@ -100,6 +106,7 @@ export async function startLocalPipeline(
       },
     ],
     options.port,
+    { throttle: options.throttle === true ? apiThrottle() : options.throttle || undefined },
   );
   const mapping = startEventSourceMapping({
     sqs,

@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { parse, type Tags, type YAMLSeq } from 'yaml';
+import type { ThrottleLimits } from './token-bucket';
 
 /**
  * The tables and queues of serverless.yml, created on local engines, so local runs and tests use
@@ -167,4 +168,13 @@ export async function createQueues(
     created[logicalId] = { url: QueueUrl, arn: read.QueueArn };
   }
   return created;
+}
+
+/** The HTTP API's throttling limits by default (serverless.yml `apiThrottleRate`, `apiThrottleBurst`). */
+export function apiThrottle(stack = readStack()): ThrottleLimits {
+  const rate = Number(stack.params?.default?.apiThrottleRate);
+  const burst = Number(stack.params?.default?.apiThrottleBurst);
+  if (!(rate >= 0 && burst >= 0))
+    throw new Error('serverless.yml has no default apiThrottleRate/apiThrottleBurst');
+  return { rate, burst };
 }

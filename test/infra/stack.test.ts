@@ -1,20 +1,31 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { detectOrphans, ORPHAN_CHECK_COMPLETED } from '../../lib/orphans/detect-orphans';
+import { readStack } from '../../scripts/local/stack-resources';
+import { capturedMetrics } from '../support/metrics';
 
 const run = promisify(execFile);
 
 interface Resource {
   Type: string;
+  Condition?: string;
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
   // biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON, read by the assertions below
   Properties: Record<string, any>;
 }
 interface Template {
   Resources: Record<string, Resource>;
-  Outputs: Record<string, { Value: unknown }>;
+  Outputs: Record<string, { Value: unknown; Condition?: string }>;
   Conditions: Record<string, unknown>;
 }
 interface Statement {
@@ -24,9 +35,51 @@ interface Statement {
 }
 
 const CUSTOM_SECRET_PARAM = '/custom/zego/secret';
+const DOMAIN = 'callbacks.example.com';
+const CERTIFICATE = 'arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-4000-8000-000000000000';
+
+/**
+ * Each alarm: its threshold's stage parameter, that parameter's default, and the value the
+ * options package sets, so a threshold that ignores its parameter shows.
+ */
+const THRESHOLDS: Record<string, [param: string, byDefault: number, option: number]> = {
+  DeadLettersAlarm: ['alarmDeadLetters', 0, 3],
+  IngestFailuresAlarm: ['alarmIngestFailures', 1, 4],
+  UnauthorizedAlarm: ['alarmUnauthorized', 5, 6],
+  ProcessingFailuresAlarm: ['alarmProcessingFailures', 5, 7],
+  OldestMessageAlarm: ['alarmOldestMessageSeconds', 600, 900],
+  OrphanedTasksAlarm: ['alarmOrphanedTasks', 0, 2],
+  IngestErrorsAlarm: ['alarmLambdaErrors', 1, 8],
+  ConsumerErrorsAlarm: ['alarmLambdaErrors', 1, 8],
+  OrphansErrorsAlarm: ['alarmLambdaErrors', 1, 8],
+  IngestThrottlesAlarm: ['alarmLambdaThrottles', 1, 9],
+  ConsumerThrottlesAlarm: ['alarmLambdaThrottles', 1, 9],
+  OrphansThrottlesAlarm: ['alarmLambdaThrottles', 1, 9],
+  Api5xxAlarm: ['alarmApi5xx', 1, 11],
+  RefusedRequestsAlarm: ['alarmRefusedRequests', 10, 12],
+};
+
+/** Every option on (as scripts/lint-stack.sh lints them, with other values), in another region. */
+const OPTIONS = {
+  tracing: 'Active',
+  domainName: DOMAIN,
+  certificateArn: CERTIFICATE,
+  alarmEmail: 'ops@example.com',
+  alarmOkNotifications: 'true',
+  keepTables: 'false',
+  ingestReservedConcurrency: '20',
+  consumerReservedConcurrency: '12',
+  consumerMaxConcurrency: '10',
+  apiThrottleRate: '50',
+  apiThrottleBurst: '80',
+  orphanCheckMinutes: '1',
+  ...Object.fromEntries(Object.values(THRESHOLDS).map(([param, , option]) => [param, String(option)])),
+};
+
 const dirs: string[] = [];
 let dir: string;
 let template: Template;
+let options: Template;
 
 /** `serverless package`, as a user runs it, with no AWS credentials at all; the template it wrote. */
 async function packaged(args: string[]): Promise<Template> {
@@ -37,11 +90,71 @@ async function packaged(args: string[]): Promise<Template> {
   return JSON.parse(await readFile(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
 }
 
+// Two packages in all (each runs esbuild for three functions): the defaults, and every option on.
+// One after the other: serverless-esbuild builds in the project's .esbuild folder.
 beforeAll(async () => {
   template = await packaged(['--param', `callbackSecretParam=${CUSTOM_SECRET_PARAM}`]);
   dir = dirs[0] as string;
+  options = await packaged([
+    '--region',
+    'eu-west-1',
+    ...Object.entries(OPTIONS).flatMap(([name, value]) => ['--param', `${name}=${value}`]),
+  ]);
 });
 afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+
+/**
+ * What CloudFormation makes of a value: each Fn::If decided by the template's conditions (all of
+ * them constant here: serverless resolved the stage parameters), AWS::NoValue dropped.
+ */
+function effective(stack: Template, value: unknown): unknown {
+  if (Array.isArray(value)) {
+    return value.map((item) => effective(stack, item)).filter((item) => item !== undefined);
+  }
+  if (value === null || typeof value !== 'object') return value;
+  const object = value as Record<string, unknown>;
+  if (object.Ref === 'AWS::NoValue') return undefined;
+  const branch = object['Fn::If'];
+  if (Array.isArray(branch)) {
+    const [name, yes, no] = branch;
+    return effective(stack, holds(stack, String(name)) ? yes : no);
+  }
+  return Object.fromEntries(
+    Object.entries(object)
+      .map(([key, item]) => [key, effective(stack, item)])
+      .filter(([, item]) => item !== undefined),
+  );
+}
+
+function holds(stack: Template, name: string): boolean {
+  const evaluate = (condition: unknown): boolean => {
+    const c = condition as Record<string, unknown[]> & { Condition?: string };
+    if (c.Condition) return holds(stack, c.Condition);
+    if (c['Fn::Equals']) {
+      const [a, b] = c['Fn::Equals'];
+      if (typeof a === 'object' || typeof b === 'object') throw new Error(`${name} is not constant`);
+      return String(a) === String(b);
+    }
+    if (c['Fn::Not']) return !evaluate(c['Fn::Not'][0]);
+    throw new Error(`cannot evaluate condition ${name}: ${JSON.stringify(condition)}`);
+  };
+  if (!(name in stack.Conditions)) throw new Error(`no condition ${name}`);
+  return evaluate(stack.Conditions[name]);
+}
+
+/** The resource as deployed: undefined when its condition leaves it out. */
+function deployed(stack: Template, name: string) {
+  const found = stack.Resources[name];
+  if (!found) throw new Error(`no resource ${name}`);
+  if (found.Condition && !holds(stack, found.Condition)) return undefined;
+  return { ...found, Properties: effective(stack, found.Properties) as Resource['Properties'] };
+}
+
+const output = (stack: Template, name: string) => {
+  const found = stack.Outputs[name];
+  if (!found || (found.Condition && !holds(stack, found.Condition))) return undefined;
+  return effective(stack, found.Value);
+};
 
 const resource = (name: string): Resource => {
   const found = template.Resources[name];
@@ -57,6 +170,44 @@ const statements = (role: string): Statement[] =>
     )
     .filter((statement: Statement) => 'Effect' in statement);
 const actions = (statement: Statement) => [statement.Action].flat();
+
+/** The dimensions our metrics are published with (lib/metrics.ts). */
+const ours = (fn: string) => [
+  { Name: 'service', Value: 'zego-mix-callbacks' },
+  { Name: 'function', Value: fn },
+];
+const lambda = (fn: string) => [{ Name: 'FunctionName', Value: { Ref: `${fn}LambdaFunction` } }];
+const API = [{ Name: 'ApiId', Value: { Ref: 'HttpApi' } }];
+const queue = (name: string) => [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [name, 'QueueName'] } }];
+
+/** Each single-metric alarm: namespace, metric, dimensions, statistic, missing data treated as. */
+const METRIC_ALARMS: Record<string, [string, string, unknown[], string, string]> = {
+  DeadLettersAlarm: [
+    'AWS/SQS',
+    'ApproximateNumberOfMessagesVisible',
+    queue('CallbackDeadLetterQueue'),
+    'Maximum',
+    'notBreaching',
+  ],
+  IngestFailuresAlarm: ['ZegoMixCallbacks', 'CallbackFailed', ours('ingest'), 'Sum', 'notBreaching'],
+  UnauthorizedAlarm: ['ZegoMixCallbacks', 'CallbackUnauthorized', ours('ingest'), 'Sum', 'notBreaching'],
+  ProcessingFailuresAlarm: ['ZegoMixCallbacks', 'ProcessingFailed', ours('consumer'), 'Sum', 'notBreaching'],
+  OldestMessageAlarm: [
+    'AWS/SQS',
+    'ApproximateAgeOfOldestMessage',
+    queue('CallbackQueue'),
+    'Maximum',
+    'notBreaching',
+  ],
+  OrphanedTasksAlarm: ['ZegoMixCallbacks', 'OrphanedTasks', ours('orphans'), 'Maximum', 'ignore'],
+  IngestErrorsAlarm: ['AWS/Lambda', 'Errors', lambda('Ingest'), 'Sum', 'notBreaching'],
+  ConsumerErrorsAlarm: ['AWS/Lambda', 'Errors', lambda('Consumer'), 'Sum', 'notBreaching'],
+  OrphansErrorsAlarm: ['AWS/Lambda', 'Errors', lambda('Orphans'), 'Sum', 'notBreaching'],
+  IngestThrottlesAlarm: ['AWS/Lambda', 'Throttles', lambda('Ingest'), 'Sum', 'notBreaching'],
+  ConsumerThrottlesAlarm: ['AWS/Lambda', 'Throttles', lambda('Consumer'), 'Sum', 'notBreaching'],
+  OrphansThrottlesAlarm: ['AWS/Lambda', 'Throttles', lambda('Orphans'), 'Sum', 'notBreaching'],
+  Api5xxAlarm: ['AWS/ApiGateway', '5xx', API, 'Sum', 'notBreaching'],
+};
 
 describe('the packaged stack', () => {
   it('has a FIFO queue without content-based de-duplication, redriving to a FIFO DLQ', () => {
@@ -125,15 +276,20 @@ describe('the packaged stack', () => {
     });
   });
 
-  it('runs on the Node.js major that .ci/run tests on, on arm64, with log retention', async () => {
+  it('runs on Node.js 24, the major .ci/run tests on and esbuild targets, on arm64, with log retention', async () => {
     const ciNode = /LAMBDA_NODE=(\d+)\./.exec(
       await readFile(join(__dirname, '..', '..', '.ci', 'run'), 'utf8'),
     )?.[1];
-    for (const [, fn] of ofType('AWS::Lambda::Function')) {
-      expect(fn.Properties.Runtime).toMatch(/^nodejs(22|24)\.x$/);
+    expect(ciNode).toBe('24');
+    const functions = ofType('AWS::Lambda::Function');
+    expect(functions).toHaveLength(3);
+    for (const [, fn] of functions) {
+      expect(fn.Properties.Runtime).toBe('nodejs24.x');
       expect(fn.Properties.Runtime).toBe(`nodejs${ciNode}.x`);
       expect(fn.Properties.Architectures).toEqual(['arm64']);
     }
+    // The bundle's language level (not in the template): serverless.yml's custom.esbuild.
+    expect(readStack()).toMatchObject({ custom: { esbuild: { target: `node${ciNode}` } } });
     const logGroups = ofType('AWS::Logs::LogGroup');
     expect(logGroups.length).toBeGreaterThanOrEqual(2);
     for (const [, group] of logGroups) expect(group.Properties.RetentionInDays).toEqual(expect.any(Number));
@@ -195,40 +351,132 @@ describe('the packaged stack', () => {
     expect(code).toContain('mix_stop');
   });
 
-  it('raises alarms to an SNS topic, each with a threshold from its stage parameter', () => {
+  it('raises each alarm on its metric, under the dimensions that metric is published with', () => {
     const alarms = Object.fromEntries(
       ofType('AWS::CloudWatch::Alarm').map(([name, r]) => [name, r.Properties]),
     );
-    const expected: Record<string, [string, string, number]> = {
-      DeadLettersAlarm: ['AWS/SQS', 'ApproximateNumberOfMessagesVisible', 0],
-      IngestFailuresAlarm: ['ZegoMixCallbacks', 'CallbackFailed', 1],
-      UnauthorizedAlarm: ['ZegoMixCallbacks', 'CallbackUnauthorized', 5],
-      ProcessingFailuresAlarm: ['ZegoMixCallbacks', 'ProcessingFailed', 5],
-      OldestMessageAlarm: ['AWS/SQS', 'ApproximateAgeOfOldestMessage', 600],
-      OrphanedTasksAlarm: ['ZegoMixCallbacks', 'OrphanedTasks', 0],
-    };
-    expect(Object.keys(alarms).sort()).toEqual(Object.keys(expected).sort());
-    for (const [name, [namespace, metric, threshold]] of Object.entries(expected)) {
+    expect(Object.keys(alarms).sort()).toEqual(
+      [...Object.keys(METRIC_ALARMS), 'RefusedRequestsAlarm', 'OrphanCheckHeartbeatAlarm'].sort(),
+    );
+    for (const [name, [namespace, metric, dimensions, statistic, missing]] of Object.entries(METRIC_ALARMS)) {
       expect(alarms[name], name).toMatchObject({
         Namespace: namespace,
         MetricName: metric,
-        Threshold: threshold,
+        Statistic: statistic,
+        TreatMissingData: missing,
       });
-      expect(alarms[name]?.AlarmActions, name).toEqual([{ Ref: 'AlarmTopic' }]);
+      expect(alarms[name]?.Dimensions, name).toEqual(dimensions);
     }
-    expect(alarms.DeadLettersAlarm?.Dimensions).toEqual([
-      { Name: 'QueueName', Value: { 'Fn::GetAtt': ['CallbackDeadLetterQueue', 'QueueName'] } },
-    ]);
-    // Our metrics' alarms use exactly the dimensions the functions publish (lib/metrics.ts).
-    expect(alarms.IngestFailuresAlarm?.Dimensions).toEqual([
-      { Name: 'service', Value: 'zego-mix-callbacks' },
-      { Name: 'function', Value: 'ingest' },
-    ]);
+    // The Lambda alarms name functions of this stack.
+    for (const fn of ['Ingest', 'Consumer', 'Orphans']) {
+      expect(resource(`${fn}LambdaFunction`).Type).toBe('AWS::Lambda::Function');
+    }
     expect(resource('AlarmTopic').Type).toBe('AWS::SNS::Topic');
     expect(resource('AlarmEmailSubscription')).toMatchObject({
       Condition: 'HasAlarmEmail',
       Properties: { Protocol: 'email' },
     });
+  });
+
+  it('takes each threshold from its stage parameter', () => {
+    for (const [name, [param, byDefault, option]] of Object.entries(THRESHOLDS)) {
+      expect(resource(name).Properties.Threshold, `${name} (${param})`).toBe(byDefault);
+      expect(Number(options.Resources[name]?.Properties.Threshold), `${name} (${param})`).toBe(option);
+    }
+    const operators = Object.fromEntries(
+      ofType('AWS::CloudWatch::Alarm').map(([name, r]) => [name, r.Properties.ComparisonOperator]),
+    );
+    expect(operators).toMatchObject({
+      DeadLettersAlarm: 'GreaterThanThreshold',
+      OrphanedTasksAlarm: 'GreaterThanThreshold',
+      OrphanCheckHeartbeatAlarm: 'LessThanThreshold',
+    });
+    const atLeast = Object.keys(THRESHOLDS).filter(
+      (n) => !['DeadLettersAlarm', 'OrphanedTasksAlarm'].includes(n),
+    );
+    for (const name of atLeast) expect(operators[name], name).toBe('GreaterThanOrEqualToThreshold');
+  });
+
+  it('notifies on ALARM only, and on OK too when alarmOkNotifications is true', () => {
+    const alarms = (stack: Template) =>
+      Object.entries(stack.Resources)
+        .filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm')
+        .map(([name]) => [name, deployed(stack, name)?.Properties] as const);
+    expect(alarms(template)).toHaveLength(15);
+    for (const [name, alarm] of alarms(template)) {
+      expect(alarm?.AlarmActions, name).toEqual([{ Ref: 'AlarmTopic' }]);
+      expect(alarm, name).not.toHaveProperty('OKActions');
+    }
+    for (const [name, alarm] of alarms(options)) {
+      expect(alarm?.AlarmActions, name).toEqual([{ Ref: 'AlarmTopic' }]);
+      expect(alarm?.OKActions, name).toEqual([{ Ref: 'AlarmTopic' }]);
+    }
+  });
+
+  it('alarms when the orphan check stops completing, over periods of its schedule', () => {
+    const heartbeat = (stack: Template) => stack.Resources.OrphanCheckHeartbeatAlarm?.Properties;
+    // No data is the failure: a check that crashes before publishing, or never runs.
+    expect(heartbeat(template)).toMatchObject({
+      Namespace: 'ZegoMixCallbacks',
+      MetricName: ORPHAN_CHECK_COMPLETED,
+      Dimensions: ours('orphans'),
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+      Period: 900,
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+    });
+    expect(heartbeat(options)).toMatchObject({ Period: 60, EvaluationPeriods: 2, DatapointsToAlarm: 2 });
+    // The orphan count has data only when the check runs: one period per run, state kept between.
+    expect(resource('OrphanedTasksAlarm').Properties).toMatchObject({
+      Period: 900,
+      TreatMissingData: 'ignore',
+    });
+    expect(options.Resources.OrphanedTasksAlarm?.Properties.Period).toBe(60);
+    // Lambda does not re-run a failed check (the next scheduled run does).
+    const invokeConfigs = ofType('AWS::Lambda::EventInvokeConfig').map(([, r]) => r.Properties);
+    expect(invokeConfigs).toEqual([
+      expect.objectContaining({ FunctionName: { Ref: 'OrphansLambdaFunction' }, MaximumRetryAttempts: 0 }),
+    ]);
+  });
+
+  it('alarms on requests API Gateway refused itself: its 4xx less the ones ingest answered', () => {
+    const alarm = resource('RefusedRequestsAlarm').Properties;
+    expect(alarm).not.toHaveProperty('MetricName');
+    expect(alarm.TreatMissingData).toBe('notBreaching');
+    const [expression, ...inputs] = alarm.Metrics;
+    expect(expression).toEqual({
+      Id: 'refused',
+      Label: expect.any(String),
+      Expression: 'FILL(apiClientErrors, 0) - FILL(ingestRejected, 0)',
+      ReturnData: true,
+    });
+    expect(inputs).toEqual([
+      {
+        Id: 'apiClientErrors',
+        MetricStat: {
+          Metric: { Namespace: 'AWS/ApiGateway', MetricName: '4xx', Dimensions: API },
+          Period: 300,
+          Stat: 'Sum',
+        },
+        ReturnData: false,
+      },
+      {
+        Id: 'ingestRejected',
+        MetricStat: {
+          Metric: {
+            Namespace: 'ZegoMixCallbacks',
+            MetricName: 'CallbackRejected',
+            Dimensions: ours('ingest'),
+          },
+          Period: 300,
+          Stat: 'Sum',
+        },
+        ReturnData: false,
+      },
+    ]);
   });
 
   it('has a dashboard of callbacks by outcome, ack latency, queue and DLQ depth, tasks and orphans', () => {
@@ -253,9 +501,13 @@ describe('the packaged stack', () => {
     expect(() => JSON.parse(template.replace(/\$\{[^}]+\}/g, 'x'))).not.toThrow();
   });
 
-  it('runs the orphan check on a schedule, reading only the running-tasks index', () => {
-    const [, rule] = ofType('AWS::Events::Rule')[0] ?? [];
-    expect(rule?.Properties.ScheduleExpression).toBe('rate(15 minutes)');
+  it('runs the orphan check every orphanCheckMinutes, reading only the running-tasks index', () => {
+    const schedule = (stack: Template) =>
+      Object.values(stack.Resources)
+        .filter((r) => r.Type === 'AWS::Events::Rule')
+        .map((r) => r.Properties.ScheduleExpression);
+    expect(schedule(template)).toEqual(['rate(15 minutes)']);
+    expect(schedule(options)).toEqual(['rate(1 minute)']); // singular, or EventBridge refuses it
     expect(resource('OrphansLambdaFunction').Properties.Environment.Variables).toMatchObject({
       TASKS_TABLE: { Ref: 'TasksTable' },
       ORPHAN_AFTER_MINUTES: '240',
@@ -278,16 +530,253 @@ describe('the packaged stack', () => {
     ]);
   });
 
-  it('traces with X-Ray only when the tracing parameter says Active', async () => {
+  it('traces with X-Ray only when the tracing parameter says Active', () => {
     expect(template.Conditions.TracingEnabled).toEqual({ 'Fn::Equals': ['PassThrough', 'Active'] });
     expect(resource('IngestLambdaFunction').Properties.TracingConfig).toEqual({ Mode: 'PassThrough' });
-    const traced = await packaged(['--param', 'tracing=Active']);
+    expect(JSON.stringify(deployed(template, 'IngestRole')?.Properties)).not.toContain('xray:');
+    const traced = options;
     expect(traced.Conditions.TracingEnabled).toEqual({ 'Fn::Equals': ['Active', 'Active'] });
     for (const fn of ['IngestLambdaFunction', 'ConsumerLambdaFunction', 'OrphansLambdaFunction']) {
       expect(traced.Resources[fn]?.Properties.TracingConfig, fn).toEqual({ Mode: 'Active' });
     }
     const xray = JSON.stringify(traced.Resources.IngestRole?.Properties.Policies);
     expect(xray).toContain('"Fn::If":["TracingEnabled"');
-    expect(xray).toContain('xray:PutTraceSegments');
+    expect(JSON.stringify(deployed(traced, 'IngestRole')?.Properties)).toContain('xray:PutTraceSegments');
+  });
+
+  it('throttles the route with apiThrottleRate and apiThrottleBurst', () => {
+    const settings = (stack: Template) => stack.Resources.HttpApiStage?.Properties.DefaultRouteSettings;
+    expect(settings(template)).toEqual({
+      DetailedMetricsEnabled: false,
+      ThrottlingRateLimit: 100,
+      ThrottlingBurstLimit: 200,
+    });
+    expect(settings(options)).toMatchObject({ ThrottlingRateLimit: '50', ThrottlingBurstLimit: '80' });
+    expect(options.Resources.HttpApiStage?.Properties.ApiId).toEqual({ Ref: 'HttpApi' });
+  });
+
+  it('reserves concurrency only when asked (0 is no reservation, never a disabled function)', () => {
+    const reserved = (stack: Template, fn: string) =>
+      deployed(stack, `${fn}LambdaFunction`)?.Properties.ReservedConcurrentExecutions;
+    expect(reserved(template, 'Ingest')).toBeUndefined();
+    expect(reserved(template, 'Consumer')).toBeUndefined();
+    expect(reserved(template, 'Orphans')).toBeUndefined();
+    expect(reserved(options, 'Ingest')).toBe(20);
+    expect(reserved(options, 'Consumer')).toBe(12);
+    expect(reserved(options, 'Orphans')).toBeUndefined();
+    const maximum = (stack: Template) =>
+      Object.values(stack.Resources).find((r) => r.Type === 'AWS::Lambda::EventSourceMapping')?.Properties
+        .ScalingConfig;
+    expect(maximum(template)).toEqual({ MaximumConcurrency: 5 });
+    expect(maximum(options)).toEqual({ MaximumConcurrency: 10 });
+  });
+
+  it('keeps the tables and their data on removal and replacement, unless keepTables is false', () => {
+    for (const table of ['TasksTable', 'IdempotencyTable']) {
+      expect(template.Resources[table], table).toMatchObject({
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+      });
+      expect(options.Resources[table], table).toMatchObject({
+        DeletionPolicy: 'Delete',
+        UpdateReplacePolicy: 'Delete',
+      });
+    }
+  });
+
+  it('names account-global resources per region: the dashboard; IAM names left to CloudFormation', () => {
+    const dashboard = resource('Dashboard').Properties.DashboardName;
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub expression
+    expect(dashboard).toEqual({ 'Fn::Sub': 'zego-mix-callbacks-ci-${AWS::Region}' });
+    const globalNames: Record<string, string> = {
+      'AWS::IAM::Role': 'RoleName',
+      'AWS::IAM::ManagedPolicy': 'ManagedPolicyName',
+      'AWS::IAM::InstanceProfile': 'InstanceProfileName',
+      'AWS::S3::Bucket': 'BucketName',
+      'AWS::CloudWatch::Dashboard': 'DashboardName',
+    };
+    for (const stack of [template, options]) {
+      for (const [name, r] of Object.entries(stack.Resources)) {
+        const property = globalNames[r.Type];
+        if (!property || r.Properties?.[property] === undefined) continue;
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub expression
+        expect(JSON.stringify(r.Properties[property]), name).toContain('${AWS::Region}');
+      }
+    }
+  });
+
+  it('serves the callback on a custom domain only when one is given', () => {
+    expect(deployed(template, 'CallbackDomain')).toBeUndefined();
+    expect(deployed(template, 'CallbackDomainMapping')).toBeUndefined();
+    expect(output(template, 'CallbackDomainTarget')).toBeUndefined();
+    expect(output(template, 'CallbackDomainHostedZoneId')).toBeUndefined();
+    expect(output(template, 'CallbackUrl')).toEqual({
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub expression
+      'Fn::Sub': 'https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/zego/callback',
+    });
+
+    expect(deployed(options, 'CallbackDomain')?.Properties).toEqual({
+      DomainName: DOMAIN,
+      DomainNameConfigurations: [
+        { CertificateArn: CERTIFICATE, EndpointType: 'REGIONAL', SecurityPolicy: 'TLS_1_2' },
+      ],
+    });
+    expect(deployed(options, 'CallbackDomainMapping')?.Properties).toEqual({
+      DomainName: { Ref: 'CallbackDomain' },
+      ApiId: { Ref: 'HttpApi' },
+      Stage: { Ref: 'HttpApiStage' },
+    });
+    expect(options.Resources.HttpApiStage?.Type).toBe('AWS::ApiGatewayV2::Stage');
+    expect(output(options, 'CallbackUrl')).toBe(`https://${DOMAIN}/zego/callback`);
+    expect(output(options, 'CallbackDomainTarget')).toEqual({
+      'Fn::GetAtt': ['CallbackDomain', 'RegionalDomainName'],
+    });
+    expect(output(options, 'CallbackDomainHostedZoneId')).toEqual({
+      'Fn::GetAtt': ['CallbackDomain', 'RegionalHostedZoneId'],
+    });
+  });
+});
+
+describe('the orphan check heartbeat', () => {
+  const table = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
+  );
+  const dynamo = mockClient(table);
+  afterAll(() => dynamo.restore());
+  const orphan = { appid: '1', task_id: 't', status: 'running', seq: '1', runningSince: 0, updatedAt: '' };
+  const check = (onMixOrphaned: () => Promise<void>) => {
+    const { metrics, emitted } = capturedMetrics('orphans');
+    const run = detectOrphans({
+      tableName: 'tasks',
+      maxAgeSeconds: 60,
+      hooks: { onMixOrphaned },
+      logger: new Logger({ logLevel: 'SILENT' }),
+      metrics,
+      now: () => 3_600_000,
+      client: table,
+    });
+    return { run, emitted };
+  };
+  const heartbeats = (emitted: ReturnType<typeof capturedMetrics>['emitted']) =>
+    emitted().filter((m) => m.name === ORPHAN_CHECK_COMPLETED);
+
+  it('is published once per completed run, under the dimensions its alarm reads', async () => {
+    dynamo.reset().on(ScanCommand).resolves({ Items: [] });
+    const { run, emitted } = check(async () => {});
+    await run;
+    const alarm = resource('OrphanCheckHeartbeatAlarm').Properties;
+    const published = heartbeats(emitted);
+    expect(published).toHaveLength(1);
+    expect(published[0]?.values).toEqual([1]);
+    expect(published[0]?.dimensions).toEqual(
+      Object.fromEntries(alarm.Dimensions.map((d: { Name: string; Value: string }) => [d.Name, d.Value])),
+    );
+    expect(alarm.MetricName).toBe(published[0]?.name);
+  });
+
+  it('is not published by a run that fails', async () => {
+    dynamo
+      .reset()
+      .on(ScanCommand)
+      .resolves({ Items: [orphan] });
+    const { run, emitted } = check(async () => {
+      throw new Error('pager down');
+    });
+    await expect(run).rejects.toThrow(/orphan hook/);
+    const published = emitted().map((m) => m.name);
+    expect(published).toContain('OrphanedTasks');
+    expect(published).not.toContain(ORPHAN_CHECK_COMPLETED);
+  });
+});
+
+describe('stage parameters checked at package time (scripts/stack-params.cjs)', () => {
+  type Resolve = { resolveVariable: (variable: string) => Promise<unknown> };
+  const params: Record<string, (resolver: Resolve) => Promise<Record<string, unknown>>> = createRequire(
+    __filename,
+  )('../../scripts/stack-params.cjs');
+  const given = (values: Record<string, unknown>): Resolve => ({
+    resolveVariable: async (variable) => {
+      if (variable === 'self:provider.region') return 'eu-west-1';
+      const name = variable.replace(/^param:/, '');
+      if (!(name in values)) throw new Error(`unexpected ${variable}`);
+      return values[name];
+    },
+  });
+  const call = (name: string, values: Record<string, unknown>) => {
+    const fn = params[name];
+    if (!fn) throw new Error(`stack-params.cjs has no ${name}`);
+    return fn(given(values));
+  };
+  const concurrency = {
+    ingestReservedConcurrency: 0,
+    consumerReservedConcurrency: 0,
+    consumerMaxConcurrency: 5,
+  };
+
+  it('derives the schedule and alarm period from orphanCheckMinutes, and refuses what EventBridge or CloudWatch would', async () => {
+    expect(await call('orphanCheck', { orphanCheckMinutes: 1 })).toEqual({
+      schedule: 'rate(1 minute)',
+      periodSeconds: 60,
+    });
+    expect(await call('orphanCheck', { orphanCheckMinutes: '720' })).toEqual({
+      schedule: 'rate(720 minutes)',
+      periodSeconds: 43_200,
+    });
+    for (const bad of [0, 721, '1.5', 'rate(5 minutes)', '']) {
+      await expect(call('orphanCheck', { orphanCheckMinutes: bad }), String(bad)).rejects.toThrow(
+        /orphanCheckMinutes must be a whole number from 1 to 720/,
+      );
+    }
+  });
+
+  it('maps keepTables to a policy, and refuses anything but true or false', async () => {
+    expect(await call('tables', { keepTables: true })).toEqual({ policy: 'Retain' });
+    expect(await call('tables', { keepTables: 'false' })).toEqual({ policy: 'Delete' });
+    await expect(call('tables', { keepTables: 'no' })).rejects.toThrow(/keepTables must be true or false/);
+    await expect(call('alarms', { alarmOkNotifications: 'yes' })).rejects.toThrow(/alarmOkNotifications/);
+  });
+
+  it('refuses a consumer reservation below its maximum concurrency (throttled receives reach the DLQ)', async () => {
+    expect(await call('concurrency', concurrency)).toMatchObject({
+      ingestReserves: 'false',
+      consumerMaximum: 5,
+    });
+    expect(await call('concurrency', { ...concurrency, consumerReservedConcurrency: 5 })).toMatchObject({
+      consumerReserved: 5,
+      consumerReserves: 'true',
+    });
+    await expect(call('concurrency', { ...concurrency, consumerReservedConcurrency: 4 })).rejects.toThrow(
+      /consumerReservedConcurrency \(4\) must be 0 or at least consumerMaxConcurrency \(5\)/,
+    );
+    await expect(call('concurrency', { ...concurrency, consumerMaxConcurrency: 1 })).rejects.toThrow(
+      /consumerMaxConcurrency must be a whole number from 2 to 1000/,
+    );
+    await expect(call('concurrency', { ...concurrency, ingestReservedConcurrency: -1 })).rejects.toThrow(
+      /ingestReservedConcurrency/,
+    );
+  });
+
+  it('takes a custom domain with a certificate of the stack region, or none', async () => {
+    expect(await call('customDomain', { domainName: '', certificateArn: '' })).toMatchObject({
+      enabled: 'false',
+    });
+    expect(await call('customDomain', { domainName: DOMAIN, certificateArn: CERTIFICATE })).toMatchObject({
+      enabled: 'true',
+    });
+    await expect(call('customDomain', { domainName: DOMAIN, certificateArn: '' })).rejects.toThrow(
+      /set both/,
+    );
+    await expect(call('customDomain', { domainName: '', certificateArn: CERTIFICATE })).rejects.toThrow(
+      /set both/,
+    );
+    await expect(
+      call('customDomain', {
+        domainName: DOMAIN,
+        certificateArn: CERTIFICATE.replace('eu-west-1', 'us-east-1'),
+      }),
+    ).rejects.toThrow(/certificateArn is in us-east-1; the API's regional domain needs one in eu-west-1/);
+    await expect(call('customDomain', { domainName: DOMAIN, certificateArn: 'cert-123' })).rejects.toThrow(
+      /not an ACM certificate ARN/,
+    );
   });
 });

@@ -1,17 +1,21 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startHttpApi } from '../../../scripts/local/http-api';
+import { type HttpApiOptions, startHttpApi } from '../../../scripts/local/http-api';
 import { lambdaContext } from '../../../scripts/local/lambda-context';
+import { apiThrottle } from '../../../scripts/local/stack-resources';
+import { tokenBucket } from '../../../scripts/local/token-bucket';
 
 let stop: (() => Promise<void>) | undefined;
 afterEach(() => stop?.());
 
 async function serve(
   handler: (event: APIGatewayProxyEventV2) => Promise<{ statusCode: number; body: string }>,
+  options?: HttpApiOptions,
 ) {
   const api = await startHttpApi(
     [{ method: 'POST', path: '/zego/callback', handler, context: () => lambdaContext() }],
     0,
+    options,
   );
   stop = api.stop;
   return `${api.url}/zego/callback`;
@@ -57,5 +61,68 @@ describe('the local HTTP API', () => {
     expect((await fetch(url.replace('/zego/callback', '/other'), { method: 'POST' })).status).toBe(404);
     fail = true;
     expect((await fetch(url, { method: 'POST', body: 'x' })).status).toBe(500);
+  });
+
+  it('throttles like API Gateway when asked: the burst passes, then 429 until the rate refills it', async () => {
+    let nowMs = 0;
+    let handled = 0;
+    const url = await serve(
+      async () => {
+        handled++;
+        return { statusCode: 200, body: '{}' };
+      },
+      { throttle: { rate: 2, burst: 3 }, now: () => nowMs },
+    );
+    const post = async () => {
+      const answer = await fetch(url, { method: 'POST', body: '{}' });
+      return [answer.status, answer.headers.get('content-type'), await answer.text()];
+    };
+    const statuses = async (n: number) => {
+      const seen: unknown[] = [];
+      for (let i = 0; i < n; i++) seen.push((await post())[0]);
+      return seen;
+    };
+    expect(await statuses(3)).toEqual([200, 200, 200]);
+    expect(await post()).toEqual([429, 'application/json', '{"message":"Too Many Requests"}']);
+    expect(handled).toBe(3);
+    nowMs += 1_000; // two tokens at 2 a second
+    expect(await statuses(3)).toEqual([200, 200, 429]);
+    nowMs += 60_000; // never more than the burst
+    expect(await statuses(4)).toEqual([200, 200, 200, 429]);
+    expect(handled).toBe(8);
+  });
+
+  it('does not throttle by default', async () => {
+    const url = await serve(async () => ({ statusCode: 200, body: '{}' }));
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, () => fetch(url, { method: 'POST', body: '{}' }).then((r) => r.status)),
+    );
+    expect(answers.every((status) => status === 200)).toBe(true);
+  });
+});
+
+describe('the token bucket', () => {
+  it('refills at the rate, in fractions, up to the burst', () => {
+    let nowMs = 0;
+    const take = tokenBucket({ rate: 10, burst: 1 }, () => nowMs);
+    expect([take(), take()]).toEqual([true, false]);
+    nowMs += 50; // half a token
+    expect(take()).toBe(false);
+    nowMs += 50;
+    expect([take(), take()]).toEqual([true, false]);
+    nowMs += 10_000;
+    expect([take(), take()]).toEqual([true, false]);
+  });
+
+  it('refuses everything with a burst of 0, as API Gateway does', () => {
+    let nowMs = 0;
+    const take = tokenBucket({ rate: 100, burst: 0 }, () => nowMs);
+    nowMs += 1_000;
+    expect(take()).toBe(false);
+  });
+
+  it('takes the deployed limits from serverless.yml', () => {
+    expect(apiThrottle()).toEqual({ rate: 100, burst: 200 });
+    expect(() => apiThrottle({ resources: { Resources: {} } })).toThrow(/apiThrottleRate/);
   });
 });

@@ -1,0 +1,126 @@
+'use strict';
+
+/**
+ * Stage parameters that serverless.yml cannot use as they come: values computed from a parameter
+ * (neither serverless variables nor CloudFormation can multiply) and combinations that must fail at
+ * package time, with a message naming the parameter, rather than half-way through a deploy.
+ * serverless.yml reads them as `${file(./scripts/stack-params.cjs):name.field}`; serverless calls
+ * each export with its `resolveVariable`. A `--param` arrives as a string, a `params:` default as
+ * whatever YAML made of it: both are accepted. Values that CloudFormation conditions compare are
+ * returned as the strings "true" and "false" (Fn::Equals compares strings).
+ */
+
+/** @typedef {{ resolveVariable: (variable: string) => Promise<unknown> }} Resolver */
+
+/** @param {Resolver} resolver @param {string} name */
+async function param({ resolveVariable }, name) {
+  const value = await resolveVariable(`param:${name}`);
+  return value === null || value === undefined ? '' : String(value).trim();
+}
+
+/** @param {Resolver} resolver @param {string} name @param {number} min @param {number} max */
+async function integer(resolver, name, min, max) {
+  const text = await param(resolver, name);
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min || value > max) {
+    throw new Error(`stage parameter ${name} must be a whole number from ${min} to ${max}, not "${text}"`);
+  }
+  return value;
+}
+
+/** @param {boolean} value */
+const condition = (value) => (value ? 'true' : 'false');
+
+/** @param {Resolver} resolver @param {string} name */
+async function flag(resolver, name) {
+  const text = (await param(resolver, name)).toLowerCase();
+  if (text !== 'true' && text !== 'false') {
+    throw new Error(`stage parameter ${name} must be true or false, not "${text}"`);
+  }
+  return text === 'true';
+}
+
+/**
+ * The orphan check runs every `orphanCheckMinutes`. The alarms on its metrics use the same period,
+ * and the heartbeat alarm waits for two empty periods: a run that lands late in one period and
+ * early in the next leaves no period empty, two missed runs always do. CloudWatch limits an alarm
+ * to one day of periods (2 x 720 minutes).
+ * @param {Resolver} resolver
+ */
+async function orphanCheck(resolver) {
+  const minutes = await integer(resolver, 'orphanCheckMinutes', 1, 720);
+  return {
+    schedule: `rate(${minutes} ${minutes === 1 ? 'minute' : 'minutes'})`,
+    periodSeconds: minutes * 60,
+  };
+}
+
+/**
+ * `keepTables` as the tables' DeletionPolicy and UpdateReplacePolicy. CloudFormation takes no
+ * condition there (short of the AWS::LanguageExtensions transform), so the policy is chosen here;
+ * anything but true or false stops the package, so a typo never picks Delete.
+ * @param {Resolver} resolver
+ */
+async function tables(resolver) {
+  return { policy: (await flag(resolver, 'keepTables')) ? 'Retain' : 'Delete' };
+}
+
+/**
+ * `alarmOkNotifications`, checked: the alarms notify on ALARM only unless it is true.
+ * @param {Resolver} resolver
+ */
+async function alarms(resolver) {
+  return { okNotifications: condition(await flag(resolver, 'alarmOkNotifications')) };
+}
+
+/**
+ * Reserved concurrency of ingest and the consumer (0: none), and the consumer's SQS maximum
+ * concurrency. A consumer reservation below the maximum would throttle the event source mapping,
+ * and each throttled receive counts towards the dead-letter queue: refused here.
+ * @param {Resolver} resolver
+ */
+async function concurrency(resolver) {
+  const ingestReserved = await integer(resolver, 'ingestReservedConcurrency', 0, 10_000);
+  const consumerReserved = await integer(resolver, 'consumerReservedConcurrency', 0, 10_000);
+  const consumerMaximum = await integer(resolver, 'consumerMaxConcurrency', 2, 1_000);
+  if (consumerReserved > 0 && consumerReserved < consumerMaximum) {
+    throw new Error(
+      `stage parameter consumerReservedConcurrency (${consumerReserved}) must be 0 or at least ` +
+        `consumerMaxConcurrency (${consumerMaximum}): throttled receives push callbacks to the DLQ`,
+    );
+  }
+  return {
+    ingestReserved,
+    ingestReserves: condition(ingestReserved > 0),
+    consumerReserved,
+    consumerReserves: condition(consumerReserved > 0),
+    consumerMaximum,
+  };
+}
+
+/**
+ * The optional custom domain: both `domainName` and `certificateArn`, or neither. A REGIONAL
+ * domain name needs an ACM certificate of the stack's own region (not us-east-1's, as CloudFront's).
+ * @param {Resolver} resolver
+ */
+async function customDomain(resolver) {
+  const domainName = await param(resolver, 'domainName');
+  const certificateArn = await param(resolver, 'certificateArn');
+  if (Boolean(domainName) !== Boolean(certificateArn)) {
+    throw new Error('stage parameters domainName and certificateArn go together: set both or neither');
+  }
+  if (certificateArn) {
+    const region = String(await resolver.resolveVariable('self:provider.region'));
+    const arn = /^arn:aws[a-zA-Z-]*:acm:([a-z0-9-]+):\d{12}:certificate\/.+$/.exec(certificateArn);
+    if (!arn)
+      throw new Error(`stage parameter certificateArn is not an ACM certificate ARN: "${certificateArn}"`);
+    if (arn[1] !== region) {
+      throw new Error(
+        `stage parameter certificateArn is in ${arn[1]}; the API's regional domain needs one in ${region}`,
+      );
+    }
+  }
+  return { domainName, certificateArn, enabled: condition(Boolean(domainName)) };
+}
+
+module.exports = { orphanCheck, tables, alarms, concurrency, customDomain };
