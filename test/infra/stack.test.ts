@@ -10,6 +10,7 @@ import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectOrphans, ORPHAN_CHECK_COMPLETED } from '../../lib/orphans/detect-orphans';
+import { QUEUE_MAX_MESSAGE_BYTES } from '../../lib/queue/message';
 import { readStack } from '../../scripts/local/stack-resources';
 import { capturedMetrics } from '../support/metrics';
 
@@ -46,6 +47,7 @@ const THRESHOLDS: Record<string, [param: string, byDefault: number, option: numb
   DeadLettersAlarm: ['alarmDeadLetters', 0, 3],
   IngestFailuresAlarm: ['alarmIngestFailures', 1, 4],
   UnauthorizedAlarm: ['alarmUnauthorized', 5, 6],
+  ForgedCallbacksAlarm: ['alarmForgedCallbacks', 1, 13],
   ProcessingFailuresAlarm: ['alarmProcessingFailures', 5, 7],
   OldestMessageAlarm: ['alarmOldestMessageSeconds', 600, 900],
   OrphanedTasksAlarm: ['alarmOrphanedTasks', 0, 2],
@@ -191,6 +193,7 @@ const METRIC_ALARMS: Record<string, [string, string, unknown[], string, string]>
   ],
   IngestFailuresAlarm: ['ZegoMixCallbacks', 'CallbackFailed', ours('ingest'), 'Sum', 'notBreaching'],
   UnauthorizedAlarm: ['ZegoMixCallbacks', 'CallbackUnauthorized', ours('ingest'), 'Sum', 'notBreaching'],
+  ForgedCallbacksAlarm: ['ZegoMixCallbacks', 'CallbackForged', ours('ingest'), 'Sum', 'notBreaching'],
   ProcessingFailuresAlarm: ['ZegoMixCallbacks', 'ProcessingFailed', ours('consumer'), 'Sum', 'notBreaching'],
   OldestMessageAlarm: [
     'AWS/SQS',
@@ -237,17 +240,19 @@ describe('the packaged stack', () => {
     expect(JSON.stringify(template.Outputs.CallbackUrl?.Value)).toContain('/zego/callback');
   });
 
-  it('lets ingest only send to its queue and read its own secret parameter', () => {
+  it('lets ingest only send to its queue, bind signatures and read its own secret parameter', () => {
     expect(resource('IngestLambdaFunction').Properties.Role).toEqual({ 'Fn::GetAtt': ['IngestRole', 'Arn'] });
     const granted = statements('IngestRole');
     expect(granted.map(actions)).toEqual([
       ['logs:CreateLogStream', 'logs:PutLogEvents'],
       ['sqs:SendMessage'],
+      ['dynamodb:PutItem'],
       ['ssm:GetParameter'],
     ]);
     expect(granted.every((s) => s.Effect === 'Allow')).toBe(true);
     expect(granted[1]?.Resource).toEqual({ 'Fn::GetAtt': ['CallbackQueue', 'Arn'] });
-    expect(JSON.stringify(granted[2]?.Resource)).toContain(`:parameter${CUSTOM_SECRET_PARAM}`);
+    expect(granted[2]?.Resource).toEqual({ 'Fn::GetAtt': ['SignaturesTable', 'Arn'] });
+    expect(JSON.stringify(granted[3]?.Resource)).toContain(`:parameter${CUSTOM_SECRET_PARAM}`);
     // The one wildcard: log streams within its own log group.
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub expression
     expect(granted[0]?.Resource).toEqual({ 'Fn::Sub': '${IngestLogGroup.Arn}:*' });
@@ -318,6 +323,7 @@ describe('the packaged stack', () => {
         ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
         { 'Fn::GetAtt': ['CallbackQueue', 'Arn'] },
       ],
+      [['sqs:SendMessage'], { 'Fn::GetAtt': ['CallbackDeadLetterQueue', 'Arn'] }],
       [
         ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
         { 'Fn::GetAtt': ['IdempotencyTable', 'Arn'] },
@@ -327,9 +333,29 @@ describe('the packaged stack', () => {
     expect(granted.every((s) => s.Effect === 'Allow')).toBe(true);
   });
 
-  it('gives the consumer its table names and retention settings', () => {
+  it('binds signatures in a table of their own that forgets them by TTL', () => {
+    expect(resource('SignaturesTable').Properties).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: 'signature', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { Enabled: true, AttributeName: 'expiresAt' },
+    });
+    expect(resource('IngestLambdaFunction').Properties.Environment.Variables).toMatchObject({
+      SIGNATURES_TABLE: { Ref: 'SignaturesTable' },
+      ZEGO_MAX_CLOCK_SKEW_SECONDS: '300',
+      ZEGO_APP_IDS: '',
+    });
+  });
+
+  it('caps both queues at the message size ingest checks before answering', () => {
+    for (const queue of ['CallbackQueue', 'CallbackDeadLetterQueue']) {
+      expect(resource(queue).Properties.MaximumMessageSize, queue).toBe(QUEUE_MAX_MESSAGE_BYTES);
+    }
+  });
+
+  it('gives the consumer its table names, its dead-letter queue and retention settings', () => {
     expect(resource('ConsumerLambdaFunction').Properties.Environment.Variables).toMatchObject({
       TASKS_TABLE: { Ref: 'TasksTable' },
+      DEAD_LETTER_QUEUE_URL: { Ref: 'CallbackDeadLetterQueue' },
       IDEMPOTENCY_TABLE: { Ref: 'IdempotencyTable' },
       IDEMPOTENCY_DAYS: '7',
       TASK_RETENTION_DAYS: '90',
@@ -402,7 +428,7 @@ describe('the packaged stack', () => {
       Object.entries(stack.Resources)
         .filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm')
         .map(([name]) => [name, deployed(stack, name)?.Properties] as const);
-    expect(alarms(template)).toHaveLength(15);
+    expect(alarms(template)).toHaveLength(16);
     for (const [name, alarm] of alarms(template)) {
       expect(alarm?.AlarmActions, name).toEqual([{ Ref: 'AlarmTopic' }]);
       expect(alarm, name).not.toHaveProperty('OKActions');
