@@ -6,6 +6,8 @@ import {
   SendMessageCommand,
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
+import { FAILURE_ATTRIBUTE } from '../../lib/queue/dead-letter';
+import { printable } from '../../lib/text/printable';
 import { queueDepth } from '../../scripts/local/queue-depth';
 import { parse, UsageError } from '../args';
 import { explainAwsError, resolveTarget, TARGET_HELP, type Target } from '../target';
@@ -54,6 +56,7 @@ async function list(target: Target, json: boolean) {
       MaxNumberOfMessages: 10,
       VisibilityTimeout: 2,
       MessageSystemAttributeNames: ['All'],
+      MessageAttributeNames: [FAILURE_ATTRIBUTE],
     }),
   );
   if (json) {
@@ -62,12 +65,19 @@ async function list(target: Target, json: boolean) {
   }
   console.log(`${total} callback(s) in the dead-letter queue of ${target.description}`);
   for (const message of Messages) {
-    const { callback, receivedAt, groupId, messageId } = describe(message);
+    const { callback, receivedAt, groupId, messageId, why } = describe(message);
+    const shown = callback
+      ? `appid=${text(callback.appid)} event=${text(callback.event)} seq=${text(callback.seq)} task=${text(callback.task_id ?? '')}`
+      : '(not a callback message)';
     console.log(
-      `  ${messageId}  group=${groupId}  ${callback ? `appid=${callback.appid} event=${callback.event} seq=${callback.seq} task=${callback.task_id ?? ''}` : '(not a callback message)'}  received ${receivedAt ?? '?'}`,
+      `  ${messageId}  group=${text(groupId ?? '')}  ${shown}  received ${text(receivedAt ?? '?')}`,
     );
+    console.log(`      why: ${text(why, 200)}`);
   }
 }
+
+/** Values from a queue message may hold anything a caller sent: escaped for the terminal. */
+const text = (value: unknown, max = 80) => printable(String(value), max);
 
 function describe(message: Message) {
   let parsed: { receivedAt?: string; callback?: Record<string, string> } = {};
@@ -82,6 +92,10 @@ function describe(message: Message) {
     receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 0),
     receivedAt: parsed.receivedAt,
     callback: parsed.callback,
+    /** The consumer's reason for a message it sent here at once; otherwise it failed every delivery. */
+    why:
+      message.MessageAttributes?.[FAILURE_ATTRIBUTE]?.StringValue ??
+      'failed maxReceiveCount deliveries (the consumer logs each failure: outcome "failed", with messageId)',
   };
 }
 

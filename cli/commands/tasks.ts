@@ -1,4 +1,5 @@
 import { getTask, listTasks, type MixTask, scanTasks } from '../../lib/store/task-store';
+import { printable } from '../../lib/text/printable';
 import { CommandFailed, parse, UsageError } from '../args';
 import { explainAwsError, resolveTarget, TARGET_HELP, type Target } from '../target';
 
@@ -49,15 +50,17 @@ export async function tasks(args: string[]): Promise<void> {
     return;
   }
   if (shown.length === 0) return void console.log(`no tasks in ${target.description}`);
-  const rows = shown.map((task) => [
-    task.appid,
-    task.task_id,
-    task.status,
-    task.seq,
-    time(task.startedAt),
-    time(task.stoppedAt),
-    task.channel_id ?? '',
-  ]);
+  const rows = shown.map((task) =>
+    [
+      task.appid,
+      task.task_id,
+      task.status,
+      task.seq,
+      time(task.startedAt),
+      time(task.stoppedAt),
+      task.channel_id ?? '',
+    ].map((cell) => printable(cell, 60)),
+  );
   printTable(['APPID', 'TASK', 'STATUS', 'SEQ', 'STARTED', 'STOPPED', 'ROOM'], rows);
 }
 
@@ -92,7 +95,7 @@ export async function task(args: string[]): Promise<void> {
         : Array.isArray(value)
           ? value.join(' ')
           : value;
-    console.log(`${key.padEnd(18)} ${shown}`);
+    console.log(`${key.padEnd(18)} ${printable(String(shown), 400)}`);
   }
 }
 

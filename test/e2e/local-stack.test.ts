@@ -142,6 +142,25 @@ describe('npm start, driven like ZEGO', () => {
     ).toBeUndefined();
   });
 
+  it('applies two tasks that reuse a seq', async () => {
+    const s = seq();
+    expect((await send('mix_start', 'reuse-a', s)).status).toBe(200);
+    expect((await send('mix_start', 'reuse-b', s)).status).toBe(200);
+    await taskWhen('reuse-a', (t) => t.status === 'running');
+    await taskWhen('reuse-b', (t) => t.status === 'running');
+    expect(output.match(new RegExp(`callback processed .*seq=${s} `, 'g'))).toHaveLength(2);
+  });
+
+  it('prints what a caller sent escaped, in its log and through the CLI', async () => {
+    const hostile = 'room\u001b[2J\u0007\u202eevil';
+    const { stdout } = await zego('send', '--task', 'hostile', '--seq', seq(), '--room', hostile);
+    expect(stdout).toContain('200');
+    await taskWhen('hostile', (t) => t.status === 'stopped');
+    const shown = [(await zego('tasks')).stdout, (await zego('task', 'hostile')).stdout, output].join('\n');
+    expect(shown).toContain('room\\u001b[2J\\u0007\\u202eevil');
+    expect([...shown].some((char) => (char < ' ' && char !== '\n') || char === '\u202e')).toBe(false);
+  });
+
   it('shows the tasks through the CLI, and leaves nothing in the queue or the DLQ', async () => {
     const { stdout } = await zego('send', '--task', 'via-cli', '--seq', seq(), '--repeat', '2');
     expect(stdout).toMatch(/#2 {2}200/);
@@ -156,6 +175,9 @@ describe('npm start, driven like ZEGO', () => {
       'enc-percent-json': 'stopped',
       dup: 'stopped',
       'late-start': 'stopped',
+      'reuse-a': 'running',
+      'reuse-b': 'running',
+      hostile: 'stopped',
       'via-cli': 'stopped',
     });
     expect(await queueDepth(sqs, info.queueUrl)).toBe(0);

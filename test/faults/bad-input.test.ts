@@ -9,6 +9,7 @@ import { drain } from '../support/queue';
 // The real ingest handler against a real queue, fed hostile bodies. Every line it logs is kept.
 const SECRET = 'hostile-suite-secret-must-never-be-logged-5f1c';
 const NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? 2_000);
+const SPLICE_RUNS = Math.min(NUM_RUNS, 500);
 let stack: LocalStack;
 let handler: ReturnType<typeof ingestHandler>;
 const logged: string[] = [];
@@ -130,6 +131,43 @@ describe('hostile input to the real ingest handler', () => {
       }),
       { numRuns: NUM_RUNS },
     );
+  }, 300_000);
+
+  it(`refuses ${SPLICE_RUNS} splices of a genuine callback's signature onto other callbacks`, async () => {
+    const genuine = valid({ seq: '424242', task_id: '111111:genuine' });
+    expect((await handler(apiGatewayEvent(json(genuine)), lambdaContext('ingest'))).statusCode).toBe(200);
+    const splice = fc.record(
+      {
+        appid: fc.constantFrom('111111', '222222'),
+        task_id: fc.oneof(fc.string({ minLength: 1, maxLength: 40 }), fc.constant('111111:genuine')),
+        event: fc.constantFrom('mix_start', 'mix_stop', 'stream_create'),
+        seq: fc.oneof(fc.bigInt({ min: 0n, max: 10n ** 20n - 1n }).map(String), fc.constant('424242')),
+        mix_url: fc.string(),
+      },
+      { requiredKeys: ['seq'] },
+    );
+    await fc.assert(
+      fc.asyncProperty(splice, fc.boolean(), async (change, asForm) => {
+        const fields = { ...genuine, ...change };
+        const sameIdentity = ['appid', 'task_id', 'event', 'seq'].every(
+          (key) =>
+            String(fields[key as keyof typeof fields]) === String(genuine[key as keyof typeof genuine]),
+        );
+        const body = asForm
+          ? new URLSearchParams(
+              Object.entries(fields).map(([k, v]): [string, string] => [k, String(v)]),
+            ).toString()
+          : json(fields);
+        const result = await handler(apiGatewayEvent(body), lambdaContext('ingest'));
+        // The genuine callback's own identity is a retry (ZEGO may change nothing else): stored once.
+        expect(result.statusCode).toBe(sameIdentity ? 200 : 401);
+      }),
+      { numRuns: SPLICE_RUNS },
+    );
+    const queued = await drain(stack.sqs, stack.queue.url);
+    expect(queued.map((message) => JSON.parse(message.Body ?? '').callback.task_id)).toEqual([
+      '111111:genuine',
+    ]);
   }, 300_000);
 
   it('queued nothing, and never logged the secret', async () => {

@@ -48,14 +48,25 @@ describe('a duplicate storm', () => {
     expect(order.length).toBeGreaterThan(distinct.length);
 
     const now = String(Math.floor(Date.now() / 1000));
-    for (const { event, task, seq } of order) {
+    let spliced = 0;
+    for (const [index, { event, task, seq }] of order.entries()) {
       const build = event === 'mix_start' ? signedMixStart : signedCallback;
-      const { body, contentType } = encodeCallback(
-        build({ timestamp: now, task_id: task, seq: String(seq) }),
-        'json',
-      );
+      const fields = build({ timestamp: now, task_id: task, seq: String(seq) });
+      const { body, contentType } = encodeCallback(fields, 'json');
       expect((await postCallback(faults.callbackUrl, body, contentType)).status, `seed ${seed}`).toBe(200);
+      // Every fifth callback, an attacker replays its signature on a stop of another task with a
+      // seq that would freeze it: refused, never applied, no hook.
+      if (index % 5 === 0) {
+        const victim = `storm-${(index + 7) % TASKS}`;
+        const splice = encodeCallback(
+          { ...fields, event: 'mix_stop', task_id: victim, seq: '99999999999' },
+          'json',
+        );
+        expect((await postCallback(faults.callbackUrl, splice.body, splice.contentType)).status).toBe(401);
+        spliced += 1;
+      }
     }
+    expect(spliced).toBeGreaterThan(10);
     await faults.settle();
 
     // The model: per task, callbacks apply in the order first sent, each only above the last seq.

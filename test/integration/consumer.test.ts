@@ -1,7 +1,10 @@
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Hooks } from '../../lib/hook-contract';
-import { getTask } from '../../lib/store/task-store';
+import { parseQueuedCallback, type QueuedMixStop } from '../../lib/queue/message';
+import { applyMixEvent, getTask } from '../../lib/store/task-store';
 import { pollOnce } from '../../scripts/local/event-source-mapping';
 import { lambdaContext } from '../../scripts/local/lambda-context';
 import { queueDepth } from '../../scripts/local/queue-depth';
@@ -186,4 +189,83 @@ describe('consumer against local SQS and DynamoDB engines', () => {
     expect(retry.batchItemFailures).toEqual([]);
     expect(effects).toEqual([fields.seq]);
   });
+
+  it('applies two tasks that reuse a seq, each with its own hook call', async () => {
+    const seq = String(unique());
+    const [a, b] = [`t${unique()}`, `t${unique()}`];
+    await deliver(signedMixStart({ timestamp: now(), task_id: a, seq }));
+    await deliver(signedMixStart({ timestamp: now(), task_id: b, seq }));
+    await settle();
+    expect(onMixStarted.mock.calls.map(([event]) => event.callback.task_id).sort()).toEqual([a, b].sort());
+    expect(await task(a)).toMatchObject({ status: 'running', seq });
+    expect(await task(b)).toMatchObject({ status: 'running', seq });
+  });
+
+  it('moves a message it can never process to the DLQ at once, with the reason; its task goes on', async () => {
+    const taskId = `t${unique()}`;
+    const later = signedCallback({ timestamp: now(), task_id: taskId, seq: String(unique()) });
+    const group = sqsRecord(later).attributes.MessageGroupId;
+    await stack.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: stack.queue.url,
+        MessageBody: JSON.stringify({ version: 2, something: 'else' }),
+        MessageGroupId: group,
+        MessageDeduplicationId: `poison-${unique()}`,
+      }),
+    );
+    await deliver(later);
+    await settle();
+    expect(onMixStopped).toHaveBeenCalledTimes(1);
+    const [dead] = await drainWithAttributes(stack.deadLetterQueue.url);
+    expect(dead?.Attributes?.ApproximateReceiveCount).toBe('1');
+    expect(dead?.MessageAttributes?.['zego-failure']?.StringValue).toMatch(/version/);
+    expect(dead?.Attributes?.MessageGroupId).toBe(group);
+  });
+
+  it('calls no hook again for a callback completed before the upgrade (old appid:event:seq key)', async () => {
+    const [done, notDone] = [String(unique()), String(unique())];
+    const taskId = `t${unique()}`;
+    for (const seq of [done, notDone]) {
+      const fields = signedCallback({ timestamp: now(), task_id: `${taskId}-${seq}`, seq });
+      // What the consumer before the upgrade left: the task applied, and for `done` its record completed.
+      await applyMixEvent(parseQueuedCallback(queuedBody(fields)).callback as QueuedMixStop, 'r', {
+        tableName: stack.tables.tasks,
+        stoppedRetentionSeconds: 0,
+        client: stack.documents,
+      });
+      if (seq === done) await completeUnderOldKey(`111111:mix_stop:${seq}`);
+      await deliver(fields);
+    }
+    await settle();
+    expect(onMixStopped.mock.calls.map(([event]) => event.callback.seq)).toEqual([notDone]);
+  });
 });
+
+/** A completed idempotency record as the consumer wrote them before task_id joined the key. */
+async function completeUnderOldKey(key: string) {
+  const store = new DynamoDBPersistenceLayer({
+    tableName: stack.tables.idempotency,
+    awsSdkV3Client: stack.dynamo,
+  });
+  const config = new IdempotencyConfig({ eventKeyJmesPath: 'idempotencyKey' });
+  await makeIdempotent(async (_input: { idempotencyKey: string }) => ({ outcome: 'applied' }), {
+    persistenceStore: store,
+    config,
+    keyPrefix: 'zego-callback',
+  })({
+    idempotencyKey: key,
+  });
+}
+
+/** Every message of a queue with its system and message attributes. */
+async function drainWithAttributes(queueUrl: string) {
+  const { Messages = [] } = await stack.sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: queueUrl,
+      MaxNumberOfMessages: 10,
+      MessageSystemAttributeNames: ['All'],
+      MessageAttributeNames: ['All'],
+    }),
+  );
+  return Messages;
+}
