@@ -4,11 +4,49 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 export const METRICS_NAMESPACE = 'ZegoMixCallbacks';
 
 /**
+ * Every metric the functions publish, with its unit. The alarms and the dashboard in
+ * serverless.yml name these; the infra test checks that every name they use is one of them.
+ */
+export const METRICS = {
+  // ingest
+  CallbackReceived: MetricUnit.Count,
+  CallbackAccepted: MetricUnit.Count,
+  CallbackRejected: MetricUnit.Count,
+  CallbackUnauthorized: MetricUnit.Count,
+  CallbackForged: MetricUnit.Count,
+  CallbackFailed: MetricUnit.Count,
+  EnqueueLatency: MetricUnit.Milliseconds,
+  CallbackLag: MetricUnit.Seconds,
+  // consumer
+  CallbackProcessed: MetricUnit.Count,
+  MixStarted: MetricUnit.Count,
+  MixStopped: MetricUnit.Count,
+  MixDuration: MetricUnit.Seconds,
+  DuplicateSuppressed: MetricUnit.Count,
+  StaleCallback: MetricUnit.Count,
+  IgnoredEvent: MetricUnit.Count,
+  ProcessingFailed: MetricUnit.Count,
+  InProgressElsewhere: MetricUnit.Count,
+  PoisonMessage: MetricUnit.Count,
+  // orphans
+  RunningTasks: MetricUnit.Count,
+  OrphanedTasks: MetricUnit.Count,
+  NewOrphans: MetricUnit.Count,
+  /** Published at the end of each check that completes: the heartbeat its alarm watches. */
+  OrphanCheckCompleted: MetricUnit.Count,
+} as const satisfies Record<string, (typeof MetricUnit)[keyof typeof MetricUnit]>;
+
+export type MetricName = keyof typeof METRICS;
+
+/** The functions, each the value of the `function` dimension of its metrics. */
+export type FunctionName = 'ingest' | 'consumer' | 'orphans';
+
+/**
  * Metrics of one function, as CloudWatch Embedded Metric Format log lines. Base metrics carry
  * only the service and the function as dimensions, so one alarm covers all apps; `breakdown`
  * publishes a metric with one more dimension (appid, reason) for the dashboard.
  */
-export function createMetrics(fn: 'ingest' | 'consumer' | 'orphans'): Metrics {
+export function createMetrics(fn: FunctionName): Metrics {
   return new Metrics({
     namespace: METRICS_NAMESPACE,
     serviceName: 'zego-mix-callbacks',
@@ -16,21 +54,14 @@ export function createMetrics(fn: 'ingest' | 'consumer' | 'orphans'): Metrics {
   });
 }
 
-export function count(metrics: Metrics, name: string, value = 1): void {
-  metrics.addMetric(name, MetricUnit.Count, value);
-}
-
-export function seconds(metrics: Metrics, name: string, value: number): void {
-  metrics.addMetric(name, MetricUnit.Seconds, value);
-}
-
-export function milliseconds(metrics: Metrics, name: string, value: number): void {
-  metrics.addMetric(name, MetricUnit.Milliseconds, value);
+/** Adds one value of a metric, in its unit (a count of 1 by default). */
+export function metric(metrics: Metrics, name: MetricName, value = 1): void {
+  metrics.addMetric(name, METRICS[name], value);
 }
 
 /** A count with one extra dimension, published on its own line so it does not reshape the rest. */
-export function breakdown(metrics: Metrics, name: string, dimension: string, value: string): void {
+export function breakdown(metrics: Metrics, name: MetricName, dimension: string, value: string): void {
   const single = metrics.singleMetric();
   single.addDimension(dimension, value);
-  single.addMetric(name, MetricUnit.Count, 1);
+  single.addMetric(name, METRICS[name], 1);
 }

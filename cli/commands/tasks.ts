@@ -1,4 +1,4 @@
-import { getTask, listTasks, type MixTask, scanTasks } from '../../lib/store/task-store';
+import { getTask, type MixTask, queryTasks, scanTasks } from '../../lib/store/task-store';
 import { printable } from '../../lib/text/printable';
 import { CommandFailed, parse, UsageError } from '../args';
 import { explainAwsError, resolveTarget, TARGET_HELP, type Target } from '../target';
@@ -37,7 +37,7 @@ export async function tasks(args: string[]): Promise<void> {
   let found: MixTask[];
   try {
     found = values.appid
-      ? await queryAll(values.appid, target)
+      ? await queryTasks(values.appid, { tableName: target.tasksTable, client: target.documents })
       : await scanTasks({ tableName: target.tasksTable, client: target.documents });
   } catch (error) {
     explainAwsError(error, target);
@@ -97,21 +97,6 @@ export async function task(args: string[]): Promise<void> {
           : value;
     console.log(`${key.padEnd(18)} ${printable(String(shown), 400)}`);
   }
-}
-
-async function queryAll(appid: string, target: Target): Promise<MixTask[]> {
-  const all: MixTask[] = [];
-  let cursor: Record<string, unknown> | undefined;
-  do {
-    const page = await listTasks(
-      appid,
-      { tableName: target.tasksTable, client: target.documents },
-      { cursor },
-    );
-    all.push(...page.tasks);
-    cursor = page.cursor;
-  } while (cursor);
-  return all;
 }
 
 function time(seconds: number | undefined): string {

@@ -3,7 +3,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { SignatureReusedError } from '../errors';
-import { breakdown, count, milliseconds, seconds } from '../metrics';
+import { breakdown, metric } from '../metrics';
 import { prepareMessage, sendMessage } from '../queue/enqueue';
 import { callbackIdentity } from '../zego/callback-identity';
 import { type ParsedCallback, parseCallback, type ZegoCallback } from '../zego/callback-schema';
@@ -52,7 +52,7 @@ export async function receiveCallback(
   }: ReceiveDeps,
 ): Promise<APIGatewayProxyStructuredResultV2> {
   const receivedAtMs = now();
-  count(metrics, 'CallbackReceived');
+  metric(metrics, 'CallbackReceived');
   let callback: ZegoCallback | undefined;
   try {
     const parsed = parseCallback(decodeBody(request));
@@ -63,10 +63,10 @@ export async function receiveCallback(
     const enqueueStarted = now();
     const queued = await sendMessage(message, { queueUrl, timeoutMs: enqueueTimeoutMs, sqs });
     const latencyMs = now() - receivedAtMs;
-    count(metrics, 'CallbackAccepted');
-    milliseconds(metrics, 'EnqueueLatency', now() - enqueueStarted);
+    metric(metrics, 'CallbackAccepted');
+    metric(metrics, 'EnqueueLatency', now() - enqueueStarted);
     // How late ZEGO's callback reached us: its own timestamp against our receive time.
-    seconds(metrics, 'CallbackLag', Math.max(0, receivedAtMs / 1000 - Number(callback.timestamp)));
+    metric(metrics, 'CallbackLag', Math.max(0, receivedAtMs / 1000 - Number(callback.timestamp)));
     // Only a verified appid, one this stage serves, ever becomes a dimension.
     breakdown(metrics, 'CallbackAccepted', 'appid', callback.appid);
     logger.info('callback accepted', {
@@ -83,13 +83,13 @@ export async function receiveCallback(
     const latencyMs = now() - receivedAtMs;
     const status = response.statusCode ?? 500;
     if (status >= 500) {
-      count(metrics, 'CallbackFailed');
+      metric(metrics, 'CallbackFailed');
       breakdown(metrics, 'CallbackFailed', 'reason', reason);
       logger.error('callback failed', { ...fields, outcome: 'failed', latencyMs, error });
     } else {
-      count(metrics, 'CallbackRejected');
-      if (status === 401) count(metrics, 'CallbackUnauthorized');
-      if (error instanceof SignatureReusedError) count(metrics, 'CallbackForged');
+      metric(metrics, 'CallbackRejected');
+      if (status === 401) metric(metrics, 'CallbackUnauthorized');
+      if (error instanceof SignatureReusedError) metric(metrics, 'CallbackForged');
       breakdown(metrics, 'CallbackRejected', 'reason', reason);
       logger.warn('callback rejected', { ...fields, latencyMs, detail: (error as Error).message });
     }

@@ -1,14 +1,10 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Hooks } from '../hook-contract';
-import { count } from '../metrics';
+import { metric } from '../metrics';
 import { documentClient } from '../store/dynamodb-client';
-import { type MixTask, RUNNING_INDEX, scanTasks, taskKey } from '../store/task-store';
-
-/** Published at the end of each run that completes; its alarm (serverless.yml) fires when it stops. */
-export const ORPHAN_CHECK_COMPLETED = 'OrphanCheckCompleted';
+import { type MixTask, markOrphanReported, RUNNING_INDEX, scanTasks } from '../store/task-store';
 
 export interface DetectOrphansOptions {
   tableName: string;
@@ -46,8 +42,8 @@ export async function detectOrphans({
   const nowSeconds = Math.floor(now() / 1000);
   const running = await scanTasks({ tableName, client }, RUNNING_INDEX);
   const orphaned = running.filter((task) => (task.runningSince ?? nowSeconds) < nowSeconds - maxAgeSeconds);
-  count(metrics, 'RunningTasks', running.length);
-  count(metrics, 'OrphanedTasks', orphaned.length);
+  metric(metrics, 'RunningTasks', running.length);
+  metric(metrics, 'OrphanedTasks', orphaned.length);
 
   const newlyReported: string[] = [];
   const failures: unknown[] = [];
@@ -55,7 +51,7 @@ export async function detectOrphans({
     const runningSeconds = nowSeconds - (task.runningSince ?? nowSeconds);
     try {
       await hooks.onMixOrphaned({ task, runningSeconds }, { logger });
-      if (await markReported(task, new Date(now()).toISOString(), tableName, client))
+      if (await markOrphanReported(task, new Date(now()).toISOString(), { tableName, client }))
         newlyReported.push(task.task_id);
     } catch (error) {
       failures.push(error);
@@ -66,7 +62,7 @@ export async function detectOrphans({
       });
     }
   }
-  count(metrics, 'NewOrphans', newlyReported.length);
+  metric(metrics, 'NewOrphans', newlyReported.length);
   logger.info('orphan check', {
     running: running.length,
     orphaned: orphaned.length,
@@ -74,30 +70,6 @@ export async function detectOrphans({
   });
   if (failures.length > 0)
     throw new AggregateError(failures, `${failures.length} orphan hook call(s) failed`);
-  count(metrics, ORPHAN_CHECK_COMPLETED);
+  metric(metrics, 'OrphanCheckCompleted');
   return { running: running.length, orphaned, newlyReported };
-}
-
-/** Marks this run of the task reported, unless it stopped or restarted meanwhile. */
-async function markReported(
-  task: MixTask,
-  at: string,
-  tableName: string,
-  client: DynamoDBDocumentClient,
-): Promise<boolean> {
-  try {
-    await client.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: taskKey(task.appid, task.task_id),
-        UpdateExpression: 'SET orphanReportedAt = :at',
-        ConditionExpression: 'runningSince = :since AND attribute_not_exists(orphanReportedAt)',
-        ExpressionAttributeValues: { ':at': at, ':since': task.runningSince },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
 }

@@ -4,7 +4,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { PoisonMessageError } from '../errors';
-import { count } from '../metrics';
+import { metric } from '../metrics';
 import type { DeadLetter } from '../queue/dead-letter';
 import { parseQueuedCallback, type QueuedCallback } from '../queue/message';
 import { callbackIdentity } from '../zego/callback-identity';
@@ -72,7 +72,7 @@ async function consumeRecord(
     if (!(error instanceof PoisonMessageError)) throw error;
     // If SQS does not take it, this throws: the record fails and is retried like any other.
     await deadLetter(record, error.message);
-    count(metrics, 'PoisonMessage');
+    metric(metrics, 'PoisonMessage');
     logger.error('message can never be processed; moved to the dead-letter queue', {
       ...where,
       outcome: 'dead_lettered',
@@ -86,10 +86,10 @@ async function consumeRecord(
     const { appid, task_id, event, seq } = message.callback;
     const fields = { ...where, appid, task_id, event, seq };
     if (error instanceof IdempotencyAlreadyInProgressError) {
-      count(metrics, 'InProgressElsewhere');
+      metric(metrics, 'InProgressElsewhere');
       logger.info('callback in progress elsewhere; will retry', { ...fields, outcome: 'retry' });
     } else {
-      count(metrics, 'ProcessingFailed');
+      metric(metrics, 'ProcessingFailed');
       logger.error('callback failed; SQS delivers it again', { ...fields, outcome: 'failed', error });
     }
     throw error;

@@ -1,4 +1,3 @@
-import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -16,7 +15,7 @@ import { documentClientFor, dynamoClient } from '../store/dynamodb-client';
 import { consumeBatch } from './consume-batch';
 import { legacyCompletions } from './legacy-completions';
 import { processCallback } from './process-callback';
-import { processOnce } from './process-once';
+import { idempotencyConfig, processOnce } from './process-once';
 
 const DAY_SECONDS = 86_400;
 
@@ -43,11 +42,7 @@ export function createConsumerHandler({
   sqs,
   now = Date.now,
 }: ConsumerHandlerOptions) {
-  const idempotency = new IdempotencyConfig({
-    eventKeyJmesPath: 'idempotencyKey',
-    throwOnNoIdempotencyKey: true,
-    expiresAfterSeconds: config.IDEMPOTENCY_DAYS * DAY_SECONDS,
-  });
+  const idempotency = idempotencyConfig({ days: config.IDEMPOTENCY_DAYS, metrics });
   const persistence = () =>
     new DynamoDBPersistenceLayer({ tableName: config.IDEMPOTENCY_TABLE, awsSdkV3Client: dynamo });
   const store = {
@@ -67,7 +62,7 @@ export function createConsumerHandler({
         remainingTimeMs: () => context.getRemainingTimeInMillis(),
         completedBeforeUpgrade,
       }),
-    { persistenceStore: persistence(), config: idempotency, metrics },
+    { persistenceStore: persistence(), config: idempotency },
   );
   const deadLetter = sqsDeadLetter({ queueUrl: config.DEAD_LETTER_QUEUE_URL, sqs });
 

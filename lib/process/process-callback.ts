@@ -1,7 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Hooks } from '../hook-contract';
-import { count, seconds } from '../metrics';
+import { metric } from '../metrics';
 import { isMixStart, isMixStop, type QueuedCallback } from '../queue/message';
 import {
   type ApplyOutcome,
@@ -47,7 +47,7 @@ export async function processCallback(
   const { callback, receivedAt } = message;
   const ids = { appid: callback.appid, event: callback.event, seq: callback.seq };
   if (!isMixStart(message) && !isMixStop(message)) {
-    count(metrics, 'IgnoredEvent');
+    metric(metrics, 'IgnoredEvent');
     logger.info('callback ignored', { ...ids, outcome: 'ignored' });
     return { event: callback.event, outcome: 'ignored' };
   }
@@ -55,12 +55,12 @@ export async function processCallback(
   const { outcome, task } = await applyMixEvent(message.callback, receivedAt, store);
   const fields = { ...ids, task_id: task.task_id, outcome, taskStatus: task.status, taskSeq: task.seq };
   if (outcome === 'stale') {
-    count(metrics, 'StaleCallback');
+    metric(metrics, 'StaleCallback');
     logger.warn('callback stale', fields);
     return { event: callback.event, outcome, taskStatus: task.status };
   }
   if (outcome === 'already_applied' && (await completedBeforeUpgrade?.(callback))) {
-    count(metrics, 'DuplicateSuppressed');
+    metric(metrics, 'DuplicateSuppressed');
     logger.info('callback already processed before the upgrade', fields);
     return { event: callback.event, outcome, taskStatus: task.status };
   }
@@ -68,15 +68,15 @@ export async function processCallback(
   const context = { idempotencyKey, receivedAt, logger, remainingTimeMs };
   if (isMixStop(message)) {
     await hooks.onMixStopped({ callback: message.callback, task }, context);
-    count(metrics, 'MixStopped');
+    metric(metrics, 'MixStopped');
     if (task.startedAt !== undefined && task.stoppedAt !== undefined) {
-      seconds(metrics, 'MixDuration', task.stoppedAt - task.startedAt);
+      metric(metrics, 'MixDuration', task.stoppedAt - task.startedAt);
     }
   } else if (isMixStart(message)) {
     await hooks.onMixStarted({ callback: message.callback, task }, context);
-    count(metrics, 'MixStarted');
+    metric(metrics, 'MixStarted');
   }
-  count(metrics, 'CallbackProcessed');
+  metric(metrics, 'CallbackProcessed');
   logger.info('callback processed', fields);
   return { event: callback.event, outcome, taskStatus: task.status };
 }

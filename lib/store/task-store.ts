@@ -4,44 +4,61 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   NumberValue,
-  QueryCommand,
-  ScanCommand,
+  paginateQuery,
+  paginateScan,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import * as z from 'zod';
 import type { QueuedMixStart, QueuedMixStop } from '../queue/message';
 import { documentClient } from './dynamodb-client';
 
-export type TaskStatus = 'running' | 'stopped';
+/** A DynamoDB number as read (wrapped, so no digit is lost) or as written. */
+const number = z.union([z.number(), z.instanceof(NumberValue)]).transform((value) => Number(String(value)));
+const urls = z.array(z.string()).optional();
 
-/** One item per mix task (appid + task_id) in the tasks table. */
-export interface MixTask {
-  appid: string;
-  task_id: string;
-  status: TaskStatus;
-  /** The seq of the callback that last changed the task. */
-  seq: string;
-  /** ZEGO's timestamps (Unix seconds) and our receive times (ISO 8601). */
-  startedAt?: number;
-  startReceivedAt?: string;
-  stoppedAt?: number;
-  stopReceivedAt?: string;
-  channel_id?: string;
-  publish_id?: string;
-  mix_url?: string;
-  mix_stream_alias?: string;
-  stream_alias?: string;
-  rtmp_urls?: string[];
-  hls_urls?: string[];
-  hdl_urls?: string[];
-  updatedAt: string;
-  /** Unix seconds; DynamoDB TTL removes stopped tasks after the retention. */
-  expiresAt?: number;
-  /** Running tasks only: ZEGO's start time. Keys the sparse `running` index the orphan check reads. */
-  runningSince?: number;
-  /** When the orphan check reported this run of the task (ISO 8601). */
-  orphanReportedAt?: string;
-}
+/**
+ * One item per mix task (appid + task_id) in the tasks table, checked as it is read: this module
+ * is the only one that reads or writes the table, and an item it cannot read is an error, not a
+ * guess.
+ */
+const mixTaskItem = z
+  .object({
+    appid: z.string(),
+    task_id: z.string(),
+    /** Set when `task_id` is the hash of a task id too long for a key (taskKey). */
+    fullTaskId: z.string().optional(),
+    status: z.enum(['running', 'stopped']),
+    /** The seq of the callback that last changed the task, every digit kept. */
+    seq: z
+      .union([z.string(), z.number(), z.instanceof(NumberValue)])
+      .transform(String)
+      .pipe(z.string().regex(/^\d+$/)),
+    /** ZEGO's timestamps (Unix seconds) and our receive times (ISO 8601). */
+    startedAt: number.optional(),
+    startReceivedAt: z.string().optional(),
+    stoppedAt: number.optional(),
+    stopReceivedAt: z.string().optional(),
+    channel_id: z.string().optional(),
+    publish_id: z.string().optional(),
+    mix_url: z.string().optional(),
+    mix_stream_alias: z.string().optional(),
+    stream_alias: z.string().optional(),
+    rtmp_urls: urls,
+    hls_urls: urls,
+    hdl_urls: urls,
+    updatedAt: z.string(),
+    /** Unix seconds; DynamoDB TTL removes stopped tasks after the retention. */
+    expiresAt: number.optional(),
+    /** Running tasks only: ZEGO's start time. Keys the sparse `running` index the orphan check reads. */
+    runningSince: number.optional(),
+    /** When the orphan check reported this run of the task (ISO 8601). */
+    orphanReportedAt: z.string().optional(),
+  })
+  .transform(({ fullTaskId, ...task }) => ({ ...task, task_id: fullTaskId ?? task.task_id }));
+
+export type MixTask = z.output<typeof mixTaskItem>;
+export type TaskStatus = MixTask['status'];
 
 /**
  * The item key of a task. DynamoDB refuses a sort key over 1,024 UTF-8 bytes, and ZEGO splices long
@@ -140,33 +157,51 @@ export async function scanTasks(
   indexName?: string,
 ): Promise<MixTask[]> {
   const tasks: MixTask[] = [];
-  let cursor: Record<string, unknown> | undefined;
-  do {
-    const { Items = [], LastEvaluatedKey } = await client.send(
-      new ScanCommand({ TableName: tableName, IndexName: indexName, ExclusiveStartKey: cursor }),
-    );
-    tasks.push(...Items.map(toTask));
-    cursor = LastEvaluatedKey;
-  } while (cursor);
+  for await (const page of paginateScan({ client }, { TableName: tableName, IndexName: indexName })) {
+    tasks.push(...(page.Items ?? []).map(toTask));
+  }
   return tasks;
 }
 
-/** The tasks of one app, a page at a time (`cursor` from the previous page). */
-export async function listTasks(
+/** Every task of one app, all pages. */
+export async function queryTasks(
   appid: string,
   { tableName, client = documentClient }: Pick<TaskStoreOptions, 'tableName' | 'client'>,
-  { limit = 100, cursor }: { limit?: number; cursor?: Record<string, unknown> } = {},
-): Promise<{ tasks: MixTask[]; cursor?: Record<string, unknown> }> {
-  const { Items = [], LastEvaluatedKey } = await client.send(
-    new QueryCommand({
-      TableName: tableName,
-      KeyConditionExpression: 'appid = :appid',
-      ExpressionAttributeValues: { ':appid': appid },
-      Limit: limit,
-      ExclusiveStartKey: cursor,
-    }),
-  );
-  return { tasks: Items.map(toTask), cursor: LastEvaluatedKey };
+): Promise<MixTask[]> {
+  const tasks: MixTask[] = [];
+  const query = {
+    TableName: tableName,
+    KeyConditionExpression: 'appid = :appid',
+    ExpressionAttributeValues: { ':appid': appid },
+  };
+  for await (const page of paginateQuery({ client }, query)) tasks.push(...(page.Items ?? []).map(toTask));
+  return tasks;
+}
+
+/**
+ * Marks this run of the task reported by the orphan check, unless it stopped or started again
+ * meanwhile (then it answers false and changes nothing).
+ */
+export async function markOrphanReported(
+  task: Pick<MixTask, 'appid' | 'task_id' | 'runningSince'>,
+  at: string,
+  { tableName, client = documentClient }: Pick<TaskStoreOptions, 'tableName' | 'client'>,
+): Promise<boolean> {
+  try {
+    await client.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: taskKey(task.appid, task.task_id),
+        UpdateExpression: 'SET orphanReportedAt = :at',
+        ConditionExpression: 'runningSince = :since AND attribute_not_exists(orphanReportedAt)',
+        ExpressionAttributeValues: { ':at': at, ':since': task.runningSince },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
 }
 
 interface Update {
@@ -227,18 +262,11 @@ function playUrls(list: string[] | undefined, single: string | undefined): strin
   return single ? [single] : undefined;
 }
 
-/** Item as read (numbers wrapped) to MixTask: seq keeps its digits, times become numbers. */
+/** An item as read (numbers wrapped) to a MixTask; an item of another shape is an error. */
 export function toTask(item: Record<string, unknown> | undefined): MixTask {
   if (!item) throw new Error('DynamoDB returned no task item');
-  const number = (value: unknown) => (value === undefined ? undefined : Number(String(value)));
-  const { fullTaskId, ...fields } = item;
-  return {
-    ...(fields as Omit<MixTask, 'seq' | 'startedAt' | 'stoppedAt' | 'expiresAt' | 'runningSince'>),
-    task_id: String(fullTaskId ?? item.task_id),
-    seq: String(item.seq),
-    startedAt: number(item.startedAt),
-    stoppedAt: number(item.stoppedAt),
-    expiresAt: number(item.expiresAt),
-    runningSince: number(item.runningSince),
-  };
+  const result = mixTaskItem.safeParse(item);
+  if (result.success) return result.data;
+  const where = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+  throw new Error(`a tasks table item is not a task (${where})`, { cause: result.error });
 }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCallback, postCallback } from '../../cli/zego-client';
-import { listTasks } from '../../lib/store/task-store';
+import { queryTasks } from '../../lib/store/task-store';
 import { signedCallback, signedMixStart } from '../support/callbacks';
 import { startFaultStack } from '../support/fault-stack';
 
@@ -85,11 +85,10 @@ describe('a duplicate storm', () => {
 
     expect(applied.size, 'some starts arrived after their stops').toBeLessThan(distinct.length);
 
-    const { tasks } = await listTasks(
-      '111111',
-      { tableName: faults.stack.tables.tasks, client: faults.stack.documents },
-      { limit: 500 },
-    );
+    const tasks = await queryTasks('111111', {
+      tableName: faults.stack.tables.tasks,
+      client: faults.stack.documents,
+    });
     const actual = Object.fromEntries(
       tasks
         .filter((t) => t.task_id.startsWith('storm-'))

@@ -9,7 +9,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { detectOrphans, ORPHAN_CHECK_COMPLETED } from '../../lib/orphans/detect-orphans';
+import { METRICS, METRICS_NAMESPACE, type MetricName } from '../../lib/metrics';
+import { detectOrphans } from '../../lib/orphans/detect-orphans';
 import { QUEUE_MAX_MESSAGE_BYTES } from '../../lib/queue/message';
 import { readStack } from '../../scripts/local/stack-resources';
 import { capturedMetrics } from '../support/metrics';
@@ -78,6 +79,7 @@ const OPTIONS = {
   ...Object.fromEntries(Object.values(THRESHOLDS).map(([param, , option]) => [param, String(option)])),
 };
 
+const HEARTBEAT: MetricName = 'OrphanCheckCompleted';
 const dirs: string[] = [];
 let dir: string;
 let template: Template;
@@ -444,7 +446,7 @@ describe('the packaged stack', () => {
     // No data is the failure: a check that crashes before publishing, or never runs.
     expect(heartbeat(template)).toMatchObject({
       Namespace: 'ZegoMixCallbacks',
-      MetricName: ORPHAN_CHECK_COMPLETED,
+      MetricName: HEARTBEAT,
       Dimensions: ours('orphans'),
       Statistic: 'Sum',
       Threshold: 1,
@@ -684,7 +686,7 @@ describe('the orphan check heartbeat', () => {
     return { run, emitted };
   };
   const heartbeats = (emitted: ReturnType<typeof capturedMetrics>['emitted']) =>
-    emitted().filter((m) => m.name === ORPHAN_CHECK_COMPLETED);
+    emitted().filter((m) => m.name === HEARTBEAT);
 
   it('is published once per completed run, under the dimensions its alarm reads', async () => {
     dynamo.reset().on(ScanCommand).resolves({ Items: [] });
@@ -711,7 +713,38 @@ describe('the orphan check heartbeat', () => {
     await expect(run).rejects.toThrow(/orphan hook/);
     const published = emitted().map((m) => m.name);
     expect(published).toContain('OrphanedTasks');
-    expect(published).not.toContain(ORPHAN_CHECK_COMPLETED);
+    expect(published).not.toContain(HEARTBEAT);
+  });
+});
+
+describe('metric names', () => {
+  it('are, in every alarm and dashboard widget on our namespace, ones the functions publish (lib/metrics.ts)', () => {
+    const published = new Set(Object.keys(METRICS));
+    const alarmed = ofType('AWS::CloudWatch::Alarm')
+      .map(([, alarm]) => alarm.Properties)
+      .filter((alarm) => alarm.Namespace === METRICS_NAMESPACE)
+      .map((alarm) => alarm.MetricName);
+    const math = JSON.stringify(ofType('AWS::CloudWatch::Alarm'))
+      .match(/"Namespace":"ZegoMixCallbacks","MetricName":"\w+"/g)
+      ?.map((found) => found.split('"').at(-2));
+    const [body] = resource('Dashboard').Properties.DashboardBody['Fn::Sub'];
+    const widgets = JSON.parse(String(body).replace(/\$\{[^}]+\}/g, 'x')).widgets as {
+      properties: { metrics?: unknown[][] };
+    }[];
+    // A "." in a dashboard metric row repeats the row above's value.
+    const charted = widgets.flatMap(({ properties }) => {
+      let previous: unknown[] = [];
+      return (properties.metrics ?? []).map((row) => {
+        const resolved = row.map((value, i) => (value === '.' ? previous[i] : value));
+        previous = resolved;
+        return resolved;
+      });
+    });
+    const ours = charted.filter(([namespace]) => namespace === METRICS_NAMESPACE).map(([, name]) => name);
+    expect(ours.length).toBeGreaterThan(5);
+    const names = [...alarmed, ...(math ?? []), ...ours];
+    expect(names.length).toBeGreaterThan(10);
+    expect(names.filter((name) => !published.has(String(name)))).toEqual([]);
   });
 });
 

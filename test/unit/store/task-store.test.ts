@@ -1,10 +1,16 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, NumberValue, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  NumberValue,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parseQueuedCallback, type QueuedMixStart, type QueuedMixStop } from '../../../lib/queue/message';
-import { applyMixEvent } from '../../../lib/store/task-store';
+import { applyMixEvent, markOrphanReported, scanTasks, toTask } from '../../../lib/store/task-store';
 import { signedCallback, signedMixStart, TEST_NOW_MS } from '../../support/callbacks';
 import { queuedBody } from '../../support/messages';
 
@@ -23,6 +29,9 @@ const refused = (item?: Record<string, unknown>) =>
     Item: item ? marshall(item) : undefined,
   });
 
+const KEY = { appid: '111111', task_id: '111111:1111' };
+const UPDATED = '2023-07-20T06:40:23.000Z';
+
 beforeEach(() => ddb.reset());
 
 describe('applyMixEvent', () => {
@@ -33,6 +42,7 @@ describe('applyMixEvent', () => {
         task_id: '111111:1111',
         status: 'stopped',
         seq: new NumberValue('1234'),
+        updatedAt: UPDATED,
       },
     });
     const result = await applyMixEvent(stop(), '2023-07-20T06:40:23.000Z', options);
@@ -55,7 +65,9 @@ describe('applyMixEvent', () => {
   });
 
   it('marks a start running, stores the play URLs and clears a previous run’s stop', async () => {
-    ddb.on(UpdateCommand).resolves({ Attributes: { status: 'running', seq: new NumberValue('123') } });
+    ddb.on(UpdateCommand).resolves({
+      Attributes: { ...KEY, status: 'running', seq: new NumberValue('123'), updatedAt: UPDATED },
+    });
     await applyMixEvent(
       start({ hls_urls: undefined, hls_url: 'https://play.example.invalid/one.m3u8' }),
       'now',
@@ -75,9 +87,14 @@ describe('applyMixEvent', () => {
   });
 
   it('keeps every digit of a seq past 2^53', async () => {
-    ddb
-      .on(UpdateCommand)
-      .resolves({ Attributes: { status: 'stopped', seq: new NumberValue('90071992547409931') } });
+    ddb.on(UpdateCommand).resolves({
+      Attributes: {
+        ...KEY,
+        status: 'stopped',
+        seq: new NumberValue('90071992547409931'),
+        updatedAt: UPDATED,
+      },
+    });
     const result = await applyMixEvent(stop({ seq: '90071992547409931' }), 'now', options);
     expect(
       String(ddb.commandCalls(UpdateCommand)[0]?.args[0].input.ExpressionAttributeValues?.[':seq']),
@@ -86,25 +103,21 @@ describe('applyMixEvent', () => {
   });
 
   it('calls a refused write with a higher stored seq stale, from the item DynamoDB returns', async () => {
-    ddb
-      .on(UpdateCommand)
-      .rejects(refused({ appid: '111111', task_id: '111111:1111', status: 'stopped', seq: 6 }));
+    ddb.on(UpdateCommand).rejects(refused({ ...KEY, status: 'stopped', seq: 6, updatedAt: UPDATED }));
     const result = await applyMixEvent(start({ seq: '5' }), 'now', options);
     expect(result).toMatchObject({ outcome: 'stale', task: { status: 'stopped', seq: '6' } });
     expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
   });
 
   it('calls a refused write with the same stored seq already applied', async () => {
-    ddb
-      .on(UpdateCommand)
-      .rejects(refused({ appid: '111111', task_id: '111111:1111', status: 'stopped', seq: 1234 }));
+    ddb.on(UpdateCommand).rejects(refused({ ...KEY, status: 'stopped', seq: 1234, updatedAt: UPDATED }));
     expect((await applyMixEvent(stop(), 'now', options)).outcome).toBe('already_applied');
   });
 
   it('reads the task consistently when the engine returns no old item', async () => {
     ddb.on(UpdateCommand).rejects(refused());
     ddb.on(GetCommand).resolves({
-      Item: { appid: '111111', task_id: '111111:1111', status: 'stopped', seq: new NumberValue('7') },
+      Item: { ...KEY, status: 'stopped', seq: new NumberValue('7'), updatedAt: UPDATED },
     });
     expect((await applyMixEvent(start({ seq: '5' }), 'now', options)).outcome).toBe('stale');
     expect(ddb.commandCalls(GetCommand)[0]?.args[0].input.ConsistentRead).toBe(true);
@@ -113,5 +126,80 @@ describe('applyMixEvent', () => {
   it('lets other DynamoDB errors through', async () => {
     ddb.on(UpdateCommand).rejects(new Error('ProvisionedThroughputExceededException'));
     await expect(applyMixEvent(stop(), 'now', options)).rejects.toThrow('ProvisionedThroughput');
+  });
+});
+
+const item = (taskId: string, extra: Record<string, unknown> = {}) => ({
+  appid: '111111',
+  task_id: taskId,
+  status: 'running',
+  seq: NumberValue.from('12345678901234567890'),
+  updatedAt: '2026-11-28T00:00:00.000Z',
+  ...extra,
+});
+
+describe('reading the table', () => {
+  it('reads an item into a task: numbers unwrapped, seq with every digit, the whole long task id', () => {
+    const task = toTask(
+      item('sha256:ab', { fullTaskId: 'x'.repeat(2_000), startedAt: NumberValue.from('1689835223') }),
+    );
+    expect(task).toMatchObject({
+      task_id: 'x'.repeat(2_000),
+      seq: '12345678901234567890',
+      startedAt: 1_689_835_223,
+    });
+    expect(task).not.toHaveProperty('fullTaskId');
+  });
+
+  it('refuses an item that is not a task, naming what is wrong', () => {
+    expect(() => toTask(item('t', { status: 'paused' }))).toThrow(/status/);
+    expect(() => toTask(item('t', { seq: 'x1' }))).toThrow(/seq/);
+    expect(() => toTask(undefined)).toThrow(/no task item/);
+  });
+
+  it('follows LastEvaluatedKey through every page of a scan', async () => {
+    const pages = [
+      { Items: [item('a')], LastEvaluatedKey: { appid: '111111', task_id: 'a' } },
+      { Items: [item('b')], LastEvaluatedKey: { appid: '111111', task_id: 'b' } },
+      { Items: [item('c')] },
+    ];
+    const asked: unknown[] = [];
+    ddb.on(ScanCommand).callsFake((input) => {
+      asked.push([input.IndexName, input.ExclusiveStartKey?.task_id]);
+      return pages[asked.length - 1];
+    });
+    const tasks = await scanTasks({ tableName: 'tasks', client }, 'running');
+    expect(tasks.map((task) => task.task_id)).toEqual(['a', 'b', 'c']);
+    expect(asked).toEqual([
+      ['running', undefined],
+      ['running', 'a'],
+      ['running', 'b'],
+    ]);
+  });
+});
+
+describe('markOrphanReported', () => {
+  const task = { appid: '111111', task_id: 't', runningSince: 1_689_835_223 };
+
+  it('marks this run only: the condition names its start', async () => {
+    ddb.on(UpdateCommand).resolves({});
+    expect(await markOrphanReported(task, 'now', { tableName: 'tasks', client })).toBe(true);
+    expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({
+      Key: { appid: '111111', task_id: 't' },
+      ConditionExpression: 'runningSince = :since AND attribute_not_exists(orphanReportedAt)',
+      ExpressionAttributeValues: { ':at': 'now', ':since': 1_689_835_223 },
+    });
+  });
+
+  it('answers false, without throwing, for a task that stopped or started again meanwhile', async () => {
+    ddb.on(UpdateCommand).rejects(refused());
+    expect(await markOrphanReported(task, 'now', { tableName: 'tasks', client })).toBe(false);
+  });
+
+  it('lets throttling through, so the check fails and runs again', async () => {
+    ddb.on(UpdateCommand).rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
+    await expect(markOrphanReported(task, 'now', { tableName: 'tasks', client })).rejects.toThrow(
+      'slow down',
+    );
   });
 });
