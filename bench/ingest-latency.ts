@@ -3,18 +3,23 @@
  * binding (a conditional PutItem on DynamoDB Local) and without it, in alternating rounds against
  * the same local SQS engine. Prints the figures; the difference is what one use per signature costs.
  */
-import '../scripts/local/quiet-sdk-warning';
+import '../tools/local-stack/quiet-sdk-warning';
 import { parseArgs } from 'node:util';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { buildCallback, encodeCallback } from '../cli/zego-client';
 import { receiveCallback } from '../lib/ingest/receive-callback';
 import { dynamoSignatureBindings } from '../lib/ingest/signature-bindings';
 import { createMetrics } from '../lib/metrics';
 import { parseSecretBook, staticSecretSource } from '../lib/zego/secrets';
-import { LOCAL_REGION, localCredentials, startDynamoEngine, startSqsEngine } from '../scripts/local/engines';
-import { createQueues, createTables } from '../scripts/local/stack-resources';
+import {
+  LOCAL_REGION,
+  localCredentials,
+  startDynamoEngine,
+  startSqsEngine,
+} from '../tools/local-stack/engines';
+import { createQueues, createTables } from '../tools/local-stack/stack-resources';
+import { buildCallback, encodeCallback } from '../tools/zego-fake/callbacks';
 import { percentile } from './measure';
 
 const { values } = parseArgs({ options: { requests: { type: 'string', default: '2000' } } });

@@ -3,7 +3,7 @@
  * baseline measured in the same run (ratios, not absolute times: the machines are shared).
  * Prints a table and writes BENCHMARKS.md.
  */
-import '../scripts/local/quiet-sdk-warning';
+import '../tools/local-stack/quiet-sdk-warning';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -18,9 +18,14 @@ import { toQueuedCallback } from '../lib/queue/message';
 import { deduplicationId, messageGroupId } from '../lib/queue/message-ids';
 import { parseCallback } from '../lib/zego/callback-schema';
 import { signCallback } from '../lib/zego/signature';
-import { LOCAL_REGION, localCredentials, startDynamoEngine, startSqsEngine } from '../scripts/local/engines';
-import { lambdaContext } from '../scripts/local/lambda-context';
-import { createQueues, createTables } from '../scripts/local/stack-resources';
+import {
+  LOCAL_REGION,
+  localCredentials,
+  startDynamoEngine,
+  startSqsEngine,
+} from '../tools/local-stack/engines';
+import { lambdaContext } from '../tools/local-stack/lambda-context';
+import { createQueues, createTables } from '../tools/local-stack/stack-resources';
 import { interleavedRates, median, timeProcess } from './measure';
 
 const { values: flags } = parseArgs({

@@ -2,9 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { LOCAL_PORTS, LOCAL_STATE_FILE } from '../scripts/local/defaults';
-import { localCredentials } from '../scripts/local/engines';
-import type { PipelineInfo } from '../scripts/local/pipeline';
+import { LOCAL_PORTS, LOCAL_STATE_FILE } from '../tools/local-stack/defaults';
+import { localCredentials } from '../tools/local-stack/engines';
+import type { PipelineInfo } from '../tools/local-stack/pipeline';
 import { CommandFailed } from './args';
 
 /** The service name in serverless.yml; deployed resource names derive from it and the stage. */

@@ -2,7 +2,7 @@
  * `npm run zego -- <command>` (or `npx zego <command>`): plays ZEGO's part and inspects the
  * pipeline, locally or on a deployed stage.
  */
-import '../scripts/local/quiet-sdk-warning';
+import '../tools/local-stack/quiet-sdk-warning';
 import { CommandFailed, UsageError } from './args';
 import { DLQ_HELP, dlq } from './commands/dlq';
 import { SEND_HELP, send } from './commands/send';

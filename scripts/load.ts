@@ -4,7 +4,7 @@
  * double-applied (must be 0), throughput and acknowledgement latency; exits 1 if anything was
  * lost or applied twice. Not part of `npm test`.
  */
-import './local/quiet-sdk-warning';
+import '../tools/local-stack/quiet-sdk-warning';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,11 +12,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { percentile } from '../bench/measure';
-import { buildCallback, encodeCallback, postCallback } from '../cli/zego-client';
-import { LOCAL_DEV_SECRET } from './local/defaults';
-import { localCredentials } from './local/engines';
-import type { PipelineInfo } from './local/pipeline';
-import { queueDepth } from './local/queue-depth';
+import { LOCAL_DEV_SECRET } from '../tools/local-stack/defaults';
+import { localCredentials } from '../tools/local-stack/engines';
+import type { PipelineInfo } from '../tools/local-stack/pipeline';
+import { queueDepth } from '../tools/local-stack/queue-depth';
+import { buildCallback, encodeCallback, postCallback } from '../tools/zego-fake/callbacks';
 
 const { values } = parseArgs({
   options: {

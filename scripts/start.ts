@@ -2,13 +2,14 @@
  * `npm start`: the whole pipeline on this machine, no AWS account, no Docker, no Java.
  * Ctrl-C stops everything.
  */
-import './local/quiet-sdk-warning';
+import '../tools/local-stack/quiet-sdk-warning';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { LOCAL_DEV_SECRET, LOCAL_PORTS, LOCAL_STATE_FILE, localSecret } from './local/defaults';
-import { startLocalPipeline } from './local/pipeline';
-import { makeLogsReadable } from './local/readable-logs';
+import { hooks } from '../lib/hooks';
+import { LOCAL_DEV_SECRET, LOCAL_PORTS, LOCAL_STATE_FILE, localSecret } from '../tools/local-stack/defaults';
+import { startLocalPipeline } from '../tools/local-stack/pipeline';
+import { makeLogsReadable } from '../tools/local-stack/readable-logs';
 
 const HELP = `Usage: npm start [-- options]
 
@@ -54,13 +55,15 @@ async function main() {
   }
 
   const pipeline = await startLocalPipeline({
+    hooks,
+    prefix: 'local-',
     port: port(values.port, process.env.PORT, LOCAL_PORTS.http),
     sqsPort: port(values['sqs-port'], process.env.SQS_PORT, LOCAL_PORTS.sqs),
     dynamoPort: port(values['dynamodb-port'], process.env.DYNAMODB_PORT, LOCAL_PORTS.dynamodb),
     dataDir: values.data,
     secret,
   });
-  const { stop, ...info } = pipeline;
+  const { stop, stack: _stack, ...info } = pipeline;
   mkdirSync(dirname(LOCAL_STATE_FILE), { recursive: true });
   writeFileSync(LOCAL_STATE_FILE, `${JSON.stringify(info, null, 2)}\n`);
 

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { FAILURE_ATTRIBUTE } from '../../lib/queue/dead-letter';
 import { printable } from '../../lib/text/printable';
-import { queueDepth } from '../../scripts/local/queue-depth';
+import { queueDepth } from '../../tools/local-stack/queue-depth';
 import { parse, UsageError } from '../args';
 import { explainAwsError, resolveTarget, TARGET_HELP, type Target } from '../target';
 

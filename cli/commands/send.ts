@@ -1,8 +1,14 @@
-import { localSecret } from '../../scripts/local/defaults';
+import { localSecret } from '../../tools/local-stack/defaults';
+import {
+  type Attempt,
+  buildCallback,
+  type Encoding,
+  encodeCallback,
+  postCallback,
+} from '../../tools/zego-fake/callbacks';
+import { deliverLikeZego } from '../../tools/zego-fake/delivery';
 import { CommandFailed, integer, parse, UsageError } from '../args';
 import { localCallbackUrl } from '../target';
-import { type Attempt, buildCallback, type Encoding, encodeCallback, postCallback } from '../zego-client';
-import { deliverLikeZego } from '../zego-simulator';
 
 export const SEND_HELP = `Usage: zego send [options]
 

@@ -5,7 +5,7 @@ import { decodeBody } from '../../lib/zego/decode-body';
 import { parseSecretBook } from '../../lib/zego/secrets';
 import { signCallback } from '../../lib/zego/signature';
 import { verifyCallback } from '../../lib/zego/verify-callback';
-import { localSecret } from '../../scripts/local/defaults';
+import { localSecret } from '../../tools/local-stack/defaults';
 import { CommandFailed, integer, parse, UsageError } from '../args';
 
 export const SIGN_HELP = `Usage: zego sign --timestamp T --nonce N [--secret S]

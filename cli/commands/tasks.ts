@@ -1,7 +1,7 @@
 import { getTask, type MixTask, queryTasks, scanTasks } from '../../lib/store/task-store';
 import { printable } from '../../lib/text/printable';
 import { CommandFailed, parse, UsageError } from '../args';
-import { explainAwsError, resolveTarget, TARGET_HELP, type Target } from '../target';
+import { explainAwsError, resolveTarget, TARGET_HELP } from '../target';
 
 export const TASKS_HELP = `Usage: zego tasks [--appid A] [--status running|stopped] [--json] [target]
 

@@ -1,12 +1,18 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 
 /**
- * The ingest function's DynamoDB client (one write per callback, the signature binding), created
- * once per cold start. Short timeouts and few attempts, like the SQS client's: ZEGO is waiting for
- * our answer, and a 503 that it retries beats a hung request. The plain client, not the document
- * client, keeps the marshalling code out of the ingest bundle.
+ * The ingest function's DynamoDB client (one write per callback, the signature binding). Short
+ * timeouts and few attempts, like the SQS client's: ZEGO is waiting for our answer, and a 503 that
+ * it retries beats a hung request. The plain client, not the document client, keeps the
+ * marshalling code out of the ingest bundle. `overrides` is for local engines.
  */
-export const ingestDynamoClient = new DynamoDBClient({
-  maxAttempts: 2,
-  requestHandler: { connectionTimeout: 1_000, requestTimeout: 1_500 },
-});
+export function createIngestDynamoClient(overrides: DynamoDBClientConfig = {}): DynamoDBClient {
+  return new DynamoDBClient({
+    maxAttempts: 2,
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 1_500 },
+    ...overrides,
+  });
+}
+
+/** Created once per cold start; region and endpoint from the standard SDK variables. */
+export const ingestDynamoClient = createIngestDynamoClient();

@@ -1,14 +1,19 @@
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
 
 /**
- * One client per cold start. Region and endpoint come from the standard SDK variables
- * (AWS_REGION, AWS_ENDPOINT_URL_SQS for a local engine). Short socket timeouts: ZEGO waits for
- * our answer, and a 503 it retries beats a hung request.
+ * Short socket timeouts: ZEGO waits for our answer, and a 503 it retries beats a hung request.
+ * Requests go to the endpoint the SDK resolves (the regional one on AWS, AWS_ENDPOINT_URL_SQS
+ * locally), not to the host inside the queue URL: local engines name hosts that do not resolve.
+ * `overrides` is for local engines (endpoint, credentials), so they run with these settings too.
  */
-export const sqsClient = new SQSClient({
-  maxAttempts: 3,
-  requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000 },
-  // Send to the endpoint the SDK resolves (the regional one on AWS, AWS_ENDPOINT_URL_SQS locally),
-  // not to the host inside the queue URL: local engines name hosts that do not resolve.
-  useQueueUrlAsEndpoint: false,
-});
+export function createSqsClient(overrides: SQSClientConfig = {}): SQSClient {
+  return new SQSClient({
+    maxAttempts: 3,
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000 },
+    useQueueUrlAsEndpoint: false,
+    ...overrides,
+  });
+}
+
+/** One client per cold start; region and endpoint from the standard SDK variables. */
+export const sqsClient = createSqsClient();

@@ -1,4 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /**
@@ -15,10 +15,16 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
  * gets the same three attempts (with the SDK's longer throttling backoff); past them, SQS's retry
  * after the visibility timeout gives an on-demand table minutes to scale.
  */
-export const dynamoClient = new DynamoDBClient({
-  maxAttempts: 3,
-  requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000 },
-});
+export function createDynamoClient(overrides: DynamoDBClientConfig = {}): DynamoDBClient {
+  return new DynamoDBClient({
+    maxAttempts: 3,
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000 },
+    ...overrides,
+  });
+}
+
+/** The consumer's and the orphan check's client; `createDynamoClient(overrides)` for local engines. */
+export const dynamoClient = createDynamoClient();
 
 /**
  * Numbers come back wrapped (NumberValue) so a seq past 2^53 keeps every digit; the task store

@@ -7,12 +7,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCallback, encodeCallback, postCallback } from '../../cli/zego-client';
 import { getTask, type MixTask } from '../../lib/store/task-store';
-import { LOCAL_DEV_SECRET } from '../../scripts/local/defaults';
-import { localCredentials } from '../../scripts/local/engines';
-import type { PipelineInfo } from '../../scripts/local/pipeline';
-import { queueDepth } from '../../scripts/local/queue-depth';
+import { LOCAL_DEV_SECRET } from '../../tools/local-stack/defaults';
+import { localCredentials } from '../../tools/local-stack/engines';
+import type { PipelineInfo } from '../../tools/local-stack/pipeline';
+import { queueDepth } from '../../tools/local-stack/queue-depth';
+import { buildCallback, encodeCallback, postCallback } from '../../tools/zego-fake/callbacks';
 
 // `npm start` as a user runs it, in a process group of its own, on free ports; ZEGO played by the
 // CLI's code over HTTP; stopped with Ctrl-C (SIGINT to the group) at the end, even after a failure.

@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { lambdaContext } from '../../scripts/local/lambda-context';
+import { lambdaContext } from '../../tools/local-stack/lambda-context';
 import { apiGatewayEvent, signedCallback } from '../support/callbacks';
 import { ingestHandler, type LocalStack, startLocalStack } from '../support/local-stack';
 import { drain } from '../support/queue';
@@ -89,7 +89,7 @@ describe('hostile input to the real ingest handler', () => {
       .replace('"seq":"1234"', '"seq":12345678901234567890');
     const result = await handler(apiGatewayEvent(body), lambdaContext('ingest'));
     expect(result.statusCode).toBe(200);
-    const [message] = await drain(stack.sqs, stack.queue.url);
+    const [message] = await drain(stack.clients.sqs, stack.queue.url);
     expect(JSON.parse(message?.Body ?? '').callback).toMatchObject({
       seq: '12345678901234567890',
       nonce: '9223372036854775807',
@@ -164,14 +164,14 @@ describe('hostile input to the real ingest handler', () => {
       }),
       { numRuns: SPLICE_RUNS },
     );
-    const queued = await drain(stack.sqs, stack.queue.url);
+    const queued = await drain(stack.clients.sqs, stack.queue.url);
     expect(queued.map((message) => JSON.parse(message.Body ?? '').callback.task_id)).toEqual([
       '111111:genuine',
     ]);
   }, 300_000);
 
   it('queued nothing, and never logged the secret', async () => {
-    expect(await drain(stack.sqs, stack.queue.url)).toEqual([]);
+    expect(await drain(stack.clients.sqs, stack.queue.url)).toEqual([]);
     const all = logged.join('');
     expect(all).toContain('callback rejected');
     expect(all).not.toContain(SECRET);

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deduplicationId, messageGroupId } from '../../lib/queue/message-ids';
 import { getTask } from '../../lib/store/task-store';
 import { parseCallback } from '../../lib/zego/callback-schema';
-import { queueDepth } from '../../scripts/local/queue-depth';
+import { queueDepth } from '../../tools/local-stack/queue-depth';
 import { signedCallback } from '../support/callbacks';
 import { type LocalStack, startLocalStack } from '../support/local-stack';
 import { queuedBody } from '../support/messages';
@@ -35,7 +35,8 @@ async function startWorker(): Promise<ChildProcess> {
     {
       env: {
         ...process.env,
-        ...stack.env,
+        ...stack.env.consumer,
+        QUEUE_URL: stack.queue.url,
         QUEUE_ARN: stack.queue.arn,
         EFFECTS_DIR: effectsDir,
         HOOK_MS: String(HOOK_MS),
@@ -71,7 +72,7 @@ describe('the consumer killed mid-batch', () => {
     const fields = Array.from({ length: CALLBACKS }, (_, i) =>
       signedCallback({ task_id: `kill-${i}`, seq: String(500 + i) }),
     );
-    await stack.sqs.send(
+    await stack.clients.sqs.send(
       new SendMessageBatchCommand({
         QueueUrl: stack.queue.url,
         Entries: fields.map((f, i) => {
@@ -93,7 +94,7 @@ describe('the consumer killed mid-batch', () => {
     // Completed = the idempotency record says so; a hook that returned just before the kill but
     // whose completion was not yet recorded counts as running.
     const startedAtKill = new Set(invocations());
-    const { Items = [] } = await stack.documents.send(
+    const { Items = [] } = await stack.clients.documents.send(
       new ScanCommand({ TableName: stack.tables.idempotency }),
     );
     const completedAtKill = Items.filter((item) => item.status === 'COMPLETED').length;
@@ -101,13 +102,13 @@ describe('the consumer killed mid-batch', () => {
     expect(completedAtKill).toBeLessThan(startedAtKill.size);
 
     await startWorker();
-    await waitFor(async () => (await queueDepth(stack.sqs, stack.queue.url)) === 0);
+    await waitFor(async () => (await queueDepth(stack.clients.sqs, stack.queue.url)) === 0);
 
     expect(effects()).toHaveLength(CALLBACKS);
     for (let i = 0; i < CALLBACKS; i++) {
       const task = await getTask('111111', `kill-${i}`, {
         tableName: stack.tables.tasks,
-        client: stack.documents,
+        client: stack.clients.documents,
       });
       expect(task).toMatchObject({ status: 'stopped', seq: String(500 + i) });
     }

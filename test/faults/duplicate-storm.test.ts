@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeCallback, postCallback } from '../../cli/zego-client';
 import { queryTasks } from '../../lib/store/task-store';
+import { encodeCallback, postCallback } from '../../tools/zego-fake/callbacks';
 import { signedCallback, signedMixStart } from '../support/callbacks';
 import { startFaultStack } from '../support/fault-stack';
 
@@ -87,7 +87,7 @@ describe('a duplicate storm', () => {
 
     const tasks = await queryTasks('111111', {
       tableName: faults.stack.tables.tasks,
-      client: faults.stack.documents,
+      client: faults.stack.clients.documents,
     });
     const actual = Object.fromEntries(
       tasks

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeCallback, postCallback } from '../../cli/zego-client';
 import { getTask } from '../../lib/store/task-store';
+import { encodeCallback, postCallback } from '../../tools/zego-fake/callbacks';
 import { signedCallback, signedMixStart } from '../support/callbacks';
 import { startFaultStack } from '../support/fault-stack';
 
@@ -43,7 +43,7 @@ describe('DynamoDB failing during consumption', () => {
     for (let i = 0; i < 12; i++) {
       const task = await getTask('111111', `ddb-${i}`, {
         tableName: faults.stack.tables.tasks,
-        client: faults.stack.documents,
+        client: faults.stack.clients.documents,
       });
       expect(task).toMatchObject({ status: 'stopped', seq: String(101 + 2 * i), startedAt: Number(now) });
       expect(effects.get(`111111:ddb-${i}:mix_start:${100 + 2 * i}`)).toBe(1);

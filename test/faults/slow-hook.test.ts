@@ -1,6 +1,6 @@
 import { setTimeout } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeCallback, postCallback } from '../../cli/zego-client';
+import { encodeCallback, postCallback } from '../../tools/zego-fake/callbacks';
 import { signedCallback } from '../support/callbacks';
 import { startFaultStack } from '../support/fault-stack';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeCallback } from '../../cli/zego-client';
-import { deliverLikeZego, type ZegoDelivery } from '../../cli/zego-simulator';
 import { getTask } from '../../lib/store/task-store';
+import { encodeCallback } from '../../tools/zego-fake/callbacks';
+import { deliverLikeZego, type ZegoDelivery } from '../../tools/zego-fake/delivery';
 import { signedCallback } from '../support/callbacks';
 import { startFaultStack } from '../support/fault-stack';
 
@@ -74,7 +74,7 @@ describe('SQS down while callbacks arrive', () => {
     for (const { taskId, key, delivery } of results) {
       const task = await getTask('111111', taskId, {
         tableName: faults.stack.tables.tasks,
-        client: faults.stack.documents,
+        client: faults.stack.clients.documents,
       });
       if (delivery.outcome === 'delivered') {
         expect({ key, task: task?.status, effects: effects.get(key) }).toEqual({

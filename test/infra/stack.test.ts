@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRICS, METRICS_NAMESPACE, type MetricName } from '../../lib/metrics';
 import { detectOrphans } from '../../lib/orphans/detect-orphans';
 import { QUEUE_MAX_MESSAGE_BYTES } from '../../lib/queue/message';
-import { readStack } from '../../scripts/local/stack-resources';
+import { readStack } from '../../tools/local-stack/stack-definition';
 import { capturedMetrics } from '../support/metrics';
 
 const run = promisify(execFile);

@@ -5,9 +5,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import type { Hooks } from '../../lib/hook-contract';
 import { parseQueuedCallback, type QueuedMixStop } from '../../lib/queue/message';
 import { applyMixEvent, getTask } from '../../lib/store/task-store';
-import { pollOnce } from '../../scripts/local/event-source-mapping';
-import { lambdaContext } from '../../scripts/local/lambda-context';
-import { queueDepth } from '../../scripts/local/queue-depth';
+import { pollOnce } from '../../tools/local-stack/event-source-mapping';
+import { lambdaContext } from '../../tools/local-stack/lambda-context';
+import { queueDepth } from '../../tools/local-stack/queue-depth';
 import { apiGatewayEvent, encode, signedCallback, signedMixStart } from '../support/callbacks';
 import { consumerHandler, ingestHandler, type LocalStack, startLocalStack } from '../support/local-stack';
 import { queuedBody, sqsEvent, sqsRecord } from '../support/messages';
@@ -46,7 +46,7 @@ async function deliver(fields: Record<string, unknown>) {
 }
 
 const mapping = () => ({
-  sqs: stack.sqs,
+  sqs: stack.clients.sqs,
   queueUrl: stack.queue.url,
   queueArn: stack.queue.arn,
   region: 'us-east-1',
@@ -60,14 +60,14 @@ async function settle(timeoutMs = 20_000) {
   while (Date.now() < deadline) {
     const { received } = await pollOnce(mapping());
     if (received > 0) continue;
-    if ((await queueDepth(stack.sqs, stack.queue.url)) === 0) return;
+    if ((await queueDepth(stack.clients.sqs, stack.queue.url)) === 0) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error('the queue did not settle');
 }
 
 const task = (taskId: string) =>
-  getTask('111111', taskId, { tableName: stack.tables.tasks, client: stack.documents });
+  getTask('111111', taskId, { tableName: stack.tables.tasks, client: stack.clients.documents });
 
 describe('consumer against local SQS and DynamoDB engines', () => {
   it('runs the hook once for a callback delivered three times, with the same and other SQS message ids', async () => {
@@ -79,7 +79,7 @@ describe('consumer against local SQS and DynamoDB engines', () => {
     await deliver(fields); // ZEGO retry: SQS de-duplicates it
     await settle();
     // A replay after SQS's de-duplication window: the same callback under another message id.
-    await stack.sqs.send(
+    await stack.clients.sqs.send(
       new SendMessageCommand({
         QueueUrl: stack.queue.url,
         MessageBody: queuedBody(fields),
@@ -141,7 +141,7 @@ describe('consumer against local SQS and DynamoDB engines', () => {
     await settle();
     expect(calls).toBe(2);
     expect(effects).toEqual([fields.seq]);
-    expect(await drain(stack.sqs, stack.deadLetterQueue.url)).toEqual([]);
+    expect(await drain(stack.clients.sqs, stack.deadLetterQueue.url)).toEqual([]);
   });
 
   it('moves a callback whose hook always throws to the DLQ, holding its group back meanwhile', async () => {
@@ -165,7 +165,7 @@ describe('consumer against local SQS and DynamoDB engines', () => {
     // The later start of the same task ran only after the stop had left for the DLQ.
     expect(order.lastIndexOf(poisoned)).toBeLessThan(order.indexOf(later));
     expect(order).toContain(elsewhere);
-    const dead = await drain(stack.sqs, stack.deadLetterQueue.url);
+    const dead = await drain(stack.clients.sqs, stack.deadLetterQueue.url);
     expect(dead.map((m) => JSON.parse(m.Body ?? '').callback.seq)).toEqual([poisoned]);
   });
 
@@ -206,7 +206,7 @@ describe('consumer against local SQS and DynamoDB engines', () => {
     const taskId = `t${unique()}`;
     const later = signedCallback({ timestamp: now(), task_id: taskId, seq: String(unique()) });
     const group = sqsRecord(later).attributes.MessageGroupId;
-    await stack.sqs.send(
+    await stack.clients.sqs.send(
       new SendMessageCommand({
         QueueUrl: stack.queue.url,
         MessageBody: JSON.stringify({ version: 2, something: 'else' }),
@@ -232,7 +232,7 @@ describe('consumer against local SQS and DynamoDB engines', () => {
       await applyMixEvent(parseQueuedCallback(queuedBody(fields)).callback as QueuedMixStop, 'r', {
         tableName: stack.tables.tasks,
         stoppedRetentionSeconds: 0,
-        client: stack.documents,
+        client: stack.clients.documents,
       });
       if (seq === done) await completeUnderOldKey(`111111:mix_stop:${seq}`);
       await deliver(fields);
@@ -246,7 +246,7 @@ describe('consumer against local SQS and DynamoDB engines', () => {
 async function completeUnderOldKey(key: string) {
   const store = new DynamoDBPersistenceLayer({
     tableName: stack.tables.idempotency,
-    awsSdkV3Client: stack.dynamo,
+    awsSdkV3Client: stack.clients.dynamo,
   });
   const config = new IdempotencyConfig({ eventKeyJmesPath: 'idempotencyKey' });
   await makeIdempotent(async (_input: { idempotencyKey: string }) => ({ outcome: 'applied' }), {
@@ -260,7 +260,7 @@ async function completeUnderOldKey(key: string) {
 
 /** Every message of a queue with its system and message attributes. */
 async function drainWithAttributes(queueUrl: string) {
-  const { Messages = [] } = await stack.sqs.send(
+  const { Messages = [] } = await stack.clients.sqs.send(
     new ReceiveMessageCommand({
       QueueUrl: queueUrl,
       MaxNumberOfMessages: 10,

@@ -1,8 +1,8 @@
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pollOnce } from '../../scripts/local/event-source-mapping';
-import { lambdaContext } from '../../scripts/local/lambda-context';
+import { pollOnce } from '../../tools/local-stack/event-source-mapping';
+import { lambdaContext } from '../../tools/local-stack/lambda-context';
 import { type LocalStack, startLocalStack } from '../support/local-stack';
 import { drain } from '../support/queue';
 
@@ -15,7 +15,7 @@ afterAll(() => stack?.stop());
 let batch = 0;
 async function sendTwo(): Promise<void> {
   batch += 1;
-  await stack.sqs.send(
+  await stack.clients.sqs.send(
     new SendMessageBatchCommand({
       QueueUrl: stack.queue.url,
       Entries: ['a', 'b'].map((name) => ({
@@ -30,7 +30,7 @@ async function sendTwo(): Promise<void> {
 
 const poll = (handler: (event: SQSEvent) => Promise<SQSBatchResponse>) =>
   pollOnce({
-    sqs: stack.sqs,
+    sqs: stack.clients.sqs,
     queueUrl: stack.queue.url,
     queueArn: stack.queue.arn,
     region: 'us-east-1',
@@ -38,7 +38,7 @@ const poll = (handler: (event: SQSEvent) => Promise<SQSBatchResponse>) =>
     context: () => lambdaContext(),
   });
 
-const remaining = async () => (await drain(stack.sqs, stack.queue.url)).map((m) => m.Body).sort();
+const remaining = async () => (await drain(stack.clients.sqs, stack.queue.url)).map((m) => m.Body).sort();
 const settle = () => new Promise((resolve) => setTimeout(resolve, 1_200));
 
 describe('local event source mapping', () => {

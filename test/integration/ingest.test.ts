@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lambdaContext } from '../../scripts/local/lambda-context';
+import { lambdaContext } from '../../tools/local-stack/lambda-context';
 import { apiGatewayEvent, encode, signedCallback, signedMixStart } from '../support/callbacks';
 import { ingestHandler, type LocalStack, startLocalStack } from '../support/local-stack';
 import { drain } from '../support/queue';
@@ -28,7 +28,7 @@ describe('ingest handler against a local SQS engine', () => {
     const callback = signedCallback({ timestamp: now(), seq: nextSeq() });
     expect(await deliver(callback)).toBe(200);
     expect(await deliver(callback, encode.form)).toBe(200);
-    const messages = await drain(stack.sqs, stack.queue.url);
+    const messages = await drain(stack.clients.sqs, stack.queue.url);
     expect(messages).toHaveLength(1);
   });
 
@@ -36,7 +36,7 @@ describe('ingest handler against a local SQS engine', () => {
     const seq = nextSeq();
     expect(await deliver(signedCallback({ timestamp: now(), seq, nonce: '1000000000000000001' }))).toBe(200);
     expect(await deliver(signedCallback({ timestamp: now(), seq, nonce: '1000000000000000002' }))).toBe(200);
-    expect(await drain(stack.sqs, stack.queue.url)).toHaveLength(1);
+    expect(await drain(stack.clients.sqs, stack.queue.url)).toHaveLength(1);
   });
 
   it('puts different tasks in different groups, and a start and its stop in one', async () => {
@@ -45,7 +45,7 @@ describe('ingest handler against a local SQS engine', () => {
     await deliver(signedMixStart({ timestamp, task_id: 'task-a', seq: start }));
     await deliver(signedCallback({ timestamp, task_id: 'task-a', seq: stop }));
     await deliver(signedCallback({ timestamp, task_id: 'task-b', seq: other }));
-    const messages = await drain(stack.sqs, stack.queue.url);
+    const messages = await drain(stack.clients.sqs, stack.queue.url);
     const groupOf = Object.fromEntries(
       messages.map((m) => [JSON.parse(m.Body ?? '').callback.seq, m.Attributes?.MessageGroupId]),
     );
@@ -57,7 +57,7 @@ describe('ingest handler against a local SQS engine', () => {
     const before = Date.now();
     const nonce = '1234567890123456789';
     await deliver(signedCallback({ timestamp, nonce, seq: 77, appid: 111111, new_field: { kept: true } }));
-    const [message] = await drain(stack.sqs, stack.queue.url);
+    const [message] = await drain(stack.clients.sqs, stack.queue.url);
     const body = JSON.parse(message?.Body ?? '');
     expect(body.callback).toEqual({
       appid: '111111',
@@ -80,7 +80,7 @@ describe('ingest handler against a local SQS engine', () => {
     const seq = nextSeq();
     expect(await deliver(signedMixStart({ timestamp: now(), task_id: 'seqA', seq }))).toBe(200);
     expect(await deliver(signedMixStart({ timestamp: now(), task_id: 'seqB', seq }))).toBe(200);
-    const tasks = (await drain(stack.sqs, stack.queue.url)).map(
+    const tasks = (await drain(stack.clients.sqs, stack.queue.url)).map(
       (m) => JSON.parse(m.Body ?? '').callback.task_id,
     );
     expect(tasks.sort()).toEqual(['seqA', 'seqB']);
@@ -93,7 +93,7 @@ describe('ingest handler against a local SQS engine', () => {
   ])('stores %s through the local SQS engine exactly as sent', async (_case, text) => {
     const fields = signedCallback({ timestamp: now(), seq: nextSeq(), channel_id: text, note: { text } });
     expect(await deliver(fields)).toBe(200);
-    const [message] = await drain(stack.sqs, stack.queue.url);
+    const [message] = await drain(stack.clients.sqs, stack.queue.url);
     expect(JSON.parse(message?.Body ?? '').callback).toMatchObject({ channel_id: text, note: { text } });
   });
 
@@ -103,12 +103,12 @@ describe('ingest handler against a local SQS engine', () => {
     for (const change of [{ seq: nextSeq() }, { task_id: '111111:other' }, { appid: '222222' }]) {
       expect(await deliver({ ...genuine, ...change })).toBe(401);
     }
-    const messages = await drain(stack.sqs, stack.queue.url);
+    const messages = await drain(stack.clients.sqs, stack.queue.url);
     expect(messages.map((m) => JSON.parse(m.Body ?? '').callback.seq)).toEqual([genuine.seq]);
   });
 
   it('queues nothing for a callback with a bad signature', async () => {
     expect(await deliver(signedCallback({ timestamp: now(), seq: nextSeq() }, 'not-the-secret'))).toBe(401);
-    expect(await drain(stack.sqs, stack.queue.url)).toHaveLength(0);
+    expect(await drain(stack.clients.sqs, stack.queue.url)).toHaveLength(0);
   });
 });

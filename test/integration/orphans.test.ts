@@ -17,7 +17,11 @@ afterAll(() => stack?.stop());
 
 const HOUR = 3_600;
 const T0 = 1_800_000_000; // the clock of this test, in seconds
-const store = () => ({ tableName: stack.tables.tasks, stoppedRetentionSeconds: 0, client: stack.documents });
+const store = () => ({
+  tableName: stack.tables.tasks,
+  stoppedRetentionSeconds: 0,
+  client: stack.clients.documents,
+});
 const start = (task: string, seq: string, at: number) =>
   applyMixEvent(
     parseQueuedCallback(queuedBody(signedMixStart({ task_id: task, seq, timestamp: String(at) })))
@@ -51,7 +55,7 @@ describe('orphan check on DynamoDB Local', () => {
         logger: new Logger({ logLevel: 'SILENT' }),
         metrics,
         now: () => atSeconds * 1000,
-        client: stack.documents,
+        client: stack.clients.documents,
       });
       return { report, out: emitted() };
     };
@@ -97,7 +101,7 @@ describe('orphan check on DynamoDB Local', () => {
         logger: new Logger({ logLevel: 'SILENT' }),
         metrics: capturedMetrics('orphans').metrics,
         now: () => T0 * 1000,
-        client: stack.documents,
+        client: stack.clients.documents,
       });
     await expect(check()).rejects.toThrow(/1 orphan hook call/);
     expect((await check()).newlyReported).toEqual(['flaky']);

@@ -12,7 +12,11 @@ afterAll(() => stack?.stop());
 
 const NOW_MS = 1_689_835_223_000;
 const bindings = (now = NOW_MS) =>
-  dynamoSignatureBindings({ tableName: stack.tables.signatures, client: stack.dynamo, now: () => now });
+  dynamoSignatureBindings({
+    tableName: stack.tables.signatures,
+    client: stack.clients.dynamo,
+    now: () => now,
+  });
 let counter = 0;
 const signature = () => (++counter).toString(16).padStart(40, '0');
 const binding = (sig: string, identity: string, expiresAt = NOW_MS / 1000 + 360) => ({
@@ -49,7 +53,7 @@ describe('signature bindings on DynamoDB Local', () => {
   });
 
   it('answers SignatureStoreUnavailableError when the table cannot be written', async () => {
-    const broken = dynamoSignatureBindings({ tableName: 'no-such-table', client: stack.dynamo });
+    const broken = dynamoSignatureBindings({ tableName: 'no-such-table', client: stack.clients.dynamo });
     await expect(broken(binding(signature(), 'x'))).rejects.toThrow(SignatureStoreUnavailableError);
   });
 });

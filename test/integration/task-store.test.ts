@@ -15,7 +15,7 @@ afterAll(() => stack?.stop());
 const store = () => ({
   tableName: stack.tables.tasks,
   stoppedRetentionSeconds: 3_600,
-  client: stack.documents,
+  client: stack.clients.documents,
 });
 const stop = (o = {}) => parseQueuedCallback(queuedBody(signedCallback(o))).callback as QueuedMixStop;
 const start = (o = {}) => parseQueuedCallback(queuedBody(signedMixStart(o))).callback as QueuedMixStart;
@@ -78,7 +78,7 @@ describe('task store on DynamoDB Local', () => {
   it('keeps the longest task id that fits a key as it is', async () => {
     const taskId = 'k'.repeat(1_024);
     await applyMixEvent(stop({ task_id: taskId, seq: '1', appid: '444444' }), 'r', store());
-    const item = await stack.documents.send(
+    const item = await stack.clients.documents.send(
       new GetCommand({ TableName: stack.tables.tasks, Key: { appid: '444444', task_id: taskId } }),
     );
     expect(item.Item?.fullTaskId).toBeUndefined();

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { encodeCallback } from '../../cli/zego-client';
 import { signCallback } from '../../lib/zego/signature';
+import { encodeCallback } from '../../tools/zego-fake/callbacks';
 import postCallback from '../events/apigw/post-callback.json';
 
 /** Obviously fake: no real CallbackSecret appears in this repository. */

@@ -5,7 +5,7 @@
  * - `invocations`: one line per hook call (appended when the call starts);
  * - `effect-<key>`: the hook's effect, written idempotently (as README asks of hooks), per callback.
  */
-import '../../scripts/local/quiet-sdk-warning';
+import '../../tools/local-stack/quiet-sdk-warning';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout } from 'node:timers/promises';
@@ -13,8 +13,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { loadConsumerConfig } from '../../lib/config';
 import { createConsumerHandler } from '../../lib/process/consumer-handler';
-import { startEventSourceMapping } from '../../scripts/local/event-source-mapping';
-import { lambdaContext } from '../../scripts/local/lambda-context';
+import { startEventSourceMapping } from '../../tools/local-stack/event-source-mapping';
+import { lambdaContext } from '../../tools/local-stack/lambda-context';
 
 const {
   EFFECTS_DIR = '',

@@ -1,6 +1,6 @@
-import '../../scripts/local/quiet-sdk-warning';
+import '../../tools/local-stack/quiet-sdk-warning';
 import type { TestProject } from 'vitest/node';
-import { startDynamoEngine } from '../../scripts/local/engines';
+import { startDynamoEngine } from '../../tools/local-stack/engines';
 
 /**
  * One DynamoDB Local (AWS's engine, a Java process) for the whole integration run: it takes a few

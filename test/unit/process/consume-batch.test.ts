@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createMetrics } from '../../../lib/metrics';
 import { consumeBatch } from '../../../lib/process/consume-batch';
 import type { ProcessInput, ProcessResult } from '../../../lib/process/process-callback';
-import { lambdaContext } from '../../../scripts/local/lambda-context';
+import { lambdaContext } from '../../../tools/local-stack/lambda-context';
 import { signedCallback } from '../../support/callbacks';
 import { sqsEvent, sqsRecord } from '../../support/messages';
 import { capturedMetrics, total } from '../../support/metrics';

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   DeleteMessageBatchCommand,
   type Message,
@@ -6,6 +5,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { sqsFifoRecord } from '../aws-events/sqs';
 
 export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
 
@@ -115,24 +115,19 @@ async function receiveBatch(sqs: SQSClient, queueUrl: string, batchSize: number,
 
 function toRecord(message: Message, { queueArn, region }: MappingOptions): SQSRecord {
   const attributes = message.Attributes ?? {};
-  const body = message.Body ?? '';
-  return {
-    messageId: message.MessageId ?? '',
-    receiptHandle: message.ReceiptHandle ?? '',
-    body,
-    attributes: {
-      ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? '1',
-      SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
-      SenderId: attributes.SenderId ?? 'local',
-      ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
-      SequenceNumber: attributes.SequenceNumber,
-      MessageGroupId: attributes.MessageGroupId,
-      MessageDeduplicationId: attributes.MessageDeduplicationId,
-    },
-    messageAttributes: {},
-    md5OfBody: message.MD5OfBody ?? createHash('md5').update(body).digest('hex'),
-    eventSource: 'aws:sqs',
-    eventSourceARN: queueArn,
-    awsRegion: region,
-  };
+  return sqsFifoRecord({
+    body: message.Body ?? '',
+    messageId: message.MessageId,
+    receiptHandle: message.ReceiptHandle,
+    groupId: attributes.MessageGroupId ?? '',
+    deduplicationId: attributes.MessageDeduplicationId ?? '',
+    receiveCount: Number(attributes.ApproximateReceiveCount ?? 1),
+    sequenceNumber: attributes.SequenceNumber,
+    sentTimestamp: attributes.SentTimestamp ? Number(attributes.SentTimestamp) : undefined,
+    firstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp
+      ? Number(attributes.ApproximateFirstReceiveTimestamp)
+      : undefined,
+    queueArn,
+    region,
+  });
 }

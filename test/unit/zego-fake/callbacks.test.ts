@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { buildCallback, encodeCallback, zegoNonce } from '../../../cli/zego-client';
 import { parseCallback } from '../../../lib/zego/callback-schema';
 import { decodeBody } from '../../../lib/zego/decode-body';
 import { parseSecretBook } from '../../../lib/zego/secrets';
 import { verifyCallback } from '../../../lib/zego/verify-callback';
+import { buildCallback, encodeCallback, zegoNonce } from '../../../tools/zego-fake/callbacks';
 
 const spec = {
   event: 'mix_start' as const,

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { httpApiEvent } from '../aws-events/http-api';
 import { type ThrottleLimits, tokenBucket } from './token-bucket';
 
 export type HttpHandler = (
@@ -93,44 +93,19 @@ async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
   return Buffer.concat(chunks);
 }
 
-function isText(contentType: string | undefined): boolean {
-  if (!contentType) return false;
-  return /^(text\/|application\/(json|xml|javascript)|[^;]*\+(json|xml))/i.test(contentType.trim());
-}
-
 function toEvent(request: IncomingMessage, url: URL, body: Buffer, route: Route): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {
-    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
-  const text = isText(headers['content-type']);
-  const now = new Date();
-  const sourceIp = request.socket.remoteAddress ?? '127.0.0.1';
-  return {
-    version: '2.0',
-    routeKey: `${route.method} ${route.path}`,
-    rawPath: url.pathname,
-    rawQueryString: url.search.slice(1),
+  return httpApiEvent({
+    method: request.method ?? 'GET',
+    path: url.pathname,
+    query: url.search.slice(1),
     headers,
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'local',
-      domainName: headers.host ?? 'localhost',
-      domainPrefix: 'localhost',
-      http: {
-        method: request.method ?? 'GET',
-        path: url.pathname,
-        protocol: `HTTP/${request.httpVersion}`,
-        sourceIp,
-        userAgent: headers['user-agent'] ?? '',
-      },
-      requestId: randomUUID(),
-      routeKey: `${route.method} ${route.path}`,
-      stage: '$default',
-      time: now.toUTCString(),
-      timeEpoch: now.getTime(),
-    },
-    body: body.length === 0 ? undefined : text ? body.toString('utf8') : body.toString('base64'),
-    isBase64Encoded: body.length > 0 && !text,
-  };
+    body,
+    sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+    protocol: `HTTP/${request.httpVersion}`,
+    routeKey: `${route.method} ${route.path}`,
+  });
 }

@@ -1,9 +1,9 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type HttpApiOptions, startHttpApi } from '../../../scripts/local/http-api';
-import { lambdaContext } from '../../../scripts/local/lambda-context';
-import { apiThrottle } from '../../../scripts/local/stack-resources';
-import { tokenBucket } from '../../../scripts/local/token-bucket';
+import { type HttpApiOptions, startHttpApi } from '../../../tools/local-stack/http-api';
+import { lambdaContext } from '../../../tools/local-stack/lambda-context';
+import { apiThrottle } from '../../../tools/local-stack/stack-resources';
+import { tokenBucket } from '../../../tools/local-stack/token-bucket';
 
 let stop: (() => Promise<void>) | undefined;
 afterEach(() => stop?.());
@@ -123,6 +123,8 @@ describe('the token bucket', () => {
 
   it('takes the deployed limits from serverless.yml', () => {
     expect(apiThrottle()).toEqual({ rate: 100, burst: 200 });
-    expect(() => apiThrottle({ resources: { Resources: {} } })).toThrow(/apiThrottleRate/);
+    expect(() => apiThrottle({ provider: {}, functions: {}, resources: { Resources: {} } })).toThrow(
+      /throttling/,
+    );
   });
 });

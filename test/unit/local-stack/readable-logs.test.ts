@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readableLine } from '../../../scripts/local/readable-logs';
+import { readableLine } from '../../../tools/local-stack/readable-logs';
 
 const log = (fields: Record<string, unknown>) =>
   JSON.stringify({

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { signCallback } from '../lib/zego/signature';
+import { signCallback } from '../../lib/zego/signature';
 
 /** Plays ZEGO's part: builds signed callbacks and POSTs them as ZEGO's server does. */
 

@@ -1,66 +1,23 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
-  DescribeTableCommand,
   type DynamoDBClient,
   UpdateTimeToLiveCommand,
+  waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { parse, type Tags, type YAMLSeq } from 'yaml';
+import { readStack, type StackDefinition } from './stack-definition';
 import type { ThrottleLimits } from './token-bucket';
 
 /**
- * The tables and queues of serverless.yml, created on local engines, so local runs and tests use
- * exactly the deployed definitions. Reads only what the engines need: keys, indexes and TTL of
- * each table; FIFO, visibility, retention and redrive of each queue.
+ * The tables and queues of serverless.yml, created on local engines, and the environment of each
+ * function with the stack's references resolved to them. Reads only what the engines need: keys,
+ * indexes and TTL of each table; FIFO, visibility, retention, size and redrive of each queue.
  */
 
-interface Resource {
-  Type: string;
-  Properties: Record<string, unknown>;
-}
+type Resources = StackDefinition['resources']['Resources'];
 
-interface StackFile {
-  params?: { default?: Record<string, unknown> };
-  resources: { Resources: Record<string, Resource> };
-}
-
-// CloudFormation's short tags (`!Ref X`, `!If [...]`, `!Sub [...]`), kept as plain objects.
-const cloudFormationTags: Tags = [
-  'Ref',
-  'GetAtt',
-  'Sub',
-  'Join',
-  'Select',
-  'Split',
-  'If',
-  'Equals',
-  'Not',
-].flatMap((name) => {
-  const key = name === 'Ref' ? 'Ref' : `Fn::${name}`;
-  return [
-    { tag: `!${name}`, resolve: (value: unknown) => ({ [key]: value }) },
-    { tag: `!${name}`, collection: 'seq' as const, resolve: (value: YAMLSeq) => ({ [key]: value.toJSON() }) },
-  ];
-});
-
-export function readStack(file = join(__dirname, '..', '..', 'serverless.yml')): StackFile {
-  return parse(readFileSync(file, 'utf8'), { customTags: cloudFormationTags }) as StackFile;
-}
-
-/** `${param:x}` from the default params; names are given by the caller, so nothing else is needed. */
-function resolveParams(value: unknown, stack: StackFile): unknown {
-  if (typeof value !== 'string') return value;
-  const whole = /^\$\{param:(\w+)\}$/.exec(value);
-  if (!whole?.[1]) return value;
-  const resolved = stack.params?.default?.[whole[1]];
-  if (resolved === undefined) throw new Error(`serverless.yml has no default for param ${whole[1]}`);
-  return resolved;
-}
-
-function resourcesOfType(stack: StackFile, type: string): [string, Resource][] {
+function resourcesOfType(stack: StackDefinition, type: string): [string, Resources[string]][] {
   return Object.entries(stack.resources.Resources).filter(([, resource]) => resource.Type === type);
 }
 
@@ -82,7 +39,7 @@ export async function createTables(client: DynamoDBClient, prefix: string, stack
       // Kept from an earlier run (a persistent data folder): use it as it is.
       if ((error as Error).name !== 'ResourceInUseException') throw error;
     }
-    await waitForTable(client, TableName);
+    await waitUntilTableExists({ client, minDelay: 1, maxWaitTime: 30 }, { TableName });
     const ttl = p.TimeToLiveSpecification as { AttributeName: string; Enabled: boolean } | undefined;
     if (ttl?.Enabled) {
       try {
@@ -98,25 +55,20 @@ export async function createTables(client: DynamoDBClient, prefix: string, stack
   return names;
 }
 
-/** `!GetAtt Queue.Arn` (short form) or `Fn::GetAtt: [Queue, Arn]` (long form): the logical id. */
-function getAttResource(getAtt: unknown): string {
-  const [logicalId] = Array.isArray(getAtt) ? getAtt : String(getAtt).split('.');
-  return String(logicalId);
-}
-
-async function waitForTable(client: DynamoDBClient, TableName: string) {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const { Table } = await client.send(new DescribeTableCommand({ TableName }));
-    if (Table?.TableStatus === 'ACTIVE') return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`table ${TableName} did not become ACTIVE`);
-}
-
 export interface LocalQueue {
   url: string;
   arn: string;
 }
+
+const QUEUE_ATTRIBUTES = [
+  'FifoQueue',
+  'ContentBasedDeduplication',
+  'VisibilityTimeout',
+  'MessageRetentionPeriod',
+  'MaximumMessageSize',
+  'DeduplicationScope',
+  'FifoThroughputLimit',
+];
 
 /**
  * Creates every SQS queue of the stack, dead-letter queues first, named `${prefix}${LogicalId}`
@@ -128,34 +80,21 @@ export async function createQueues(
   overrides: Record<string, Record<string, string>> = {},
   stack = readStack(),
 ): Promise<Record<string, LocalQueue>> {
-  const queues = resourcesOfType(stack, 'AWS::SQS::Queue');
   const created: Record<string, LocalQueue> = {};
   // Queues without a redrive policy first: the others point at them.
-  const ordered = [...queues].sort(
+  const ordered = resourcesOfType(stack, 'AWS::SQS::Queue').sort(
     ([, a], [, b]) => Number('RedrivePolicy' in a.Properties) - Number('RedrivePolicy' in b.Properties),
   );
   for (const [logicalId, { Properties: p }] of ordered) {
     const Attributes: Record<string, string> = {};
-    for (const name of [
-      'FifoQueue',
-      'ContentBasedDeduplication',
-      'VisibilityTimeout',
-      'MessageRetentionPeriod',
-      'MaximumMessageSize',
-      'DeduplicationScope',
-      'FifoThroughputLimit',
-    ]) {
-      if (p[name] !== undefined) Attributes[name] = String(resolveParams(p[name], stack));
-    }
-    const redrive = p.RedrivePolicy as
-      | { deadLetterTargetArn: { 'Fn::GetAtt': unknown }; maxReceiveCount: unknown }
-      | undefined;
+    for (const name of QUEUE_ATTRIBUTES) if (p[name] !== undefined) Attributes[name] = String(p[name]);
+    const redrive = p.RedrivePolicy as { deadLetterTargetArn: unknown; maxReceiveCount: number } | undefined;
     if (redrive) {
-      const target = created[getAttResource(redrive.deadLetterTargetArn['Fn::GetAtt'])];
+      const target = created[referenced(redrive.deadLetterTargetArn)];
       if (!target) throw new Error(`${logicalId} redrives to a queue that is not defined`);
       Attributes.RedrivePolicy = JSON.stringify({
         deadLetterTargetArn: target.arn,
-        maxReceiveCount: Number(resolveParams(redrive.maxReceiveCount, stack)),
+        maxReceiveCount: redrive.maxReceiveCount,
       });
     }
     Object.assign(Attributes, overrides[logicalId]);
@@ -170,11 +109,43 @@ export async function createQueues(
   return created;
 }
 
-/** The HTTP API's throttling limits by default (serverless.yml `apiThrottleRate`, `apiThrottleBurst`). */
+/** The logical id behind `{ Ref: X }` or `{ "Fn::GetAtt": [X, attribute] }`. */
+function referenced(value: unknown): string {
+  const ref = value as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+  const id = ref.Ref ?? ref['Fn::GetAtt']?.[0];
+  if (!id) throw new Error(`not a reference to a resource: ${JSON.stringify(value)}`);
+  return id;
+}
+
+/**
+ * A function's environment as serverless.yml writes it (the provider's, then the function's), each
+ * `!Ref` replaced by what the local engines named: a table's name, a queue's URL.
+ */
+export function functionEnvironment(
+  fn: string,
+  local: Record<string, string>,
+  stack = readStack(),
+): Record<string, string> {
+  const declared = { ...stack.provider.environment, ...stack.functions[fn]?.environment };
+  return Object.fromEntries(
+    Object.entries(declared).map(([name, value]) => {
+      if (typeof value !== 'object' || value === null) return [name, String(value ?? '')];
+      const id = referenced(value);
+      const resolved = local[id];
+      if (resolved === undefined)
+        throw new Error(`${fn}'s ${name} refers to ${id}, which has no local counterpart`);
+      return [name, resolved];
+    }),
+  );
+}
+
+/** The HTTP API's throttling limits (serverless.yml: the HttpApiStage's default route settings). */
 export function apiThrottle(stack = readStack()): ThrottleLimits {
-  const rate = Number(stack.params?.default?.apiThrottleRate);
-  const burst = Number(stack.params?.default?.apiThrottleBurst);
-  if (!(rate >= 0 && burst >= 0))
-    throw new Error('serverless.yml has no default apiThrottleRate/apiThrottleBurst');
+  const settings = stack.resources.extensions?.HttpApiStage?.Properties?.DefaultRouteSettings as
+    | { ThrottlingRateLimit?: number; ThrottlingBurstLimit?: number }
+    | undefined;
+  const rate = Number(settings?.ThrottlingRateLimit);
+  const burst = Number(settings?.ThrottlingBurstLimit);
+  if (!(rate >= 0 && burst >= 0)) throw new Error('serverless.yml sets no throttling on HttpApiStage');
   return { rate, burst };
 }

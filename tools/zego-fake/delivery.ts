@@ -1,4 +1,4 @@
-import { type Attempt, postCallback } from './zego-client';
+import { type Attempt, postCallback } from './callbacks';
 
 /** ZEGO's documented retry schedule: 5 retries, 2, 4, 8, 16 and 32 s after the previous attempt. */
 export const ZEGO_RETRY_DELAYS_MS = [2_000, 4_000, 8_000, 16_000, 32_000] as const;

@@ -1,0 +1,109 @@
+import type { Hooks } from '../../lib/hook-contract';
+import { type BatchReport, startEventSourceMapping } from './event-source-mapping';
+import { consumerHandler, ingestHandler } from './handlers';
+import { startHttpApi } from './http-api';
+import { lambdaContext } from './lambda-context';
+import { type LocalStack, type LocalStackOptions, startLocalStack } from './stack';
+import { apiThrottle } from './stack-resources';
+import type { ThrottleLimits } from './token-bucket';
+
+export interface PipelineOptions extends Partial<LocalStackOptions> {
+  /** A stack already started (the fault tests put proxies in front of its engines first). */
+  stack?: LocalStack;
+  /** HTTP port of the callback endpoint; 0 picks a free one. */
+  port: number;
+  /** Your code: the consumer calls these (lib/hooks.ts for `npm start`). */
+  hooks: Pick<Hooks, 'onMixStarted' | 'onMixStopped'>;
+  /** Handler options beyond the stack's: other clients (through fault proxies), loggers, env. */
+  ingest?: Parameters<typeof ingestHandler>[1];
+  consumer?: Parameters<typeof consumerHandler>[2];
+  /** Event source mapping pollers running at once (Lambda runs several for several groups). */
+  pollers?: number;
+  /** The consumer's Lambda timeout; in-progress idempotency records expire with it. */
+  consumerTimeoutMs?: number;
+  onBatch?: (report: BatchReport) => void;
+  /**
+   * Throttle the endpoint as the deployed API does: `true` with serverless.yml's limits, or these.
+   * Off by default: the load run and the bench go past the deployed limits on purpose.
+   */
+  throttle?: boolean | ThrottleLimits;
+}
+
+/** Where everything is, for the banner, the CLI (`.local/stack.json`) and the tests. */
+export interface PipelineInfo {
+  callbackUrl: string;
+  region: string;
+  sqsEndpoint: string;
+  dynamoEndpoint: string;
+  queueUrl: string;
+  deadLetterQueueUrl: string;
+  tasksTable: string;
+  idempotencyTable: string;
+}
+
+export interface Pipeline extends PipelineInfo {
+  stack: LocalStack;
+  stop: () => Promise<void>;
+}
+
+/**
+ * The whole product on one machine: the real ingest handler behind a local HTTP API, the real
+ * consumer fed by local event source mapping pollers, on a local stack built from serverless.yml.
+ * Used by `npm start`, the load run and the fault tests.
+ */
+export async function startLocalPipeline(options: PipelineOptions): Promise<Pipeline> {
+  const stack =
+    options.stack ??
+    (await startLocalStack({
+      secret: options.secret ?? '',
+      ...options,
+      queueAttributes: {
+        // Shorter than the deployed 180 s so a failed callback is retried while you watch.
+        CallbackQueue: { VisibilityTimeout: '5' },
+        ...options.queueAttributes,
+      },
+    }));
+  const ingest = ingestHandler(stack, options.ingest);
+  const consumer = consumerHandler(stack, options.hooks, options.consumer);
+  const throttle = options.throttle === true ? apiThrottle() : options.throttle || undefined;
+  const api = await startHttpApi(
+    [
+      {
+        method: 'POST',
+        path: '/zego/callback',
+        handler: ingest,
+        context: () => lambdaContext('zego-mix-callbacks-local-ingest', 10_000),
+      },
+    ],
+    options.port,
+    { throttle },
+  );
+  const pollers = Array.from({ length: options.pollers ?? 1 }, () =>
+    startEventSourceMapping({
+      sqs: stack.clients.sqs,
+      queueUrl: stack.queue.url,
+      queueArn: stack.queue.arn,
+      region: stack.region,
+      handler: consumer,
+      context: () => lambdaContext('zego-mix-callbacks-local-consumer', options.consumerTimeoutMs ?? 30_000),
+      onBatch: options.onBatch,
+    }),
+  );
+
+  return {
+    stack,
+    callbackUrl: `${api.url}/zego/callback`,
+    region: stack.region,
+    sqsEndpoint: stack.sqsEndpoint,
+    dynamoEndpoint: stack.dynamoEndpoint,
+    queueUrl: stack.queue.url,
+    deadLetterQueueUrl: stack.deadLetterQueue.url,
+    tasksTable: stack.tables.tasks,
+    idempotencyTable: stack.tables.idempotency,
+    stop: async () => {
+      await api.stop();
+      await Promise.all(pollers.map((poller) => poller.stop()));
+      if (!options.stack) await stack.stop();
+    },
+  };
+}
