@@ -6,8 +6,8 @@ export class UsageError extends Error {
 }
 
 /** A command that ran but did not succeed (a 401, an empty DLQ...): exit code 1. */
-export class CommandFailed extends Error {
-  override readonly name = 'CommandFailed';
+export class CommandFailedError extends Error {
+  override readonly name = 'CommandFailedError';
 }
 
 export function parse<T extends NonNullable<ParseArgsConfig['options']>>(

@@ -5,7 +5,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LOCAL_PORTS, LOCAL_STATE_FILE } from '../tools/local-stack/defaults';
 import { localCredentials } from '../tools/local-stack/engines';
 import type { PipelineInfo } from '../tools/local-stack/pipeline';
-import { CommandFailed } from './args';
+import { CommandFailedError } from './args';
 
 /** The service name in serverless.yml; deployed resource names derive from it and the stage. */
 export const SERVICE = 'zego-mix-callbacks';
@@ -43,7 +43,9 @@ export function resolveTarget({ stage, region }: { stage?: string; region?: stri
         if (!QueueUrl) throw new Error('no URL');
         return QueueUrl;
       } catch (error) {
-        throw new CommandFailed(`queue ${name} not found in stage ${stage}: ${(error as Error).message}`);
+        throw new CommandFailedError(
+          `queue ${name} not found in stage ${stage}: ${(error as Error).message}`,
+        );
       }
     };
     return {
@@ -75,7 +77,7 @@ export function resolveTarget({ stage, region }: { stage?: string; region?: stri
 
 export function readLocalState(): PipelineInfo {
   if (!existsSync(LOCAL_STATE_FILE)) {
-    throw new CommandFailed(
+    throw new CommandFailedError(
       'the local stack is not running: start it with `npm start` (or name a deployed --stage)',
     );
   }
@@ -91,10 +93,10 @@ export function localCallbackUrl(): string {
 
 /** Turns an SDK connection failure against the local stack into a sentence. */
 export function explainAwsError(error: unknown, target: Target): never {
-  if (error instanceof CommandFailed) throw error;
+  if (error instanceof CommandFailedError) throw error;
   const code = (error as { code?: string }).code ?? (error as Error).name;
   if (target.local && (code === 'ECONNREFUSED' || /ECONNREFUSED/.test(String((error as Error).message)))) {
-    throw new CommandFailed('the local stack does not answer: is `npm start` still running?');
+    throw new CommandFailedError('the local stack does not answer: is `npm start` still running?');
   }
-  throw new CommandFailed(`${target.description}: ${(error as Error).message}`);
+  throw new CommandFailedError(`${target.description}: ${(error as Error).message}`);
 }

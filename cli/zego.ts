@@ -3,7 +3,7 @@
  * pipeline, locally or on a deployed stage.
  */
 import '../tools/local-stack/quiet-sdk-warning';
-import { CommandFailed, UsageError } from './args';
+import { CommandFailedError, UsageError } from './args';
 import { DLQ_HELP, dlq } from './commands/dlq';
 import { SEND_HELP, send } from './commands/send';
 import { SIGN_HELP, sign, VERIFY_HELP, verify } from './commands/sign';
@@ -43,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
       console.error(`zego ${name}: ${error.message}\n\n${command.help}`);
       return 2;
     }
-    if (error instanceof CommandFailed) {
+    if (error instanceof CommandFailedError) {
       console.error(`zego ${name}: ${error.message}`);
       return 1;
     }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { localSecret } from '../../tools/local-stack/defaults';
 import {
   type Attempt,
@@ -7,7 +8,7 @@ import {
   postCallback,
 } from '../../tools/zego-fake/callbacks';
 import { deliverLikeZego } from '../../tools/zego-fake/delivery';
-import { CommandFailed, integer, parse, UsageError } from '../args';
+import { CommandFailedError, integer, parse, UsageError } from '../args';
 import { localCallbackUrl } from '../target';
 
 export const SEND_HELP = `Usage: zego send [options]
@@ -121,7 +122,7 @@ export async function send(args: string[]): Promise<void> {
       );
   } else {
     for (let index = 0; index < repeat; index++) {
-      if (index > 0 && delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      if (index > 0 && delayMs > 0) await sleep(delayMs);
       last = await postCallback(url, body, contentType, timeoutMs);
       print(last, index);
     }
@@ -129,7 +130,7 @@ export async function send(args: string[]): Promise<void> {
   if (!last?.status || last.status >= 300) {
     const hint =
       last?.error?.startsWith('connection refused') && !values.url ? ' Is `npm start` running?' : '';
-    throw new CommandFailed(
+    throw new CommandFailedError(
       `the callback was not accepted${last?.status ? ` (HTTP ${last.status})` : ''}.${hint}`,
     );
   }

@@ -6,7 +6,7 @@ import { parseSecretBook } from '../../lib/zego/secrets';
 import { signCallback } from '../../lib/zego/signature';
 import { verifyCallback } from '../../lib/zego/verify-callback';
 import { localSecret } from '../../tools/local-stack/defaults';
-import { CommandFailed, integer, parse, UsageError } from '../args';
+import { CommandFailedError, integer, parse, UsageError } from '../args';
 
 export const SIGN_HELP = `Usage: zego sign --timestamp T --nonce N [--secret S]
 
@@ -53,7 +53,7 @@ export async function verify(args: string[]): Promise<void> {
   try {
     body = readFileSync(file === undefined || file === '-' ? 0 : file, 'utf8');
   } catch (error) {
-    throw new CommandFailed(`cannot read ${file ?? 'standard input'}: ${(error as Error).message}`);
+    throw new CommandFailedError(`cannot read ${file ?? 'standard input'}: ${(error as Error).message}`);
   }
   const spec = values.secret ?? localSecret();
   try {
@@ -68,7 +68,7 @@ export async function verify(args: string[]): Promise<void> {
     console.log(`valid: appid=${appid} event=${event} seq=${seq}${task}`);
   } catch (error) {
     if (error instanceof CallbackError)
-      throw new CommandFailed(`invalid (${error.status} ${error.reason}): ${error.message}`);
+      throw new CommandFailedError(`invalid (${error.status} ${error.reason}): ${error.message}`);
     throw error;
   }
 }

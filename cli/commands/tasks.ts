@@ -1,6 +1,6 @@
 import { getTask, type MixTask, queryTasks, scanTasks } from '../../lib/store/task-store';
 import { printable } from '../../lib/text/printable';
-import { CommandFailed, parse, UsageError } from '../args';
+import { CommandFailedError, parse, UsageError } from '../args';
 import { explainAwsError, resolveTarget, TARGET_HELP } from '../target';
 
 export const TASKS_HELP = `Usage: zego tasks [--appid A] [--status running|stopped] [--json] [target]
@@ -85,7 +85,7 @@ export async function task(args: string[]): Promise<void> {
   } catch (error) {
     explainAwsError(error, target);
   }
-  if (!found) throw new CommandFailed(`no task ${taskId} in ${target.description}`);
+  if (!found) throw new CommandFailedError(`no task ${taskId} in ${target.description}`);
   if (values.json) return void console.log(JSON.stringify(found));
   for (const [key, value] of Object.entries(found)) {
     if (value === undefined) continue;

@@ -13,7 +13,7 @@ import { verifyCallback } from '../zego/verify-callback';
 import { acceptedAnswer, errorAnswer } from './http-response';
 import type { BindSignature } from './signature-bindings';
 
-export interface ReceiveDeps {
+export interface ReceiveOptions {
   queueUrl: string;
   secrets: SecretSource;
   /** One use per signature: binds each signature to the first callback's identity. */
@@ -49,7 +49,7 @@ export async function receiveCallback(
     metrics,
     now = Date.now,
     sqs,
-  }: ReceiveDeps,
+  }: ReceiveOptions,
 ): Promise<APIGatewayProxyStructuredResultV2> {
   const receivedAtMs = now();
   metric(metrics, 'CallbackReceived');

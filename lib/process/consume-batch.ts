@@ -11,7 +11,7 @@ import { callbackIdentity } from '../zego/callback-identity';
 import type { ProcessResult } from './process-callback';
 import type { ProcessOnce } from './process-once';
 
-export interface ConsumeDeps {
+export interface ConsumeOptions {
   /** processCallback behind the idempotency layer. */
   processOnce: ProcessOnce;
   /** Where a message that can never be processed goes at once. */
@@ -29,7 +29,7 @@ export interface ConsumeDeps {
 export async function consumeBatch(
   event: SQSEvent,
   context: Context,
-  deps: ConsumeDeps,
+  deps: ConsumeOptions,
 ): Promise<SQSBatchResponse> {
   const responses = await Promise.all(
     [...groupsOf(event.Records).values()].map((records) =>
@@ -58,7 +58,7 @@ function groupsOf(records: SQSRecord[]): Map<string, SQSRecord[]> {
 async function consumeRecord(
   record: SQSRecord,
   context: Context,
-  { processOnce, deadLetter, logger, metrics }: ConsumeDeps,
+  { processOnce, deadLetter, logger, metrics }: ConsumeOptions,
 ): Promise<ProcessResult | undefined> {
   const where = {
     messageId: record.messageId,

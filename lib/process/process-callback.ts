@@ -24,7 +24,7 @@ export interface ProcessResult {
   taskStatus?: TaskStatus;
 }
 
-export interface ProcessDeps {
+export interface ProcessOptions {
   store: TaskStoreOptions;
   hooks: Pick<Hooks, 'onMixStarted' | 'onMixStopped'>;
   logger: Logger;
@@ -42,7 +42,7 @@ export interface ProcessDeps {
  */
 export async function processCallback(
   { idempotencyKey, message }: ProcessInput,
-  { store, hooks, logger, metrics, remainingTimeMs, completedBeforeUpgrade }: ProcessDeps,
+  { store, hooks, logger, metrics, remainingTimeMs, completedBeforeUpgrade }: ProcessOptions,
 ): Promise<ProcessResult> {
   const { callback, receivedAt } = message;
   const ids = { appid: callback.appid, event: callback.event, seq: callback.seq };

@@ -37,6 +37,10 @@ export async function sendMessage(
   { queueUrl, timeoutMs, sqs = sqsClient }: SendOptions,
 ): Promise<{ messageId: string }> {
   let timer: NodeJS.Timeout | undefined;
+  // Past the deadline the SDK call is aborted, not left to retry in the background: a callback
+  // answered 503 must not be stored seconds later, after ZEGO may have given up on it. (One that
+  // SQS stored before the abort is de-duplicated when ZEGO retries.)
+  const abort = new AbortController();
   try {
     const send = sqs.send(
       new SendMessageCommand({
@@ -45,12 +49,13 @@ export async function sendMessage(
         MessageDeduplicationId: message.deduplicationId,
         MessageGroupId: message.groupId,
       }),
+      { abortSignal: abort.signal },
     );
-    // A plain timer, not an abort signal handed to the SDK: with one, SendMessage ran ~15% fewer
-    // times a second against the local engine. The SDK's own socket timeouts end a hung request;
-    // if SQS stored the message after all, ZEGO's retry is de-duplicated.
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`SQS did not answer within ${timeoutMs} ms`)), timeoutMs);
+      timer = setTimeout(() => {
+        abort.abort();
+        reject(new Error(`SQS did not answer within ${timeoutMs} ms`));
+      }, timeoutMs);
     });
     const output = await Promise.race([send, deadline]);
     if (!output.MessageId) throw new Error('SendMessage returned no MessageId');

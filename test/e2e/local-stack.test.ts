@@ -2,11 +2,12 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { getTask, type MixTask } from '../../lib/store/task-store';
 import { LOCAL_DEV_SECRET } from '../../tools/local-stack/defaults';
 import { localCredentials } from '../../tools/local-stack/engines';
@@ -41,7 +42,7 @@ beforeAll(async () => {
   while (!existsSync(stateFile) || !output.includes('Ctrl-C stops everything')) {
     if (child.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
     if (Date.now() > deadline) throw new Error(`npm start did not come up:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
   info = JSON.parse(readFileSync(stateFile, 'utf8'));
   const aws = { region: info.region, credentials: localCredentials };
@@ -82,14 +83,15 @@ async function send(
   return postCallback(info.callbackUrl, body, contentType);
 }
 
-async function taskWhen(taskId: string, done: (task: MixTask) => boolean): Promise<MixTask> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const task = await getTask('111111', taskId, { tableName: info.tasksTable, client: documents });
-    if (task && done(task)) return task;
-    if (Date.now() > deadline) throw new Error(`task ${taskId} is ${JSON.stringify(task)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+function taskWhen(taskId: string, done: (task: MixTask) => boolean): Promise<MixTask> {
+  return vi.waitFor(
+    async () => {
+      const task = await getTask('111111', taskId, { tableName: info.tasksTable, client: documents });
+      if (!task || !done(task)) throw new Error(`task ${taskId} is ${JSON.stringify(task)}`);
+      return task;
+    },
+    { timeout: 20_000, interval: 100 },
+  );
 }
 
 const zego = (...args: string[]) =>
@@ -128,7 +130,7 @@ describe('npm start, driven like ZEGO', () => {
     await send('mix_stop', 'late-start', stop);
     await send('mix_start', 'late-start', start);
     await taskWhen('late-start', (t) => t.status === 'stopped');
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await sleep(1_500);
     expect(await taskWhen('late-start', () => true)).toMatchObject({ status: 'stopped', seq: stop });
     expect(output).toMatch(new RegExp(`callback stale .*seq=${start} `));
   });
@@ -189,7 +191,7 @@ describe('npm start, driven like ZEGO', () => {
     const pid = child.pid as number;
     process.kill(-pid, 'SIGINT'); // what a terminal does: the signal goes to the whole group
     const deadline = Date.now() + 10_000;
-    while (groupAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    while (groupAlive(pid) && Date.now() < deadline) await sleep(50);
     expect(groupAlive(pid)).toBe(false);
     expect(output).toContain('SIGINT: stopping');
     expect(existsSync(stateFile)).toBe(false);

@@ -59,13 +59,8 @@ const invocations = () =>
     : [];
 const effects = () => readdirSync(effectsDir).filter((name) => name.startsWith('effect-'));
 
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const waitFor = (condition: () => boolean | Promise<boolean>, timeout = 30_000) =>
+  expect.poll(condition, { timeout, interval: 50 }).toBe(true);
 
 describe('the consumer killed mid-batch', () => {
   it('processes every callback after redelivery, each with one effect', async () => {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getTask } from '../../lib/store/task-store';
 import { encodeCallback, postCallback } from '../../tools/zego-fake/callbacks';
@@ -34,9 +35,9 @@ describe('DynamoDB failing during consumption', () => {
       expect((await postCallback(faults.callbackUrl, body, contentType)).status).toBe(200);
     }
     // DynamoDB refuses for 1.5 s, then throttles every request for 1.5 s, then recovers.
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await sleep(1_500);
     faults.dynamoProxy.set('throttle');
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await sleep(1_500);
     faults.dynamoProxy.set('pass');
     await faults.settle();
 

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getTask } from '../../lib/store/task-store';
 import { encodeCallback } from '../../tools/zego-fake/callbacks';
@@ -41,7 +42,7 @@ async function sendSpread(prefix: string, count: number, everyMs: number) {
         attemptTimeoutMs: 3_000,
       }),
     });
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
+    await sleep(everyMs);
   }
   return Promise.all(sent.map(async (s) => ({ ...s, delivery: await s.delivery })));
 }
@@ -53,11 +54,11 @@ describe('SQS down while callbacks arrive', () => {
     // until 5.9 s. The first ones get through; those sent early in the outage exhaust ZEGO's
     // 3.1 s of (scaled) retries inside it and are lost; the late ones succeed on a retry after it.
     const outage = (async () => {
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await sleep(300);
       faults.sqsProxy.set('refuse');
-      await new Promise((resolve) => setTimeout(resolve, 5_000));
+      await sleep(5_000);
       faults.sqsProxy.set('hang');
-      await new Promise((resolve) => setTimeout(resolve, 600));
+      await sleep(600);
       faults.sqsProxy.set('pass');
     })();
     const results = await sendSpread('outage', 36, 100);

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
@@ -55,15 +56,14 @@ const mapping = () => ({
 });
 
 /** Runs the event source mapping until the queue holds nothing, visible or in flight. */
-async function settle(timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const { received } = await pollOnce(mapping());
-    if (received > 0) continue;
-    if ((await queueDepth(stack.clients.sqs, stack.queue.url)) === 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('the queue did not settle');
+async function settle(timeout = 20_000) {
+  await vi.waitFor(
+    async () => {
+      while ((await pollOnce(mapping())).received > 0);
+      expect(await queueDepth(stack.clients.sqs, stack.queue.url)).toBe(0);
+    },
+    { timeout, interval: 100 },
+  );
 }
 
 const task = (taskId: string) =>
@@ -172,7 +172,7 @@ describe('consumer against local SQS and DynamoDB engines', () => {
   it('produces one effect when two consumers race on the same callback', async () => {
     const effects: string[] = [];
     onMixStopped.mockImplementation(async ({ callback }) => {
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await sleep(300);
       effects.push(callback.seq);
     });
     const fields = signedCallback({ timestamp: now(), task_id: `t${unique()}`, seq: String(unique()) });

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,7 +40,7 @@ const poll = (handler: (event: SQSEvent) => Promise<SQSBatchResponse>) =>
   });
 
 const remaining = async () => (await drain(stack.clients.sqs, stack.queue.url)).map((m) => m.Body).sort();
-const settle = () => new Promise((resolve) => setTimeout(resolve, 1_200));
+const settle = () => sleep(1_200);
 
 describe('local event source mapping', () => {
   it('hands over Lambda-shaped FIFO records', async () => {

@@ -1,7 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { signCallback } from '../../lib/zego/signature';
-import { encodeCallback } from '../../tools/zego-fake/callbacks';
-import postCallback from '../events/apigw/post-callback.json';
+import { httpApiEvent } from '../../tools/aws-events/http-api';
+import { encodeCallback, withSignature } from '../../tools/zego-fake/callbacks';
 
 /** Obviously fake: no real CallbackSecret appears in this repository. */
 export const TEST_SECRET = 'fixture-secret-not-real';
@@ -19,26 +18,22 @@ let nextNonce = 7_257_787_020_413_449_571n;
  * unless `signature` is overridden, so each test breaks one thing.
  */
 export function signedCallback(overrides: CallbackFields = {}, secret = TEST_SECRET): CallbackFields {
-  const fields: CallbackFields = {
-    appid: '111111',
-    channel_id: '2222',
-    event: 'mix_stop',
-    mix_stream_alias: 'aaa',
-    mix_url: 'rtmp://rtmp.wsdemo.zego.im/zegodemo/aaa',
-    nonce: String(nextNonce++),
-    publish_id: 'abc',
-    seq: '1234',
-    task_id: '111111:1111',
-    timestamp: '1689835223',
-    ...overrides,
-  };
-  if (!('signature' in overrides)) {
-    fields.signature = signCallback(secret, {
-      timestamp: String(fields.timestamp),
-      nonce: String(fields.nonce),
-    });
-  }
-  return fields;
+  return withSignature(
+    {
+      appid: '111111',
+      channel_id: '2222',
+      event: 'mix_stop',
+      mix_stream_alias: 'aaa',
+      mix_url: 'rtmp://rtmp.wsdemo.zego.im/zegodemo/aaa',
+      nonce: String(nextNonce++),
+      publish_id: 'abc',
+      seq: '1234',
+      task_id: '111111:1111',
+      timestamp: '1689835223',
+      ...overrides,
+    },
+    secret,
+  );
 }
 
 export function signedMixStart(overrides: CallbackFields = {}, secret = TEST_SECRET): CallbackFields {
@@ -56,23 +51,23 @@ export function signedMixStart(overrides: CallbackFields = {}, secret = TEST_SEC
   );
 }
 
-/** The bodies ZEGO sends, as the CLI builds them (cli/zego-client.ts). */
+/** The bodies ZEGO sends, as the ZEGO fake builds them (tools/zego-fake/callbacks.ts). */
 export const encode = {
   json: (fields: CallbackFields) => encodeCallback(fields, 'json').body,
   /** What a form POST sends: every value as a string, lists as repeated `key[]`. */
   form: (fields: CallbackFields) => encodeCallback(fields, 'form').body,
-  /** The current docs' "perform UrlDecode on it": the whole JSON percent-encoded. */
+  /** The current docs' "perform UrlDecode decoding on it": the whole JSON percent-encoded. */
   percentJson: (fields: CallbackFields) => encodeCallback(fields, 'percent-json').body,
 };
 
-/** A real API Gateway HTTP API (payload 2.0) event carrying `body`. */
+/** An API Gateway HTTP API (payload 2.0) event carrying `body`, as text or base64. */
 export function apiGatewayEvent(
   body: string | undefined,
   { base64 = false, headers = {} }: { base64?: boolean; headers?: Record<string, string> } = {},
 ): APIGatewayProxyEventV2 {
-  const event = structuredClone(postCallback) as APIGatewayProxyEventV2;
-  event.body = body === undefined ? undefined : base64 ? Buffer.from(body, 'utf8').toString('base64') : body;
-  event.isBase64Encoded = base64;
-  event.headers = { ...event.headers, ...headers };
-  return event;
+  return httpApiEvent({
+    body,
+    bodyEncoding: base64 ? 'base64' : 'text',
+    headers: { 'content-type': 'application/json', ...headers },
+  });
 }

@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 
 /** Local engines on loopback. Each returns its endpoint and a stop function. */
@@ -79,7 +80,7 @@ async function waitUntilServing(endpoint: string, timeoutMs = 30_000): Promise<v
       } catch (error) {
         if (Date.now() > deadline)
           throw new Error(`no DynamoDB engine answered at ${endpoint}`, { cause: error });
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        await sleep(100);
       }
     }
   } finally {

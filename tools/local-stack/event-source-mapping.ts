@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DeleteMessageBatchCommand,
   type Message,
@@ -88,7 +89,7 @@ export function startEventSourceMapping(options: MappingOptions): { stop: () => 
         await pollOnce({ waitTimeSeconds: 1, ...options });
       } catch (error) {
         if (running) options.onBatch?.({ received: 0, deleted: 0, failed: 0, error });
-        await new Promise((resolve) => setTimeout(resolve, 500));
+        await sleep(500);
       }
     }
   })();

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { signCallback } from '../../lib/zego/signature';
 
-/** Plays ZEGO's part: builds signed callbacks and POSTs them as ZEGO's server does. */
+/** ZEGO's side of a callback: its fields, signed, in each body form ZEGO has used. */
 
 export type Encoding = 'json' | 'form' | 'percent-json';
 
@@ -53,8 +53,23 @@ export function buildCallback(spec: CallbackSpec): Record<string, string | strin
     fields.hls_urls = urls.filter((url) => url.endsWith('.m3u8'));
     fields.hdl_urls = urls.filter((url) => url.endsWith('.flv'));
   }
-  fields.signature = signCallback(spec.secret, { timestamp, nonce });
-  return fields;
+  return withSignature(fields, spec.secret);
+}
+
+/**
+ * The fields with the signature ZEGO would compute over their timestamp and nonce (as text), added
+ * last; a `signature` already present is kept (a test that breaks it on purpose).
+ */
+export function withSignature<T extends Record<string, unknown>>(
+  fields: T,
+  secret: string,
+): T & { signature: unknown } {
+  if ('signature' in fields) return fields as T & { signature: unknown };
+  const signature = signCallback(secret, {
+    timestamp: String(fields.timestamp),
+    nonce: String(fields.nonce),
+  });
+  return { ...fields, signature };
 }
 
 export function encodeCallback(

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Attempt, postCallback } from './callbacks';
 
 /** ZEGO's documented retry schedule: 5 retries, 2, 4, 8, 16 and 32 s after the previous attempt. */
@@ -41,5 +42,3 @@ export async function deliverLikeZego(
   }
   return { attempts, outcome: 'lost' };
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
