@@ -7,6 +7,7 @@ import { CommandFailedError, UsageError } from './args';
 import { DLQ_HELP, dlq } from './commands/dlq';
 import { SEND_HELP, send } from './commands/send';
 import { SIGN_HELP, sign, VERIFY_HELP, verify } from './commands/sign';
+import { SMOKE_HELP, smoke } from './commands/smoke';
 import { TASK_HELP, TASKS_HELP, task, tasks } from './commands/tasks';
 
 const commands: Record<string, { run: (args: string[]) => Promise<void>; help: string; summary: string }> = {
@@ -16,6 +17,11 @@ const commands: Record<string, { run: (args: string[]) => Promise<void>; help: s
   tasks: { run: tasks, help: TASKS_HELP, summary: 'list mix tasks and their status' },
   task: { run: task, help: TASK_HELP, summary: 'show one mix task' },
   dlq: { run: dlq, help: DLQ_HELP, summary: 'list or redrive dead-lettered callbacks' },
+  smoke: {
+    run: smoke,
+    help: SMOKE_HELP,
+    summary: 'after a deploy: send a start and a stop, see the task stop',
+  },
 };
 
 const HELP = `Usage: zego <command> [options]   (zego <command> --help for its options)

@@ -12,10 +12,19 @@
  * - A stale callback (seq lower than the one the task already has) calls no hook.
  * - Keep each call well under `context.remainingTimeMs()`: a batch holds up to 10 callbacks and
  *   the function times out after 30 s.
+ * - Task ids starting with SMOKE_TASK_PREFIX are the post-deploy smoke test's (`zego smoke`): their
+ *   callbacks are recorded like any other but call no hook, so your code never sees them.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { QueuedMixStart, QueuedMixStop } from './queue/message';
 import type { MixTask } from './store/task-store';
+
+/** The smoke test's reserved task ids. */
+export const SMOKE_TASK_PREFIX = 'zego-smoke-';
+
+export function isSmokeTask(taskId: string): boolean {
+  return taskId.startsWith(SMOKE_TASK_PREFIX);
+}
 
 export interface HookContext {
   /** The callback's identity, `appid:task_id:event:seq`: the same for every delivery of it. */

@@ -16,7 +16,8 @@ import { LOCAL_DEV_SECRET } from '../tools/local-stack/defaults';
 import { localCredentials } from '../tools/local-stack/engines';
 import type { PipelineInfo } from '../tools/local-stack/pipeline';
 import { queueDepth } from '../tools/local-stack/queue-depth';
-import { buildCallback, encodeCallback, postCallback } from '../tools/zego-fake/callbacks';
+import { buildCallback, encodeCallback } from '../tools/zego-fake/callbacks';
+import { postCallback } from '../tools/zego-fake/delivery';
 
 const { values } = parseArgs({
   options: {

@@ -1,13 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { localSecret } from '../../tools/local-stack/defaults';
-import {
-  type Attempt,
-  buildCallback,
-  type Encoding,
-  encodeCallback,
-  postCallback,
-} from '../../tools/zego-fake/callbacks';
-import { deliverLikeZego } from '../../tools/zego-fake/delivery';
+import { buildCallback, type Encoding, encodeCallback } from '../../tools/zego-fake/callbacks';
+import { type Attempt, deliverLikeZego, postCallback } from '../../tools/zego-fake/delivery';
 import { CommandFailedError, integer, parse, UsageError } from '../args';
 import { localCallbackUrl } from '../target';
 

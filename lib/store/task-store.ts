@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   NumberValue,
@@ -176,6 +177,15 @@ export async function queryTasks(
   };
   for await (const page of paginateQuery({ client }, query)) tasks.push(...(page.Items ?? []).map(toTask));
   return tasks;
+}
+
+/** Removes a task (the smoke test's, once it has seen it stop). */
+export async function deleteTask(
+  appid: string,
+  taskId: string,
+  { tableName, client = documentClient }: Pick<TaskStoreOptions, 'tableName' | 'client'>,
+): Promise<void> {
+  await client.send(new DeleteCommand({ TableName: tableName, Key: taskKey(appid, taskId) }));
 }
 
 /**

@@ -6,14 +6,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { getTask, type MixTask } from '../../lib/store/task-store';
 import { LOCAL_DEV_SECRET } from '../../tools/local-stack/defaults';
 import { localCredentials } from '../../tools/local-stack/engines';
 import type { PipelineInfo } from '../../tools/local-stack/pipeline';
 import { queueDepth } from '../../tools/local-stack/queue-depth';
-import { buildCallback, encodeCallback, postCallback } from '../../tools/zego-fake/callbacks';
+import { buildCallback, encodeCallback } from '../../tools/zego-fake/callbacks';
+import { postCallback } from '../../tools/zego-fake/delivery';
 
 // `npm start` as a user runs it, in a process group of its own, on free ports; ZEGO played by the
 // CLI's code over HTTP; stopped with Ctrl-C (SIGINT to the group) at the end, even after a failure.
@@ -161,6 +162,22 @@ describe('npm start, driven like ZEGO', () => {
     const shown = [(await zego('tasks')).stdout, (await zego('task', 'hostile')).stdout, output].join('\n');
     expect(shown).toContain('room\\u001b[2J\\u0007\\u202eevil');
     expect([...shown].some((char) => (char < ' ' && char !== '\n') || char === '\u202e')).toBe(false);
+  });
+
+  it('passes the smoke test, which leaves nothing behind and calls no hook', async () => {
+    const count = async (TableName: string) =>
+      (await documents.send(new ScanCommand({ TableName, Select: 'COUNT' }))).Count;
+    const tables = [info.idempotencyTable, info.signaturesTable];
+    const before = await Promise.all(tables.map(count));
+    const { stdout } = await zego('smoke', '--timeout-ms', '20000');
+    expect(await Promise.all(tables.map(count))).toEqual(before);
+    expect(stdout).toMatch(/passed: callbacks in, task stopped in the tasks table after \d+ ms/);
+    const taskId = /task (zego-smoke-\S+),/.exec(stdout)?.[1] ?? '';
+    expect(
+      await getTask('111111', taskId, { tableName: info.tasksTable, client: documents }),
+    ).toBeUndefined();
+    expect(output).toMatch(new RegExp(`smoke test callback recorded; no hook .*task_id=${taskId}`));
+    expect(output).not.toMatch(new RegExp(`mix (started|stopped) .*task_id=${taskId}`));
   });
 
   it('shows the tasks through the CLI, and leaves nothing in the queue or the DLQ', async () => {

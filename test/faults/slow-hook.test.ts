@@ -1,6 +1,7 @@
 import { setTimeout } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeCallback, postCallback } from '../../tools/zego-fake/callbacks';
+import { encodeCallback } from '../../tools/zego-fake/callbacks';
+import { postCallback } from '../../tools/zego-fake/delivery';
 import { signedCallback } from '../support/callbacks';
 import { startFaultStack } from '../support/fault-stack';
 

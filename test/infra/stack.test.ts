@@ -348,6 +348,19 @@ describe('the packaged stack', () => {
     });
   });
 
+  it('outputs what the smoke test reads (cli/commands/smoke.ts)', () => {
+    for (const output of [
+      'CallbackUrl',
+      'CallbackSecretParameter',
+      'TasksTableName',
+      'IdempotencyTableName',
+      'SignaturesTableName',
+    ]) {
+      expect(template.Outputs[output], output).toBeDefined();
+    }
+    expect(template.Outputs.ServedAppIds?.Value).toBe('appids:');
+  });
+
   it('caps both queues at the message size ingest checks before answering', () => {
     for (const queue of ['CallbackQueue', 'CallbackDeadLetterQueue']) {
       expect(resource(queue).Properties.MaximumMessageSize, queue).toBe(QUEUE_MAX_MESSAGE_BYTES);

@@ -39,6 +39,9 @@ export interface PipelineInfo {
   deadLetterQueueUrl: string;
   tasksTable: string;
   idempotencyTable: string;
+  signaturesTable: string;
+  /** The callback secret ingest checks (local only): the CLI signs with it. */
+  secret: string;
 }
 
 export interface Pipeline extends PipelineInfo {
@@ -100,6 +103,8 @@ export async function startLocalPipeline(options: PipelineOptions): Promise<Pipe
     deadLetterQueueUrl: stack.deadLetterQueue.url,
     tasksTable: stack.tables.tasks,
     idempotencyTable: stack.tables.idempotency,
+    signaturesTable: stack.tables.signatures,
+    secret: stack.env.ingest.ZEGO_CALLBACK_SECRET ?? '',
     stop: async () => {
       await api.stop();
       await Promise.all(pollers.map((poller) => poller.stop()));

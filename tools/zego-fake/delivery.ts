@@ -1,5 +1,45 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Attempt, postCallback } from './callbacks';
+
+export interface Attempt {
+  /** The HTTP status, or undefined when no answer came (refused, timed out). */
+  status?: number;
+  body?: string;
+  error?: string;
+  ms: number;
+}
+
+/** One POST, as ZEGO makes it. Never throws: a failure is an attempt without a status. */
+export async function postCallback(
+  url: string,
+  body: string,
+  contentType: string,
+  timeoutMs = 5_000,
+): Promise<Attempt> {
+  const started = performance.now();
+  try {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': contentType },
+      body,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    return {
+      status: response.status,
+      body: await response.text(),
+      ms: Math.round(performance.now() - started),
+    };
+  } catch (error) {
+    return { error: describeFetchError(error, url, timeoutMs), ms: Math.round(performance.now() - started) };
+  }
+}
+
+function describeFetchError(error: unknown, url: string, timeoutMs: number): string {
+  const cause = (error as { cause?: { code?: string } }).cause;
+  if ((error as Error).name === 'TimeoutError') return `no answer from ${url} within ${timeoutMs} ms`;
+  if (cause?.code === 'ECONNREFUSED') return `connection refused by ${url}`;
+  if (cause?.code === 'ENOTFOUND') return `host not found: ${new URL(url).host}`;
+  return `${(error as Error).message}${cause?.code ? ` (${cause.code})` : ''}`;
+}
 
 /** ZEGO's documented retry schedule: 5 retries, 2, 4, 8, 16 and 32 s after the previous attempt. */
 export const ZEGO_RETRY_DELAYS_MS = [2_000, 4_000, 8_000, 16_000, 32_000] as const;
