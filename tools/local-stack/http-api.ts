@@ -82,12 +82,16 @@ export async function startHttpApi(
   };
 }
 
-async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
+/** The request body, or undefined when it is larger than `maxBytes`. */
+export async function readBody(
+  request: IncomingMessage,
+  maxBytes = MAX_PAYLOAD_BYTES,
+): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
     size += (chunk as Buffer).length;
-    if (size > MAX_PAYLOAD_BYTES) return undefined;
+    if (size > maxBytes) return undefined;
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import * as z from 'zod';
 import { SIGNATURE_SKEW_SECONDS, ZEGO_API_CODE } from '../../lib/zego-server-api/codes';
 import { signServerApiRequest } from '../../lib/zego-server-api/signature';
+import { readBody } from '../local-stack/http-api';
 
 /**
  * - none: answers as ZEGO documents;
@@ -143,7 +144,7 @@ export async function startFakeZegoServerApi({
 
   const serveControl = async (request: IncomingMessage, response: ServerResponse) => {
     if (request.method !== 'POST') return send(response, 405, 'text/plain', 'POST only');
-    const body = await readBody(request);
+    const body = await readText(request);
     let json: unknown;
     try {
       json = body === undefined ? undefined : JSON.parse(body);
@@ -202,13 +203,6 @@ function send(response: ServerResponse, status: number, contentType: string, bod
 }
 
 /** The body as text, or undefined when it is larger than a control call needs. */
-async function readBody(request: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_CONTROL_BODY_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+async function readText(request: IncomingMessage): Promise<string | undefined> {
+  return (await readBody(request, MAX_CONTROL_BODY_BYTES))?.toString('utf8');
 }
