@@ -94,7 +94,9 @@ export function createOrphansHandler({
 
 /** Aborts when lookups must stop starting for the invocation to finish in time. */
 function lookupDeadline(context: Context, timeoutMs: number): AbortSignal {
-  return AbortSignal.timeout(Math.max(0, context.getRemainingTimeInMillis() - RESERVED_MS - 2 * timeoutMs));
+  const budgetMs = context.getRemainingTimeInMillis() - RESERVED_MS - 2 * timeoutMs;
+  // A timeout of 0 would fire only after the first lookups had started.
+  return budgetMs > 0 ? AbortSignal.timeout(budgetMs) : AbortSignal.abort();
 }
 
 /** Reconciliation with its secrets read once per cold start (and cached), its lookups paced. */
