@@ -7,6 +7,8 @@ const optional = <T extends z.ZodType>(schema: T) =>
 
 const seconds = (fallback: number) => optional(z.coerce.number().int().min(0)).default(fallback);
 
+const parameterName = () => z.string().startsWith('/', 'must be a full parameter name starting with "/"');
+
 const appIds = z.string().transform((text, ctx): string[] => {
   try {
     return parseAppIds(text);
@@ -24,9 +26,7 @@ const ingestSchema = z
     /** Local and tests: the secret(s) themselves; a plain secret may serve any appid. */
     ZEGO_CALLBACK_SECRET: optional(z.string()),
     /** Deployed: name of an SSM SecureString parameter holding the same format. */
-    ZEGO_CALLBACK_SECRET_PARAM: optional(
-      z.string().startsWith('/', 'must be a full parameter name starting with "/"'),
-    ),
+    ZEGO_CALLBACK_SECRET_PARAM: optional(parameterName()),
     /** The appids this stage serves; a plain secret in SSM needs them. */
     ZEGO_APP_IDS: optional(appIds),
     ZEGO_SECRET_CACHE_SECONDS: seconds(300),
@@ -34,29 +34,35 @@ const ingestSchema = z
     ENQUEUE_TIMEOUT_MS: optional(z.coerce.number().int().positive()).default(3_000),
   })
   .transform((env, ctx) => {
-    const secret = secretSetting(env);
-    if (typeof secret === 'string') {
-      ctx.addIssue({ code: 'custom', path: ['ZEGO_CALLBACK_SECRET'], message: secret });
+    const secret = secretSetting(env, 'ZEGO_CALLBACK_SECRET', 'ZEGO_CALLBACK_SECRET_PARAM');
+    if (secret === undefined || typeof secret === 'string') {
+      const message = secret ?? 'set exactly one of ZEGO_CALLBACK_SECRET and ZEGO_CALLBACK_SECRET_PARAM';
+      ctx.addIssue({ code: 'custom', path: ['ZEGO_CALLBACK_SECRET'], message });
       return z.NEVER;
     }
     return { ...env, secret };
   });
 
 /** Where the secrets come from; an inline book is parsed now, so a bad one stops the cold start. */
-type SecretSetting = { inline: SecretBook } | { parameter: string };
+export type SecretSetting = { inline: SecretBook } | { parameter: string };
 
-function secretSetting(env: {
-  ZEGO_CALLBACK_SECRET?: string | undefined;
-  ZEGO_CALLBACK_SECRET_PARAM?: string | undefined;
-  ZEGO_APP_IDS?: string[] | undefined;
-}): SecretSetting | string {
-  const { ZEGO_CALLBACK_SECRET: inline, ZEGO_CALLBACK_SECRET_PARAM: parameter, ZEGO_APP_IDS } = env;
-  if ((inline === undefined) === (parameter === undefined)) {
-    return 'set exactly one of ZEGO_CALLBACK_SECRET and ZEGO_CALLBACK_SECRET_PARAM';
-  }
+/**
+ * One of an inline secret book (local use and tests: a plain secret may serve any appid) and an SSM
+ * parameter name. undefined: neither is set; a string: what is wrong (never quoting the value).
+ */
+function secretSetting<Inline extends string, Parameter extends string>(
+  env: Partial<Record<Inline | Parameter, string>> & { ZEGO_APP_IDS?: string[] | undefined },
+  inlineName: Inline,
+  parameterName: Parameter,
+): SecretSetting | string | undefined {
+  const inline: string | undefined = env[inlineName];
+  const parameter: string | undefined = env[parameterName];
+  if (inline === undefined && parameter === undefined) return undefined;
+  if (inline !== undefined && parameter !== undefined)
+    return `set only one of ${inlineName} and ${parameterName}`;
   if (parameter !== undefined) return { parameter };
   try {
-    return { inline: parseSecretBook(inline ?? '', { appIds: ZEGO_APP_IDS, allowAnyApp: true }) };
+    return { inline: parseSecretBook(inline ?? '', { appIds: env.ZEGO_APP_IDS, allowAnyApp: true }) };
   } catch (error) {
     return (error as Error).message;
   }
@@ -95,11 +101,66 @@ function load<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.output<
   throw new Error(`Invalid configuration: ${problems.join('; ')}`);
 }
 
-const orphansSchema = z.object({
-  TASKS_TABLE: z.string().min(3),
-  /** A task running this long with no stop is reported as orphaned. */
-  ORPHAN_AFTER_MINUTES: optional(z.coerce.number().int().positive()).default(240),
-});
+const orphansSchema = z
+  .object({
+    TASKS_TABLE: z.string().min(3),
+    /** A task running this long with no stop is reported as orphaned. */
+    ORPHAN_AFTER_MINUTES: optional(z.coerce.number().int().positive()).default(240),
+    /**
+     * Reconciliation is on when one of these two holds the app's ServerSecret (not its
+     * CallbackSecret), in the callback secret's format: local and tests, the value itself; deployed,
+     * the name of an SSM SecureString parameter. Neither: off, and onMixOrphaned is the only net.
+     */
+    ZEGO_SERVER_SECRET: optional(z.string()),
+    ZEGO_SERVER_SECRET_PARAM: optional(parameterName()),
+    /** The appids this stage serves; a plain secret in SSM needs them. */
+    ZEGO_APP_IDS: optional(appIds),
+    ZEGO_SECRET_CACHE_SECONDS: seconds(300),
+    /** ZEGO's server API: the global host, or a regional one (`https://rtc-api-sgp.zego.im`). */
+    ZEGO_SERVER_API_ENDPOINT: optional(z.url({ protocol: /^https?$/ })).default('https://rtc-api.zego.im'),
+    /** One GetMixTaskInfo call, connection to body, at most this long. */
+    ZEGO_SERVER_API_TIMEOUT_MS: optional(z.coerce.number().int().positive().max(20_000)).default(3_000),
+    /**
+     * A task running this long with no stop is looked up. ZEGO ends a mix whose inputs are all gone
+     * after 90 s; the grace also covers a mix_stop still in ZEGO's retries (~62 s) or in the queue.
+     */
+    RECONCILE_AFTER_MINUTES: optional(z.coerce.number().int().positive()).default(10),
+    /** The callback queue: reconciliations join their task's callbacks there. Needed when on. */
+    QUEUE_URL: optional(z.url()),
+    ENQUEUE_TIMEOUT_MS: optional(z.coerce.number().int().positive()).default(3_000),
+  })
+  .transform((env, ctx) => {
+    const secret = secretSetting(env, 'ZEGO_SERVER_SECRET', 'ZEGO_SERVER_SECRET_PARAM');
+    if (typeof secret === 'string') {
+      ctx.addIssue({ code: 'custom', path: ['ZEGO_SERVER_SECRET'], message: secret });
+      return z.NEVER;
+    }
+    if (secret === undefined) return { ...env, reconcile: undefined };
+    if (env.QUEUE_URL === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['QUEUE_URL'], message: 'is required when reconciliation is on' });
+      return z.NEVER;
+    }
+    const reconcile: ReconcileSettings = {
+      secret,
+      queueUrl: env.QUEUE_URL,
+      endpoint: env.ZEGO_SERVER_API_ENDPOINT,
+      timeoutMs: env.ZEGO_SERVER_API_TIMEOUT_MS,
+      afterSeconds: env.RECONCILE_AFTER_MINUTES * 60,
+      enqueueTimeoutMs: env.ENQUEUE_TIMEOUT_MS,
+    };
+    return { ...env, reconcile };
+  });
+
+/** Reconciliation's settings, present only when it is on. */
+export interface ReconcileSettings {
+  /** Where the ServerSecret(s) come from. */
+  secret: SecretSetting;
+  queueUrl: string;
+  endpoint: string;
+  timeoutMs: number;
+  afterSeconds: number;
+  enqueueTimeoutMs: number;
+}
 
 export type OrphansConfig = z.output<typeof orphansSchema>;
 

@@ -15,8 +15,23 @@ export const hooks: Hooks = {
     });
   },
 
-  async onMixStopped({ callback, task }, { logger }) {
+  async onMixStopped(event, { logger }) {
+    const { task } = event;
     const durationSeconds = task.startedAt && task.stoppedAt ? task.stoppedAt - task.startedAt : undefined;
+    if (event.inferred) {
+      // No callback: ZEGO no longer knows the task. The mix ended before reconciledAt, so the
+      // duration is at most this.
+      logger.info('mix stopped (inferred by reconciliation)', {
+        appid: task.appid,
+        task_id: task.task_id,
+        seq: task.seq,
+        channel_id: task.channel_id,
+        reconciledAt: event.reconciledAt,
+        maxDurationSeconds: durationSeconds,
+      });
+      return;
+    }
+    const { callback } = event;
     logger.info('mix stopped', {
       appid: callback.appid,
       task_id: callback.task_id,

@@ -28,12 +28,24 @@ export const METRICS = {
   ProcessingFailed: MetricUnit.Count,
   InProgressElsewhere: MetricUnit.Count,
   PoisonMessage: MetricUnit.Count,
+  /** A reconciliation stopped a task ZEGO no longer knows: onMixStopped ran with `inferred: true`. */
+  MixReconciled: MetricUnit.Count,
+  /** A reconciliation found the task already stopped or started again: nothing done. */
+  ReconcileStale: MetricUnit.Count,
+  /** A genuine mix_stop of a run already stopped by reconciliation: recorded, no second hook call. */
+  StopAfterReconciliation: MetricUnit.Count,
   // orphans
   RunningTasks: MetricUnit.Count,
   OrphanedTasks: MetricUnit.Count,
   NewOrphans: MetricUnit.Count,
   /** Published at the end of each check that completes: the heartbeat its alarm watches. */
   OrphanCheckCompleted: MetricUnit.Count,
+  /** Tasks looked up with ZEGO's GetMixTaskInfo in a check (published 0 too, when reconciliation is on). */
+  ReconcileLookups: MetricUnit.Count,
+  /** Of those, tasks with no answer this check (errors, throttling, unknown codes): its alarm watches it. */
+  ReconcileLookupsFailed: MetricUnit.Count,
+  /** Tasks ZEGO no longer knows, queued for the consumer to stop. */
+  ReconcileEnqueued: MetricUnit.Count,
 } as const satisfies Record<string, (typeof MetricUnit)[keyof typeof MetricUnit]>;
 
 export type MetricName = keyof typeof METRICS;

@@ -41,7 +41,8 @@ lint defaults us-east-1
 
 # Every option on, in another region: custom domain and its certificate, X-Ray, an alarm address,
 # tables deleted with the stack, OK notifications, both reservations, other flood limits, the
-# one-minute orphan check (the singular rate expression).
+# one-minute orphan check (the singular rate expression), reconciliation (a ServerSecret parameter,
+# a regional ZEGO API host).
 lint all-options eu-west-1 \
   --param domainName=callbacks.example.com \
   --param certificateArn=arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-4000-8000-000000000000 \
@@ -54,6 +55,10 @@ lint all-options eu-west-1 \
   --param consumerMaxConcurrency=10 \
   --param apiThrottleRate=50.5 \
   --param apiThrottleBurst=100 \
-  --param orphanCheckMinutes=1
+  --param orphanCheckMinutes=1 \
+  --param serverSecretParam=/zego-mix-callbacks/lint/server-secret \
+  --param zegoApiEndpoint=https://rtc-api-sgp.zego.im \
+  --param reconcileAfterMinutes=5 \
+  --param alarmReconcileFailedChecks=4
 
 echo "lint-stack: no errors, no warnings"

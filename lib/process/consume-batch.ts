@@ -6,13 +6,14 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { PoisonMessageError } from '../errors';
 import { metric } from '../metrics';
 import type { DeadLetter } from '../queue/dead-letter';
-import { parseQueuedCallback, type QueuedCallback } from '../queue/message';
-import { callbackIdentity } from '../zego/callback-identity';
+import { isReconciliation, parseQueuedMessage, type QueuedMessage } from '../queue/message';
 import type { ProcessResult } from './process-callback';
+import { messageIdentity } from './process-message';
 import type { ProcessOnce } from './process-once';
+import { RECONCILIATION_EVENT } from './process-reconciliation';
 
 export interface ConsumeOptions {
-  /** processCallback behind the idempotency layer. */
+  /** processMessage behind the idempotency layer. */
   processOnce: ProcessOnce;
   /** Where a message that can never be processed goes at once. */
   deadLetter: DeadLetter;
@@ -65,9 +66,9 @@ async function consumeRecord(
     groupId: record.attributes.MessageGroupId,
     receiveCount: Number(record.attributes.ApproximateReceiveCount),
   };
-  let message: QueuedCallback;
+  let message: QueuedMessage;
   try {
-    message = parseQueuedCallback(record.body);
+    message = parseQueuedMessage(record.body);
   } catch (error) {
     if (!(error instanceof PoisonMessageError)) throw error;
     // If SQS does not take it, this throws: the record fails and is retried like any other.
@@ -81,9 +82,11 @@ async function consumeRecord(
     return undefined;
   }
   try {
-    return await processOnce({ idempotencyKey: callbackIdentity(message.callback), message }, context);
+    return await processOnce({ idempotencyKey: messageIdentity(message), message }, context);
   } catch (error) {
-    const { appid, task_id, event, seq } = message.callback;
+    const { appid, task_id, event, seq } = isReconciliation(message)
+      ? { ...message.reconciliation, event: RECONCILIATION_EVENT }
+      : message.callback;
     const fields = { ...where, appid, task_id, event, seq };
     if (error instanceof IdempotencyAlreadyInProgressError) {
       metric(metrics, 'InProgressElsewhere');

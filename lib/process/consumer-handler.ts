@@ -14,7 +14,7 @@ import { sqsDeadLetter } from '../queue/dead-letter';
 import { documentClientFor, dynamoClient } from '../store/dynamodb-client';
 import { consumeBatch } from './consume-batch';
 import { legacyCompletions } from './legacy-completions';
-import { processCallback } from './process-callback';
+import { processMessage } from './process-message';
 import { idempotencyConfig, processOnce } from './process-once';
 
 const DAY_SECONDS = 86_400;
@@ -32,7 +32,10 @@ export interface ConsumerHandlerOptions {
   now?: () => number;
 }
 
-/** The consumer Lambda: FIFO batches from SQS, each callback applied to its task once, then the hook. */
+/**
+ * The consumer Lambda: FIFO batches from SQS, each callback (or reconciliation) applied to its task
+ * once, then the hook.
+ */
 export function createConsumerHandler({
   config,
   hooks,
@@ -54,7 +57,7 @@ export function createConsumerHandler({
   const completedBeforeUpgrade = legacyCompletions(persistence());
   const once = processOnce(
     (input, context) =>
-      processCallback(input, {
+      processMessage(input, {
         store,
         hooks,
         logger,

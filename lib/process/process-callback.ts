@@ -38,7 +38,8 @@ export interface ProcessOptions {
 /**
  * One verified callback: record it on its task, then call the user's hook, unless it is stale.
  * A callback already applied whose hook failed before (same seq) calls the hook again. Event types
- * other than mix_start and mix_stop are acknowledged and logged.
+ * other than mix_start and mix_stop are acknowledged and logged. A mix_stop of a run that
+ * reconciliation has stopped already is recorded but calls no hook: onMixStopped ran for this run.
  */
 export async function processCallback(
   { idempotencyKey, message }: ProcessInput,
@@ -70,10 +71,19 @@ export async function processCallback(
     logger.info('smoke test callback recorded; no hook', fields);
     return { event: callback.event, outcome, taskStatus: task.status };
   }
+  if (isMixStop(message) && task.reconciledAt !== undefined) {
+    metric(metrics, 'StopAfterReconciliation');
+    logger.info('mix_stop recorded after reconciliation stopped the run; onMixStopped is not called again', {
+      ...fields,
+      reconciledAt: task.reconciledAt,
+    });
+    metric(metrics, 'CallbackProcessed');
+    return { event: callback.event, outcome, taskStatus: task.status };
+  }
 
   const context = { idempotencyKey, receivedAt, logger, remainingTimeMs };
   if (isMixStop(message)) {
-    await hooks.onMixStopped({ callback: message.callback, task }, context);
+    await hooks.onMixStopped({ inferred: false, callback: message.callback, task }, context);
     metric(metrics, 'MixStopped');
     if (task.startedAt !== undefined && task.stoppedAt !== undefined) {
       metric(metrics, 'MixDuration', task.stoppedAt - task.startedAt);

@@ -3,18 +3,23 @@ import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/pe
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { metric } from '../metrics';
-import type { ProcessInput, ProcessResult } from './process-callback';
+import type { ProcessResult } from './process-callback';
+import type { MessageInput } from './process-message';
 
 /** Fixed, so records stay valid if the function is renamed. */
 export const IDEMPOTENCY_KEY_PREFIX = 'zego-callback';
 
-/** A callback processed at most once to completion; undefined when there was nothing to process. */
-export type ProcessOnce = (input: ProcessInput, context: Context) => Promise<ProcessResult | undefined>;
+/**
+ * A message (callback or reconciliation) processed at most once to completion; undefined when there
+ * was nothing to process.
+ */
+export type ProcessOnce = (input: MessageInput, context: Context) => Promise<ProcessResult | undefined>;
 
 /**
- * Idempotency keyed on the callback's identity (appid, task_id, event, seq), not the SQS message
- * id, so a replay from the DLQ or a ZEGO retry past SQS's 5-minute window is recognised too. A
- * callback answered from its record, without running again, counts as DuplicateSuppressed.
+ * Idempotency keyed on the callback's identity (appid, task_id, event, seq), or a reconciliation's
+ * (appid, task_id, seq), not the SQS message id, so a replay from the DLQ or a ZEGO retry past SQS's
+ * 5-minute window is recognised too. A message answered from its record, without running again,
+ * counts as DuplicateSuppressed.
  */
 export function idempotencyConfig({ days, metrics }: { days: number; metrics: Metrics }): IdempotencyConfig {
   return new IdempotencyConfig({
@@ -30,7 +35,7 @@ export function idempotencyConfig({ days, metrics }: { days: number; metrics: Me
 
 /** `processInput` behind Powertools idempotency (the config from idempotencyConfig). */
 export function processOnce(
-  processInput: (input: ProcessInput, context: Context) => Promise<ProcessResult>,
+  processInput: (input: MessageInput, context: Context) => Promise<ProcessResult>,
   { persistenceStore, config }: { persistenceStore: BasePersistenceLayer; config: IdempotencyConfig },
 ): ProcessOnce {
   // Called like a Lambda handler (input, context): Powertools keys on the input alone.

@@ -1,8 +1,8 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { QueueUnavailableError } from '../errors';
 import type { ZegoCallback } from '../zego/callback-schema';
-import { encodeMessageBody, toQueuedCallback } from './message';
-import { deduplicationId, messageGroupId } from './message-ids';
+import { encodeMessageBody, type Reconciliation, toQueuedCallback, toQueuedReconciliation } from './message';
+import { deduplicationId, messageGroupId, reconciliationDeduplicationId, taskGroupId } from './message-ids';
 import { sqsClient } from './sqs-client';
 
 /** A callback's queue message, built and checked against the queue's limits before anything is sent. */
@@ -21,6 +21,18 @@ export function prepareMessage(callback: ZegoCallback, receivedAtMs: number): Pr
   };
 }
 
+/**
+ * A reconciliation's queue message: in its task's group, so the consumer applies it in order with
+ * the task's callbacks, and de-duplicated by its own identity, which no callback shares.
+ */
+export function prepareReconciliation(reconciliation: Reconciliation, queuedAtMs: number): PreparedMessage {
+  return {
+    body: encodeMessageBody(toQueuedReconciliation(reconciliation, queuedAtMs)),
+    deduplicationId: reconciliationDeduplicationId(reconciliation),
+    groupId: taskGroupId(reconciliation.appid, reconciliation.task_id),
+  };
+}
+
 export interface SendOptions {
   queueUrl: string;
   /** Gives up (and the caller answers 503) when SQS has not confirmed by then. */
@@ -30,7 +42,7 @@ export interface SendOptions {
 
 /**
  * Puts a prepared message on the FIFO queue. Resolves only once SQS has stored it; any failure or
- * timeout becomes a QueueUnavailableError, so the callback is never acknowledged unqueued.
+ * timeout becomes a QueueUnavailableError, so a callback is never acknowledged unqueued.
  */
 export async function sendMessage(
   message: PreparedMessage,
@@ -61,7 +73,7 @@ export async function sendMessage(
     if (!output.MessageId) throw new Error('SendMessage returned no MessageId');
     return { messageId: output.MessageId };
   } catch (error) {
-    throw new QueueUnavailableError('the callback could not be queued', { cause: error });
+    throw new QueueUnavailableError('the message could not be queued', { cause: error });
   } finally {
     clearTimeout(timer);
   }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { callbackIdentity } from '../zego/callback-identity';
+import { callbackIdentity, reconciliationIdentity } from '../zego/callback-identity';
 import type { ZegoCallback } from '../zego/callback-schema';
 
 /** SQS allows 1-128 characters of letters, digits and punctuation for both ids. */
@@ -17,8 +17,25 @@ export function deduplicationId(callback: Pick<ZegoCallback, 'appid' | 'event' |
  * per-group de-duplication (serverless.yml) and a queue-wide one (the local engine) agree.
  */
 export function messageGroupId(callback: Pick<ZegoCallback, 'appid' | 'event' | 'seq' | 'task_id'>): string {
-  if (callback.task_id !== undefined) return sqsId(`${callback.appid}:${callback.task_id}`);
+  if (callback.task_id !== undefined) return taskGroupId(callback.appid, callback.task_id);
   return deduplicationId(callback);
+}
+
+/** The message group of a task: its callbacks and its reconciliations, in one order. */
+export function taskGroupId(appid: string, taskId: string): string {
+  return sqsId(`${appid}:${taskId}`);
+}
+
+/**
+ * A reconciliation's identity (callback-identity.ts), which no callback identity can equal: each
+ * check that finds the same run ended puts at most one message on the queue within SQS's window.
+ */
+export function reconciliationDeduplicationId(reconciliation: {
+  appid: string;
+  task_id: string;
+  seq: string;
+}): string {
+  return sqsId(reconciliationIdentity(reconciliation));
 }
 
 /**

@@ -4,6 +4,7 @@ import {
   callbackEnvelopeSchema,
   mixStartSchema,
   mixStopSchema,
+  TASK_ID_MAX,
   type ZegoCallback,
 } from '../zego/callback-schema';
 
@@ -46,13 +47,52 @@ export function toQueuedCallback(callback: ZegoCallback, receivedAtMs: number): 
   return { version: MESSAGE_VERSION, receivedAt: new Date(receivedAtMs).toISOString(), callback: fields };
 }
 
+const digits = z.string().regex(/^\d{1,20}$/, 'must be 1 to 20 digits');
+
+/**
+ * The second kind of message: the scheduled check found that ZEGO no longer knows a task that the
+ * store has running (lib/orphans/reconcile-tasks.ts). It goes to the task's message group, so the
+ * consumer applies it in order with the task's callbacks. Strict: a body with both a `callback`
+ * and a `reconciliation` is no message of ours.
+ */
+const reconciliationEnvelope = z.strictObject({
+  version: z.literal(MESSAGE_VERSION),
+  /** When the check queued it, ISO 8601. */
+  receivedAt: z.iso.datetime(),
+  reconciliation: z.strictObject({
+    appid: digits,
+    task_id: z.string().min(1).max(TASK_ID_MAX),
+    /** The seq of the run the check saw running: only that run may be stopped by this message. */
+    seq: digits,
+    /** When ZEGO answered that no form of the task id exists, ISO 8601. */
+    checkedAt: z.iso.datetime(),
+  }),
+});
+
+export type QueuedReconciliation = z.output<typeof reconciliationEnvelope>;
+export type Reconciliation = QueuedReconciliation['reconciliation'];
+
+/** Either kind of message on the callback queue. */
+export type QueuedMessage = QueuedCallback | QueuedReconciliation;
+
+export function toQueuedReconciliation(
+  reconciliation: Reconciliation,
+  queuedAtMs: number,
+): QueuedReconciliation {
+  return { version: MESSAGE_VERSION, receivedAt: new Date(queuedAtMs).toISOString(), reconciliation };
+}
+
+export function isReconciliation(message: QueuedMessage): message is QueuedReconciliation {
+  return 'reconciliation' in message;
+}
+
 /**
  * The message body as SQS will store it, byte for byte. Every character outside printable ASCII is
  * written as a JSON `\u` escape: SQS refuses some characters (U+FFFE, U+FFFF; local engines also
  * everything above U+FFFF) and documents replacing invalid ones, so a body of plain ASCII is the one
  * form it can neither refuse nor alter. JSON.parse gives back every string exactly.
  */
-export function encodeMessageBody(message: QueuedCallback): string {
+export function encodeMessageBody(message: QueuedMessage): string {
   const json = JSON.stringify(message);
   const body = NOT_PRINTABLE_ASCII.test(json) ? json.replace(NOT_PRINTABLE_ASCII_ALL, escapeUnit) : json;
   if (body.length > QUEUE_MAX_MESSAGE_BYTES) {
@@ -68,17 +108,35 @@ const NOT_PRINTABLE_ASCII_ALL = /[^\x20-\x7e]/g;
 const escapeUnit = (unit: string) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
 /**
- * Reads a queue message body. A body that can never be processed (not JSON, another version,
- * a callback of the wrong shape) is a PoisonMessageError: the record fails until SQS moves it to
- * the dead-letter queue, where it can be inspected.
+ * Reads a queue message body of either kind: a body that holds a `reconciliation` is one, any other
+ * is read as a callback message exactly as before reconciliation existed. A body that can never be
+ * processed (not JSON, another version, a callback or reconciliation of the wrong shape) is a
+ * PoisonMessageError: the consumer moves it to the dead-letter queue, where it can be inspected.
  */
+export function parseQueuedMessage(body: string): QueuedMessage {
+  const json = parseJson(body);
+  if (typeof json === 'object' && json !== null && 'reconciliation' in json) {
+    const result = reconciliationEnvelope.safeParse(json);
+    if (!result.success) throw poison('reconciliation', result.error);
+    return result.data;
+  }
+  return callbackMessage(json);
+}
+
+/** Reads a callback message body; a reconciliation, like any other body, is a PoisonMessageError. */
 export function parseQueuedCallback(body: string): QueuedCallback {
-  let json: unknown;
+  return callbackMessage(parseJson(body));
+}
+
+function parseJson(body: string): unknown {
   try {
-    json = JSON.parse(body);
+    return JSON.parse(body);
   } catch (error) {
     throw new PoisonMessageError('the message body is not JSON', { cause: error });
   }
+}
+
+function callbackMessage(json: unknown): QueuedCallback {
   const outer = envelope.safeParse(json);
   if (!outer.success) throw poison('message', outer.error);
   const schema =

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod';
-import type { QueuedMixStart, QueuedMixStop } from '../queue/message';
+import type { QueuedMixStart, QueuedMixStop, Reconciliation } from '../queue/message';
 import { documentClient } from './dynamodb-client';
 
 /** A DynamoDB number as read (wrapped, so no digit is lost) or as written. */
@@ -55,6 +55,13 @@ const mixTaskItem = z
     runningSince: number.optional(),
     /** When the orphan check reported this run of the task (ISO 8601). */
     orphanReportedAt: z.string().optional(),
+    /** How the stop was learned: its mix_stop, or reconciliation (ZEGO no longer knew the task). */
+    stoppedBy: z.enum(['callback', 'reconciliation']).optional(),
+    /**
+     * When reconciliation stopped this run (ISO 8601). Kept when a genuine mix_stop of the run comes
+     * later (onMixStopped has run already); a new mix_start removes it.
+     */
+    reconciledAt: z.string().optional(),
   })
   .transform(({ fullTaskId, ...task }) => ({ ...task, task_id: fullTaskId ?? task.task_id }));
 
@@ -138,6 +145,76 @@ export async function applyMixEvent(
     if (!current) throw new Error('conditional write failed but the task does not exist', { cause: error });
     const outcome = BigInt(current.seq) === BigInt(callback.seq) ? 'already_applied' : 'stale';
     return { outcome, task: current };
+  }
+}
+
+/** What applyReconciliation did; `task` is absent only when the task is not in the table at all. */
+export type ReconcileResult =
+  | { outcome: 'applied' | 'already_applied'; task: MixTask }
+  | { outcome: 'stale'; task: MixTask | undefined };
+
+/**
+ * Stops a task that ZEGO no longer knows (the scheduled check asked it), only if it is still the
+ * run the check saw: `running` with the same seq. Anything newer (its genuine mix_stop, a new
+ * mix_start) got there first and wins: `stale`, nothing written. The stop time is the check's
+ * (the mix ended before it), and the task leaves the running index as with a mix_stop.
+ * `already_applied`: this very reconciliation (same seq and reconciledAt) stopped it before; a
+ * retry, e.g. after the hook failed.
+ */
+export async function applyReconciliation(
+  reconciliation: Reconciliation,
+  { tableName, stoppedRetentionSeconds, now = Date.now, client = documentClient }: TaskStoreOptions,
+): Promise<ReconcileResult> {
+  const { appid, task_id, seq, checkedAt } = reconciliation;
+  const nowMs = now();
+  const values: Record<string, unknown> = {
+    ':running': 'running',
+    ':stopped': 'stopped',
+    ':seq': NumberValue.from(seq),
+    ':by': 'reconciliation',
+    ':at': checkedAt,
+    ':stoppedAt': Math.floor(Date.parse(checkedAt) / 1000),
+    ':updatedAt': new Date(nowMs).toISOString(),
+  };
+  const set = [
+    '#status = :stopped',
+    'stoppedBy = :by',
+    'reconciledAt = :at',
+    'stoppedAt = :stoppedAt',
+    'updatedAt = :updatedAt',
+  ];
+  if (stoppedRetentionSeconds > 0) {
+    values[':expiresAt'] = Math.floor(nowMs / 1000) + stoppedRetentionSeconds;
+    set.push('expiresAt = :expiresAt');
+  }
+  try {
+    const { Attributes } = await client.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: taskKey(appid, task_id),
+        UpdateExpression: `SET ${set.join(', ')} REMOVE runningSince`,
+        // Also false when the item does not exist: a reconciliation never creates a task.
+        ConditionExpression: '#status = :running AND #seq = :seq',
+        ExpressionAttributeNames: { '#status': 'status', '#seq': 'seq' },
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+    return { outcome: 'applied', task: toTask(Attributes) };
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    const current = error.Item
+      ? toTask(unmarshall(error.Item, { wrapNumbers: true }))
+      : await getTask(appid, task_id, { tableName, client });
+    const same =
+      current?.status === 'stopped' &&
+      current.stoppedBy === 'reconciliation' &&
+      current.reconciledAt === checkedAt &&
+      BigInt(current.seq) === BigInt(seq);
+    return same && current
+      ? { outcome: 'already_applied', task: current }
+      : { outcome: 'stale', task: current };
   }
 }
 
@@ -245,9 +322,14 @@ function mixUpdate(callback: MixEvent, receivedAt: string, nowMs: number, retent
       hdl_urls: playUrls(callback.hdl_urls, callback.hdl_url),
     });
     // A task id reused for a new run: the previous run's stop no longer applies.
-    remove.push('stoppedAt', 'stopReceivedAt', 'expiresAt', 'orphanReportedAt');
+    remove.push('stoppedAt', 'stopReceivedAt', 'expiresAt', 'orphanReportedAt', 'stoppedBy', 'reconciledAt');
   } else {
-    Object.assign(set, { stoppedAt: Number(callback.timestamp), stopReceivedAt: receivedAt });
+    // reconciledAt stays: it tells the consumer that this run's onMixStopped has run already.
+    Object.assign(set, {
+      stoppedAt: Number(callback.timestamp),
+      stopReceivedAt: receivedAt,
+      stoppedBy: 'callback',
+    });
     remove.push('runningSince');
     if (retentionSeconds > 0) set.expiresAt = Math.floor(nowMs / 1000) + retentionSeconds;
   }

@@ -21,6 +21,8 @@ export interface FindEndedTasksOptions {
   /** Retries of a throttled call before the run stops starting lookups. */
   maxThrottleRetries?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Once aborted, no lookup starts (those in flight finish): the caller's time is running out. */
+  signal?: AbortSignal;
 }
 
 export interface EndedTasksPlan<T> {
@@ -29,7 +31,7 @@ export interface EndedTasksPlan<T> {
   running: T[];
   /** No conclusion this run: nothing changes; the next run asks again. */
   unknown: { task: T; reason: UnknownReason; detail: string }[];
-  /** Not looked up this run: over `maxLookups`, or left when throttling stopped the run. */
+  /** Not looked up this run: over `maxLookups`, or left when throttling or `signal` stopped the run. */
   skipped: T[];
   /** True when ZEGO stayed overloaded through the retries and the run stopped early. */
   throttled: boolean;
@@ -48,6 +50,7 @@ export async function findEndedTasks<T extends CandidateTask>(
     throttleBackoffMs = 1_000,
     maxThrottleRetries = 3,
     sleep = (ms) => delay(ms),
+    signal,
   }: FindEndedTasksOptions,
 ): Promise<EndedTasksPlan<T>> {
   if (!Number.isInteger(concurrency) || concurrency < 1)
@@ -70,7 +73,7 @@ export async function findEndedTasks<T extends CandidateTask>(
 
   let next = 0;
   const worker = async () => {
-    while (!plan.throttled && next < queue.length) {
+    while (!plan.throttled && !signal?.aborted && next < queue.length) {
       const task = queue[next++];
       if (task === undefined) break;
       const result = await lookUpTask(task, (taskId) => lookUpPatiently(task.appid, taskId));

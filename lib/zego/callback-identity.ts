@@ -21,3 +21,26 @@ export function callbackIdentity(
 export function legacyIdentity(callback: Pick<ZegoCallback, 'appid' | 'event' | 'seq'>): string {
   return `${callback.appid}:${callback.event}:${callback.seq}`;
 }
+
+/**
+ * What stands where a callback identity has its event name in a reconciliation's identity. It holds
+ * "#", which no event name may (callback-schema.ts), so no callback identity can ever equal it.
+ */
+export const RECONCILE_MARK = '#reconcile';
+
+/**
+ * The identity of a reconciliation: the scheduled check found that ZEGO no longer knows the run of
+ * the task whose seq is `seq`. Written `appid:task_id:#reconcile:seq`; the same for every check
+ * that finds it, so the queue and the idempotency layer take it once, as they do a callback.
+ */
+export function reconciliationIdentity({
+  appid,
+  task_id,
+  seq,
+}: {
+  appid: string;
+  task_id: string;
+  seq: string;
+}): string {
+  return `${appid}:${task_id}:${RECONCILE_MARK}:${seq}`;
+}

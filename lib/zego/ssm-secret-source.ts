@@ -38,6 +38,8 @@ export interface SsmSecretSourceOptions {
   provider?: SSMProvider;
   /** Told when a refresh failed and the last good book was served instead. */
   onStale?: (error: unknown) => void;
+  /** What the parameter holds, for error messages: `callback secret` (ingest) or `server secret`. */
+  label?: string;
 }
 
 /**
@@ -54,6 +56,7 @@ export function ssmSecretSource({
   now = Date.now,
   provider,
   onStale,
+  label = 'callback secret',
 }: SsmSecretSourceOptions): SecretSource {
   let parsed: { spec: string; book: SecretBook } | undefined;
   let lastGood: { book: SecretBook; at: number } | undefined;
@@ -76,7 +79,7 @@ export function ssmSecretSource({
         onStale?.(error);
         return lastGood.book;
       }
-      throw new SecretsUnavailableError(`the callback secret parameter ${name} could not be read`, {
+      throw new SecretsUnavailableError(`the ${label} parameter ${name} could not be read`, {
         cause: error,
       });
     }

@@ -10,7 +10,7 @@ import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRICS, METRICS_NAMESPACE, type MetricName } from '../../lib/metrics';
-import { detectOrphans } from '../../lib/orphans/detect-orphans';
+import { runScheduledCheck } from '../../lib/orphans/scheduled-check';
 import { QUEUE_MAX_MESSAGE_BYTES } from '../../lib/queue/message';
 import { readStack } from '../../tools/local-stack/stack-definition';
 import { capturedMetrics } from '../support/metrics';
@@ -37,6 +37,7 @@ interface Statement {
 }
 
 const CUSTOM_SECRET_PARAM = '/custom/zego/secret';
+const SERVER_SECRET_PARAM = '/custom/zego/server-secret';
 const DOMAIN = 'callbacks.example.com';
 const CERTIFICATE = 'arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-4000-8000-000000000000';
 
@@ -76,6 +77,10 @@ const OPTIONS = {
   apiThrottleRate: '50',
   apiThrottleBurst: '80',
   orphanCheckMinutes: '1',
+  serverSecretParam: SERVER_SECRET_PARAM,
+  zegoApiEndpoint: 'https://rtc-api-sgp.zego.im',
+  reconcileAfterMinutes: '5',
+  alarmReconcileFailedChecks: '4',
   ...Object.fromEntries(Object.values(THRESHOLDS).map(([param, , option]) => [param, String(option)])),
 };
 
@@ -212,6 +217,13 @@ const METRIC_ALARMS: Record<string, [string, string, unknown[], string, string]>
   ConsumerThrottlesAlarm: ['AWS/Lambda', 'Throttles', lambda('Consumer'), 'Sum', 'notBreaching'],
   OrphansThrottlesAlarm: ['AWS/Lambda', 'Throttles', lambda('Orphans'), 'Sum', 'notBreaching'],
   Api5xxAlarm: ['AWS/ApiGateway', '5xx', API, 'Sum', 'notBreaching'],
+  ReconcileLookupsFailingAlarm: [
+    'ZegoMixCallbacks',
+    'ReconcileLookupsFailed',
+    ours('orphans'),
+    'Sum',
+    'ignore',
+  ],
 };
 
 describe('the packaged stack', () => {
@@ -441,9 +453,10 @@ describe('the packaged stack', () => {
   it('notifies on ALARM only, and on OK too when alarmOkNotifications is true', () => {
     const alarms = (stack: Template) =>
       Object.entries(stack.Resources)
-        .filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm')
+        .filter(([name, r]) => r.Type === 'AWS::CloudWatch::Alarm' && deployed(stack, name))
         .map(([name]) => [name, deployed(stack, name)?.Properties] as const);
     expect(alarms(template)).toHaveLength(16);
+    expect(alarms(options)).toHaveLength(17); // with reconciliation's
     for (const [name, alarm] of alarms(template)) {
       expect(alarm?.AlarmActions, name).toEqual([{ Ref: 'AlarmTopic' }]);
       expect(alarm, name).not.toHaveProperty('OKActions');
@@ -678,6 +691,86 @@ describe('the packaged stack', () => {
   });
 });
 
+describe('reconciliation with ZEGO’s server API', () => {
+  const orphansEnv = (stack: Template) =>
+    stack.Resources.OrphansLambdaFunction?.Properties.Environment.Variables;
+  /** The orphans role's statements as deployed (each Fn::If decided). */
+  const granted = (stack: Template): Statement[] =>
+    deployed(stack, 'OrphansRole')?.Properties.Policies.flatMap(
+      (p: { PolicyDocument: { Statement: Statement[] } }) => p.PolicyDocument.Statement,
+    );
+
+  it('is off by default: no ServerSecret parameter, no grant to read one or to send, no alarm, no output', () => {
+    expect(holds(template, 'ReconciliationEnabled')).toBe(false);
+    expect(orphansEnv(template)).toMatchObject({
+      ZEGO_SERVER_SECRET_PARAM: '',
+      ZEGO_SERVER_API_ENDPOINT: 'https://rtc-api.zego.im',
+      RECONCILE_AFTER_MINUTES: '10',
+    });
+    const actionsGranted = granted(template).flatMap(actions);
+    expect(actionsGranted).not.toContain('ssm:GetParameter');
+    expect(actionsGranted).not.toContain('sqs:SendMessage');
+    expect(deployed(template, 'ReconcileLookupsFailingAlarm')).toBeUndefined();
+    expect(output(template, 'ServerSecretParameter')).toBeUndefined();
+  });
+
+  it('is on with serverSecretParam: the orphans function reads only that parameter and sends only to the callback queue', () => {
+    expect(holds(options, 'ReconciliationEnabled')).toBe(true);
+    expect(orphansEnv(options)).toMatchObject({
+      ZEGO_SERVER_SECRET_PARAM: SERVER_SECRET_PARAM,
+      ZEGO_SERVER_API_ENDPOINT: 'https://rtc-api-sgp.zego.im',
+      RECONCILE_AFTER_MINUTES: '5',
+      QUEUE_URL: { Ref: 'CallbackQueue' },
+      ZEGO_APP_IDS: '',
+      ZEGO_SECRET_CACHE_SECONDS: '300',
+    });
+    const extra = granted(options).filter(
+      (s) => !granted(template).some((t) => JSON.stringify(t) === JSON.stringify(s)),
+    );
+    expect(
+      extra
+        .filter((s) => !actions(s).some((a) => a.startsWith('xray:')))
+        .map((s) => [actions(s), s.Resource]),
+    ).toEqual([
+      [
+        ['ssm:GetParameter'],
+        {
+          'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${SERVER_SECRET_PARAM}`,
+        },
+      ],
+      [['sqs:SendMessage'], { 'Fn::GetAtt': ['CallbackQueue', 'Arn'] }],
+    ]);
+    expect(output(options, 'ServerSecretParameter')).toBe(SERVER_SECRET_PARAM);
+  });
+
+  it('alarms on lookups failing in alarmReconcileFailedChecks checks in a row, over periods of the check', () => {
+    const alarm = (stack: Template) => stack.Resources.ReconcileLookupsFailingAlarm;
+    expect(alarm(template)?.Condition).toBe('ReconciliationEnabled');
+    expect(alarm(template)?.Properties).toMatchObject({
+      MetricName: 'ReconcileLookupsFailed',
+      Period: 900,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      // Published every check while on (0 included); a period with no check keeps the state.
+      TreatMissingData: 'ignore',
+    });
+    expect(deployed(options, 'ReconcileLookupsFailingAlarm')?.Properties).toMatchObject({
+      Period: 60,
+      EvaluationPeriods: '4',
+      DatapointsToAlarm: '4',
+      OKActions: [{ Ref: 'AlarmTopic' }],
+    });
+  });
+
+  it('charts stops by reconciliation and failed lookups on the dashboard', () => {
+    const body = JSON.stringify(resource('Dashboard').Properties.DashboardBody);
+    expect(body).toContain('MixReconciled');
+    expect(body).toContain('ReconcileLookupsFailed');
+  });
+});
+
 describe('the orphan check heartbeat', () => {
   const table = DynamoDBDocumentClient.from(
     new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
@@ -687,9 +780,9 @@ describe('the orphan check heartbeat', () => {
   const orphan = { appid: '1', task_id: 't', status: 'running', seq: '1', runningSince: 0, updatedAt: '' };
   const check = (onMixOrphaned: () => Promise<void>) => {
     const { metrics, emitted } = capturedMetrics('orphans');
-    const run = detectOrphans({
+    const run = runScheduledCheck({
       tableName: 'tasks',
-      maxAgeSeconds: 60,
+      orphanAfterSeconds: 60,
       hooks: { onMixOrphaned },
       logger: new Logger({ logLevel: 'SILENT' }),
       metrics,

@@ -3,7 +3,7 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Hooks } from '../../lib/hook-contract';
+import type { Hooks, MixStoppedEvent } from '../../lib/hook-contract';
 import { parseQueuedCallback, type QueuedMixStop } from '../../lib/queue/message';
 import { applyMixEvent, getTask } from '../../lib/store/task-store';
 import { pollOnce } from '../../tools/local-stack/event-source-mapping';
@@ -65,6 +65,9 @@ async function settle(timeout = 20_000) {
     { timeout, interval: 100 },
   );
 }
+
+/** The seq of the run a stop ended: its callback's, or for a reconciled stop the task's. */
+const stopSeq = (event: MixStoppedEvent) => (event.inferred ? event.task.seq : event.callback.seq);
 
 const task = (taskId: string) =>
   getTask('111111', taskId, { tableName: stack.tables.tasks, client: stack.clients.documents });
@@ -131,10 +134,10 @@ describe('consumer against local SQS and DynamoDB engines', () => {
   it('retries a hook that throws once, then succeeds with one effect', async () => {
     const effects: string[] = [];
     let calls = 0;
-    onMixStopped.mockImplementation(async ({ callback }) => {
+    onMixStopped.mockImplementation(async (event) => {
       calls += 1;
       if (calls === 1) throw new Error('downstream briefly down');
-      effects.push(callback.seq);
+      effects.push(stopSeq(event));
     });
     const fields = signedCallback({ timestamp: now(), task_id: `t${unique()}`, seq: String(unique()) });
     await deliver(fields);
@@ -148,9 +151,9 @@ describe('consumer against local SQS and DynamoDB engines', () => {
     const taskId = `t${unique()}`;
     const [poisoned, later, elsewhere] = [String(unique()), String(unique()), String(unique())];
     const order: string[] = [];
-    onMixStopped.mockImplementation(async ({ callback }) => {
-      order.push(callback.seq);
-      if (callback.seq === poisoned) throw new Error('always fails');
+    onMixStopped.mockImplementation(async (event) => {
+      order.push(stopSeq(event));
+      if (stopSeq(event) === poisoned) throw new Error('always fails');
     });
     onMixStarted.mockImplementation(async ({ callback }) => {
       order.push(callback.seq);
@@ -171,9 +174,9 @@ describe('consumer against local SQS and DynamoDB engines', () => {
 
   it('produces one effect when two consumers race on the same callback', async () => {
     const effects: string[] = [];
-    onMixStopped.mockImplementation(async ({ callback }) => {
+    onMixStopped.mockImplementation(async (event) => {
       await sleep(300);
-      effects.push(callback.seq);
+      effects.push(stopSeq(event));
     });
     const fields = signedCallback({ timestamp: now(), task_id: `t${unique()}`, seq: String(unique()) });
     const [a, b] = [sqsRecord(fields), sqsRecord(fields)];
@@ -238,7 +241,7 @@ describe('consumer against local SQS and DynamoDB engines', () => {
       await deliver(fields);
     }
     await settle();
-    expect(onMixStopped.mock.calls.map(([event]) => event.callback.seq)).toEqual([notDone]);
+    expect(onMixStopped.mock.calls.map(([event]) => stopSeq(event))).toEqual([notDone]);
   });
 });
 

@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { MixOrphanedEvent } from '../../lib/hook-contract';
-import { detectOrphans } from '../../lib/orphans/detect-orphans';
+import { runScheduledCheck } from '../../lib/orphans/scheduled-check';
 import { parseQueuedCallback, type QueuedMixStart, type QueuedMixStop } from '../../lib/queue/message';
 import { applyMixEvent } from '../../lib/store/task-store';
 import { signedCallback, signedMixStart } from '../support/callbacks';
@@ -48,9 +48,9 @@ describe('orphan check on DynamoDB Local', () => {
     const hooks = { onMixOrphaned: vi.fn(async (event: MixOrphanedEvent) => void reported.push(event)) };
     const check = async (atSeconds: number) => {
       const { metrics, emitted } = capturedMetrics('orphans');
-      const report = await detectOrphans({
+      const report = await runScheduledCheck({
         tableName: stack.tables.tasks,
-        maxAgeSeconds: 4 * HOUR,
+        orphanAfterSeconds: 4 * HOUR,
         hooks,
         logger: new Logger({ logLevel: 'SILENT' }),
         metrics,
@@ -94,9 +94,9 @@ describe('orphan check on DynamoDB Local', () => {
       },
     };
     const check = () =>
-      detectOrphans({
+      runScheduledCheck({
         tableName: stack.tables.tasks,
-        maxAgeSeconds: 4 * HOUR,
+        orphanAfterSeconds: 4 * HOUR,
         hooks,
         logger: new Logger({ logLevel: 'SILENT' }),
         metrics: capturedMetrics('orphans').metrics,

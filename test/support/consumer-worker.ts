@@ -29,9 +29,10 @@ const handler = createConsumerHandler({
   logger: new Logger({ logLevel: 'SILENT' }),
   hooks: {
     onMixStarted: async () => {},
-    onMixStopped: async ({ callback }, { idempotencyKey }) => {
+    onMixStopped: async (event, { idempotencyKey }) => {
       appendFileSync(join(EFFECTS_DIR, 'invocations'), `${idempotencyKey}\n`);
-      await setTimeout(Number(HOOK_MS) * (Number(callback.seq.slice(-1)) + 1));
+      const seq = event.inferred ? event.task.seq : event.callback.seq;
+      await setTimeout(Number(HOOK_MS) * (Number(seq.slice(-1)) + 1));
       writeFileSync(join(EFFECTS_DIR, `effect-${idempotencyKey.replaceAll(':', '_')}`), 'done');
     },
   },

@@ -4,7 +4,14 @@ import type { SQSRecord } from 'aws-lambda';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createMetrics } from '../../../lib/metrics';
 import { consumeBatch } from '../../../lib/process/consume-batch';
-import type { ProcessInput, ProcessResult } from '../../../lib/process/process-callback';
+import type { ProcessResult } from '../../../lib/process/process-callback';
+import type { MessageInput } from '../../../lib/process/process-message';
+import {
+  encodeMessageBody,
+  isReconciliation,
+  type QueuedMessage,
+  toQueuedReconciliation,
+} from '../../../lib/queue/message';
 import { lambdaContext } from '../../../tools/local-stack/lambda-context';
 import { signedCallback } from '../../support/callbacks';
 import { sqsEvent, sqsRecord } from '../../support/messages';
@@ -25,13 +32,15 @@ beforeEach(() => {
   deadLettered.length = 0;
 });
 
+const seqOf = (message: QueuedMessage) =>
+  isReconciliation(message) ? message.reconciliation.seq : message.callback.seq;
+
 /** A processOnce that fails for the given seqs and records the order it saw. */
 function processFailingOn(...failingSeqs: string[]) {
   const seen: string[] = [];
-  const processOnce = vi.fn(async ({ message }: ProcessInput) => {
-    seen.push(message.callback.seq);
-    if (failingSeqs.includes(message.callback.seq))
-      throw new Error(`hook failed for ${message.callback.seq}`);
+  const processOnce = vi.fn(async ({ message }: MessageInput) => {
+    seen.push(seqOf(message));
+    if (failingSeqs.includes(seqOf(message))) throw new Error(`hook failed for ${seqOf(message)}`);
     return ok;
   });
   return { processOnce, seen };
@@ -80,8 +89,10 @@ describe('consumeBatch', () => {
       releaseA = resolve;
     });
     const seen: string[] = [];
-    const processOnce = vi.fn(async ({ message }: ProcessInput) => {
-      const { task_id: task, seq } = message.callback as { task_id: string; seq: string };
+    const processOnce = vi.fn(async ({ message }: MessageInput) => {
+      const { task_id: task, seq } = isReconciliation(message)
+        ? message.reconciliation
+        : (message.callback as { task_id: string; seq: string });
       // Group a waits for group b to finish: sequential groups would never get there.
       if (task === 'a' && seq === '1') await bDone;
       seen.push(seq);
@@ -173,9 +184,9 @@ describe('consumeBatch', () => {
   it('counts failed records, and callbacks in progress elsewhere apart', async () => {
     const { metrics: captured, emitted } = capturedMetrics('consumer');
     const inProgress = new IdempotencyAlreadyInProgressError('in progress');
-    const processOnce = vi.fn(async ({ message }: ProcessInput) => {
-      if (message.callback.seq === '1') throw new Error('hook failed');
-      if (message.callback.seq === '2') throw inProgress;
+    const processOnce = vi.fn(async ({ message }: MessageInput) => {
+      if (seqOf(message) === '1') throw new Error('hook failed');
+      if (seqOf(message) === '2') throw inProgress;
       return ok;
     });
     await consumeBatch(sqsEvent(record('a', '1'), record('b', '2'), record('c', '3')), lambdaContext(), {
@@ -186,5 +197,40 @@ describe('consumeBatch', () => {
     const out = emitted();
     expect(total(out, 'ProcessingFailed')).toBe(1);
     expect(total(out, 'InProgressElsewhere')).toBe(1);
+  });
+});
+
+describe('consumeBatch with reconciliation messages', () => {
+  const reconciliation = { appid: '111111', task_id: 'a', seq: '1', checkedAt: '2026-11-28T00:00:00.000Z' };
+  const reconcileRecord = (body: string) => {
+    const base = record('a', '1');
+    return { ...base, body, messageId: `${base.messageId}-r` };
+  };
+
+  it('keys a reconciliation by its own identity, in order with its task’s callbacks', async () => {
+    const { processOnce, seen } = processFailingOn();
+    const r = reconcileRecord(encodeMessageBody(toQueuedReconciliation(reconciliation, 0)));
+    const response = await consumeBatch(sqsEvent(record('a', '0'), r, record('a', '2')), lambdaContext(), {
+      ...deps,
+      processOnce,
+    });
+    expect(response.batchItemFailures).toEqual([]);
+    expect(processOnce.mock.calls.map(([input]) => input.idempotencyKey)).toEqual([
+      '111111:a:mix_stop:0',
+      '111111:a:#reconcile:1',
+      '111111:a:mix_stop:2',
+    ]);
+    expect(seen).toEqual(['0', '1', '2']);
+  });
+
+  it('moves a reconciliation it cannot read to the dead-letter queue at once', async () => {
+    const body = JSON.stringify({ version: 1, receivedAt: '2026-11-28T00:00:00.000Z', reconciliation: {} });
+    const { processOnce } = processFailingOn();
+    const r = reconcileRecord(body);
+    await consumeBatch(sqsEvent(r), lambdaContext(), { ...deps, processOnce });
+    expect(deadLettered).toEqual([
+      { messageId: r.messageId, reason: expect.stringMatching(/reconciliation/) },
+    ]);
+    expect(processOnce).not.toHaveBeenCalled();
   });
 });

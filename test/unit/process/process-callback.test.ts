@@ -22,6 +22,13 @@ const storedTask = (seq: string, status: 'running' | 'stopped') => ({
   updatedAt: '2023-07-20T06:40:23.000Z',
 });
 
+/** A task reconciliation stopped, then its genuine mix_stop (seq) recorded. */
+const reconciledThenStopped = (seq: string) => ({
+  ...storedTask(seq, 'stopped'),
+  stoppedBy: 'callback',
+  reconciledAt: '2023-07-20T07:00:00.000Z',
+});
+
 function deps() {
   const hooks = { onMixStarted: vi.fn(async () => {}), onMixStopped: vi.fn(async () => {}) } satisfies Pick<
     Hooks,
@@ -54,9 +61,10 @@ describe('processCallback', () => {
     expect(result).toEqual({ event: 'mix_stop', outcome: 'applied', taskStatus: 'stopped' });
     expect(hooks.onMixStopped).toHaveBeenCalledTimes(1);
     const [event, context] = hooks.onMixStopped.mock.calls[0] as unknown as [
-      { task: { status: string }; callback: { seq: string } },
+      { inferred: boolean; task: { status: string }; callback: { seq: string } },
       { idempotencyKey: string; receivedAt: string },
     ];
+    expect(event).toMatchObject({ inferred: false });
     expect(event.task.status).toBe('stopped');
     expect(event.callback.seq).toBe('1234');
     expect(context).toMatchObject({ idempotencyKey: 'key', receivedAt: '2023-07-20T06:40:23.000Z' });
@@ -112,6 +120,40 @@ describe('processCallback', () => {
     const completedBeforeUpgrade = vi.fn(async () => true);
     await processCallback(input(signedCallback()), { ...d, completedBeforeUpgrade });
     expect(completedBeforeUpgrade).not.toHaveBeenCalled();
+    expect(hooks.onMixStopped).toHaveBeenCalledTimes(1);
+  });
+
+  it.each([
+    ['applied', () => ddb.on(UpdateCommand).resolves({ Attributes: reconciledThenStopped('1300') })],
+    [
+      'already applied',
+      () => {
+        ddb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
+        ddb.on(GetCommand).resolves({ Item: reconciledThenStopped('1300') });
+      },
+    ],
+  ])(
+    'records a mix_stop (%s) of a run reconciliation stopped, and calls no hook a second time',
+    async (_case, arrange) => {
+      arrange();
+      const { metrics, emitted } = capturedMetrics('consumer');
+      const { hooks, deps: d } = deps();
+      const result = await processCallback(input(signedCallback({ seq: '1300' })), { ...d, metrics });
+      expect(result).toMatchObject({ event: 'mix_stop', taskStatus: 'stopped' });
+      expect(hooks.onMixStopped).not.toHaveBeenCalled();
+      const out = emitted();
+      expect(total(out, 'StopAfterReconciliation')).toBe(1);
+      expect(total(out, 'MixStopped')).toBe(0);
+    },
+  );
+
+  it('calls onMixStopped for a mix_stop when the run was not reconciled (a reconciliation of an earlier run is gone)', async () => {
+    // A new mix_start removes reconciledAt; what the store returns then has none.
+    ddb
+      .on(UpdateCommand)
+      .resolves({ Attributes: { ...storedTask('1300', 'stopped'), stoppedBy: 'callback' } });
+    const { hooks, deps: d } = deps();
+    await processCallback(input(signedCallback({ seq: '1300' })), d);
     expect(hooks.onMixStopped).toHaveBeenCalledTimes(1);
   });
 

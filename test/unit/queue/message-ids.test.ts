@@ -1,5 +1,17 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { deduplicationId, messageGroupId, sqsId } from '../../../lib/queue/message-ids';
+import {
+  deduplicationId,
+  messageGroupId,
+  reconciliationDeduplicationId,
+  sqsId,
+  taskGroupId,
+} from '../../../lib/queue/message-ids';
+import {
+  callbackIdentity,
+  RECONCILE_MARK,
+  reconciliationIdentity,
+} from '../../../lib/zego/callback-identity';
 import { parseCallback } from '../../../lib/zego/callback-schema';
 import { signedCallback, signedMixStart } from '../../support/callbacks';
 
@@ -87,5 +99,47 @@ describe('sqsId', () => {
     expect(sqsId('a'.repeat(128))).toBe('a'.repeat(128));
     expect(sqsId('a'.repeat(129))).toMatch(SQS_ID);
     expect(sqsId('a'.repeat(129))).not.toBe(sqsId('a'.repeat(130)));
+  });
+});
+
+describe('reconciliationDeduplicationId', () => {
+  const reconciliation = { appid: '111111', task_id: '111111:1111', seq: '123' };
+
+  it('is appid, task_id, the reconcile mark and the run’s seq, in the task’s group', () => {
+    expect(reconciliationDeduplicationId(reconciliation)).toBe('111111:111111:1111:#reconcile:123');
+    expect(taskGroupId('111111', '111111:1111')).toBe(messageGroupId(parsed(signedCallback())));
+    expect(
+      reconciliationDeduplicationId(reconciliation).startsWith(taskGroupId('111111', '111111:1111')),
+    ).toBe(true);
+  });
+
+  it('never equals the identity of a callback, whatever its event, task id and seq', () => {
+    const eventName = fc.stringMatching(/^[A-Za-z0-9_.-]{1,64}$/);
+    const decimal = fc.stringMatching(/^[1-9]\d{0,19}$/);
+    fc.assert(
+      fc.property(decimal, fc.string({ minLength: 1 }), eventName, decimal, (appid, taskId, event, seq) => {
+        const raw = reconciliationIdentity({ appid, task_id: taskId, seq });
+        const callback = { appid, event, seq, task_id: taskId };
+        expect(raw).not.toBe(callbackIdentity(callback));
+        expect(reconciliationDeduplicationId({ appid, task_id: taskId, seq })).not.toBe(
+          deduplicationId(callback),
+        );
+      }),
+      { numRuns: Number(process.env.FC_NUM_RUNS ?? 300) },
+    );
+  });
+
+  it('could equal a callback’s only through an event named like its mark, which ingest refuses', () => {
+    const impostor = { appid: '111111', event: RECONCILE_MARK, seq: '123', task_id: '111111:1111' };
+    expect(callbackIdentity(impostor)).toBe(reconciliationIdentity(reconciliation));
+    expect(() => parseCallback(signedCallback(impostor))).toThrow(/event/);
+  });
+
+  it('hashes a task id SQS would refuse, and tells runs apart', () => {
+    const id = reconciliationDeduplicationId({ ...reconciliation, task_id: 'room 1 任务' });
+    expect(id).toMatch(/^h:[0-9a-f]{64}$/);
+    expect(reconciliationDeduplicationId({ ...reconciliation, seq: '124' })).not.toBe(
+      reconciliationDeduplicationId(reconciliation),
+    );
   });
 });

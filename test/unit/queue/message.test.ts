@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { PoisonMessageError } from '../../../lib/errors';
-import { isMixStart, isMixStop, parseQueuedCallback } from '../../../lib/queue/message';
+import {
+  encodeMessageBody,
+  isMixStart,
+  isMixStop,
+  isReconciliation,
+  parseQueuedCallback,
+  parseQueuedMessage,
+  toQueuedReconciliation,
+} from '../../../lib/queue/message';
 import { signedCallback, signedMixStart } from '../../support/callbacks';
 import { queuedBody } from '../../support/messages';
 
@@ -49,5 +57,61 @@ describe('parseQueuedCallback', () => {
   ])('refuses %s as a poison message, saying why', (_case, body, why) => {
     expect(() => parseQueuedCallback(body)).toThrow(PoisonMessageError);
     expect(() => parseQueuedCallback(body)).toThrow(why);
+  });
+});
+
+describe('parseQueuedMessage', () => {
+  const reconciliation = {
+    appid: '111111',
+    task_id: '111111:1111',
+    seq: '123',
+    checkedAt: '2023-07-20T07:00:00.000Z',
+  };
+
+  it('reads a callback message exactly as parseQueuedCallback does', () => {
+    const body = queuedBody(signedCallback({ extra: 'kept' }));
+    const message = parseQueuedMessage(body);
+    expect(isReconciliation(message)).toBe(false);
+    expect(message).toEqual(parseQueuedCallback(body));
+  });
+
+  it('reads back the reconciliation message the check writes, byte for byte what it encoded', () => {
+    const body = encodeMessageBody(
+      toQueuedReconciliation(reconciliation, Date.parse('2023-07-20T07:00:01Z')),
+    );
+    expect(JSON.parse(body)).toEqual({
+      version: 1,
+      receivedAt: '2023-07-20T07:00:01.000Z',
+      reconciliation,
+    });
+    const message = parseQueuedMessage(body);
+    expect(isReconciliation(message) && message.reconciliation).toEqual(reconciliation);
+  });
+
+  it('keeps every character of a task id outside ASCII', () => {
+    const taskId = 'room 1 任务 😀';
+    const body = encodeMessageBody(toQueuedReconciliation({ ...reconciliation, task_id: taskId }, 0));
+    expect(body).toMatch(/^[\x20-\x7e]+$/);
+    const message = parseQueuedMessage(body);
+    expect(isReconciliation(message) && message.reconciliation.task_id).toBe(taskId);
+  });
+
+  const envelope = (fields: Record<string, unknown>) =>
+    JSON.stringify({ version: 1, receivedAt: '2023-07-20T07:00:01.000Z', reconciliation, ...fields });
+
+  it.each([
+    ['another version', envelope({ version: 2 }), /version/],
+    ['a seq that is not digits', envelope({ reconciliation: { ...reconciliation, seq: '12a' } }), /seq/],
+    ['no check time', envelope({ reconciliation: { ...reconciliation, checkedAt: undefined } }), /checkedAt/],
+    ['an empty task id', envelope({ reconciliation: { ...reconciliation, task_id: '' } }), /task_id/],
+    ['both a callback and a reconciliation', envelope({ callback: signedCallback() }), /callback/],
+    ['a reconciliation that is not an object', envelope({ reconciliation: 'stop it' }), /reconciliation/],
+  ])('refuses a reconciliation with %s as a poison message, saying why', (_case, body, why) => {
+    expect(() => parseQueuedMessage(body)).toThrow(PoisonMessageError);
+    expect(() => parseQueuedMessage(body)).toThrow(why);
+  });
+
+  it('is not a callback for parseQueuedCallback', () => {
+    expect(() => parseQueuedCallback(envelope({}))).toThrow(PoisonMessageError);
   });
 });

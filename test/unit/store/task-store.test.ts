@@ -10,7 +10,13 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parseQueuedCallback, type QueuedMixStart, type QueuedMixStop } from '../../../lib/queue/message';
-import { applyMixEvent, markOrphanReported, scanTasks, toTask } from '../../../lib/store/task-store';
+import {
+  applyMixEvent,
+  applyReconciliation,
+  markOrphanReported,
+  scanTasks,
+  toTask,
+} from '../../../lib/store/task-store';
 import { signedCallback, signedMixStart, TEST_NOW_MS } from '../../support/callbacks';
 import { queuedBody } from '../../support/messages';
 
@@ -61,10 +67,13 @@ describe('applyMixEvent', () => {
     });
     expect(String(update?.ExpressionAttributeValues?.[':seq'])).toBe('1234');
     expect(update?.UpdateExpression).toMatch(/ REMOVE #runningSince$/); // leaves the running index
+    // Says how the stop was learned, and leaves a reconciliation's reconciledAt in place.
+    expect(update?.ExpressionAttributeValues).toMatchObject({ ':stoppedBy': 'callback' });
+    expect(update?.UpdateExpression).not.toContain('reconciledAt');
     expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
   });
 
-  it('marks a start running, stores the play URLs and clears a previous run’s stop', async () => {
+  it('marks a start running, stores the play URLs and clears a previous run’s stop, reconciled or not', async () => {
     ddb.on(UpdateCommand).resolves({
       Attributes: { ...KEY, status: 'running', seq: new NumberValue('123'), updatedAt: UPDATED },
     });
@@ -75,7 +84,7 @@ describe('applyMixEvent', () => {
     );
     const update = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
     expect(update?.UpdateExpression).toMatch(
-      / REMOVE #stoppedAt, #stopReceivedAt, #expiresAt, #orphanReportedAt$/,
+      / REMOVE #stoppedAt, #stopReceivedAt, #expiresAt, #orphanReportedAt, #stoppedBy, #reconciledAt$/,
     );
     expect(update?.ExpressionAttributeValues).toMatchObject({ ':runningSince': 1689835223 });
     expect(update?.ExpressionAttributeValues).toMatchObject({
@@ -126,6 +135,79 @@ describe('applyMixEvent', () => {
   it('lets other DynamoDB errors through', async () => {
     ddb.on(UpdateCommand).rejects(new Error('ProvisionedThroughputExceededException'));
     await expect(applyMixEvent(stop(), 'now', options)).rejects.toThrow('ProvisionedThroughput');
+  });
+});
+
+describe('applyReconciliation', () => {
+  const CHECKED_AT = '2023-07-20T07:00:00.000Z';
+  const reconciliation = { appid: '111111', task_id: '111111:1111', seq: '123', checkedAt: CHECKED_AT };
+  const reconciled = {
+    ...KEY,
+    status: 'stopped',
+    seq: 123,
+    stoppedBy: 'reconciliation',
+    reconciledAt: CHECKED_AT,
+    updatedAt: UPDATED,
+  };
+
+  it('stops only the run the check saw running, at the check’s time, and takes it off the running index', async () => {
+    ddb.on(UpdateCommand).resolves({ Attributes: reconciled });
+    const result = await applyReconciliation(reconciliation, options);
+    expect(result).toMatchObject({
+      outcome: 'applied',
+      task: { status: 'stopped', stoppedBy: 'reconciliation' },
+    });
+    const update = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(update?.Key).toEqual(KEY);
+    expect(update?.ConditionExpression).toBe('#status = :running AND #seq = :seq');
+    expect(String(update?.ExpressionAttributeValues?.[':seq'])).toBe('123');
+    expect(update?.ExpressionAttributeValues).toMatchObject({
+      ':stopped': 'stopped',
+      ':by': 'reconciliation',
+      ':at': CHECKED_AT,
+      ':stoppedAt': Date.parse(CHECKED_AT) / 1000,
+      ':expiresAt': TEST_NOW_MS / 1000 + 86_400,
+    });
+    expect(update?.UpdateExpression).toMatch(/ REMOVE runningSince$/);
+  });
+
+  it('sets no expiry when stopped tasks are kept forever', async () => {
+    ddb.on(UpdateCommand).resolves({ Attributes: reconciled });
+    await applyReconciliation(reconciliation, { ...options, stoppedRetentionSeconds: 0 });
+    const update = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(update?.UpdateExpression).not.toContain('expiresAt');
+  });
+
+  it('calls a refused write already applied when this very reconciliation stopped the task', async () => {
+    ddb.on(UpdateCommand).rejects(refused(reconciled));
+    expect((await applyReconciliation(reconciliation, options)).outcome).toBe('already_applied');
+  });
+
+  it.each([
+    [
+      'a genuine stop got there first',
+      { ...KEY, status: 'stopped', stoppedBy: 'callback', seq: 124, updatedAt: UPDATED },
+    ],
+    [
+      'a genuine stop of the same seq got there first',
+      { ...KEY, status: 'stopped', seq: 123, updatedAt: UPDATED },
+    ],
+    ['a new start got there first', { ...KEY, status: 'running', seq: 200, updatedAt: UPDATED }],
+    ['another check reconciled it', { ...reconciled, reconciledAt: '2023-07-20T07:15:00.000Z' }],
+  ])('calls a refused write stale when %s', async (_case, current) => {
+    ddb.on(UpdateCommand).rejects(refused(current));
+    expect((await applyReconciliation(reconciliation, options)).outcome).toBe('stale');
+  });
+
+  it('calls a reconciliation of a task that is not in the table stale, and creates nothing', async () => {
+    ddb.on(UpdateCommand).rejects(refused());
+    ddb.on(GetCommand).resolves({});
+    expect(await applyReconciliation(reconciliation, options)).toEqual({ outcome: 'stale', task: undefined });
+  });
+
+  it('lets other DynamoDB errors through', async () => {
+    ddb.on(UpdateCommand).rejects(new Error('ProvisionedThroughputExceededException'));
+    await expect(applyReconciliation(reconciliation, options)).rejects.toThrow('ProvisionedThroughput');
   });
 });
 

@@ -151,4 +151,23 @@ describe('findEndedTasks', () => {
       findEndedTasks([task('a')], { concurrency: 0, lookup: async () => NOT_FOUND }),
     ).rejects.toThrow(RangeError);
   });
+
+  it('starts no lookup once its signal is aborted, and leaves the rest skipped for the next run', async () => {
+    const controller = new AbortController();
+    const asked: string[] = [];
+    const tasks = [1, 2, 3, 4].map((n) => task(String(n), n));
+    const plan = await findEndedTasks(tasks, {
+      concurrency: 1,
+      signal: controller.signal,
+      lookup: async (_appid, taskId) => {
+        asked.push(taskId);
+        if (taskId === '111111:2') controller.abort(); // the caller's time runs out during this one
+        return RUNNING;
+      },
+    });
+    // The task in flight finishes; no other starts after it.
+    expect(asked).toEqual(['111111:1', '111111:2']);
+    expect(ids(plan.running)).toEqual(['111111:1', '111111:2']);
+    expect(ids(plan.skipped)).toEqual(['111111:3', '111111:4']);
+  });
 });

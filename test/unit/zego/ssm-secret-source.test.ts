@@ -64,6 +64,20 @@ describe('ssmSecretSource', () => {
     },
   );
 
+  it('names what the parameter holds: the callback secret by default, or what the caller says', async () => {
+    ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: 'not found', $metadata: {} }));
+    await expect(ssmSecretSource({ name: NAME, maxAgeSeconds: 300, provider: provider() })()).rejects.toThrow(
+      /the callback secret parameter/,
+    );
+    const server = ssmSecretSource({
+      name: NAME,
+      maxAgeSeconds: 300,
+      provider: provider(),
+      label: 'server secret',
+    });
+    await expect(server()).rejects.toThrow(/the server secret parameter/);
+  });
+
   it('keeps serving the last good book when a refresh fails, and asks SSM again only after a pause', async () => {
     ssm.on(GetParameterCommand).resolves(answer('{"111111":"fake-old"}'));
     const stale: unknown[] = [];

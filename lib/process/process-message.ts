@@ -1,0 +1,27 @@
+import { isReconciliation, type QueuedMessage } from '../queue/message';
+import { callbackIdentity, reconciliationIdentity } from '../zego/callback-identity';
+import { type ProcessOptions, type ProcessResult, processCallback } from './process-callback';
+import { processReconciliation } from './process-reconciliation';
+
+export interface MessageInput {
+  /** messageIdentity(message): the idempotency layer keys on it. */
+  idempotencyKey: string;
+  message: QueuedMessage;
+}
+
+/** What the idempotency layer keys a message on; a callback's and a reconciliation's never collide. */
+export function messageIdentity(message: QueuedMessage): string {
+  return isReconciliation(message)
+    ? reconciliationIdentity(message.reconciliation)
+    : callbackIdentity(message.callback);
+}
+
+/** One queued message of either kind, to its own flow. */
+export function processMessage(
+  { idempotencyKey, message }: MessageInput,
+  deps: ProcessOptions,
+): Promise<ProcessResult> {
+  return isReconciliation(message)
+    ? processReconciliation({ idempotencyKey, message }, deps)
+    : processCallback({ idempotencyKey, message }, deps);
+}

@@ -1,0 +1,134 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { describe, expect, it, vi } from 'vitest';
+import { reconcileTasks } from '../../../lib/orphans/reconcile-tasks';
+import type { PreparedMessage } from '../../../lib/queue/enqueue';
+import { parseQueuedMessage } from '../../../lib/queue/message';
+import type { MixTask } from '../../../lib/store/task-store';
+import type { MixTaskInfoResult } from '../../../lib/zego-server-api/get-mix-task-info';
+import { capturedMetrics, total } from '../../support/metrics';
+
+const NOW_S = 1_800_000_000;
+const MINUTE = 60;
+const task = (id: string, runningSinceAgo: number, seq = '7'): MixTask => ({
+  appid: '111111',
+  task_id: `111111:${id}`,
+  status: 'running',
+  seq,
+  runningSince: NOW_S - runningSinceAgo,
+  updatedAt: '2027-01-15T08:00:00.000Z',
+});
+
+const NOT_FOUND: MixTaskInfoResult = { state: 'not_found' };
+const RUNNING: MixTaskInfoResult = { state: 'running', mixDurationSeconds: 900 };
+const TIMEOUT: MixTaskInfoResult = { state: 'unknown', reason: 'timeout', detail: 'no answer within 200 ms' };
+
+/** ZEGO's answers by task-id form; anything unlisted is running. */
+function zego(answers: Record<string, MixTaskInfoResult>) {
+  const asked: string[] = [];
+  const lookup = vi.fn(async (_appid: string, taskId: string) => {
+    asked.push(taskId);
+    return answers[taskId] ?? RUNNING;
+  });
+  return { lookup, asked };
+}
+
+function run(
+  tasks: MixTask[],
+  lookup: (appid: string, taskId: string) => Promise<MixTaskInfoResult>,
+  send = vi.fn(async (_m: PreparedMessage) => {}),
+) {
+  const { metrics, emitted } = capturedMetrics('orphans');
+  const report = reconcileTasks(tasks, {
+    afterSeconds: 10 * MINUTE,
+    lookup,
+    send,
+    logger: new Logger({ logLevel: 'SILENT' }),
+    metrics,
+    now: () => NOW_S * 1000,
+    pacing: { sleep: async () => {} },
+  });
+  return { report, emitted, send };
+}
+
+describe('reconcileTasks', () => {
+  it('looks up only tasks running past the grace period, and queues a stop for those ZEGO knows under no form', async () => {
+    const tasks = [task('gone', 30 * MINUTE, '12'), task('live', 30 * MINUTE), task('young', 5 * MINUTE)];
+    const { lookup, asked } = zego({ '111111:gone': NOT_FOUND, gone: NOT_FOUND });
+    const { report, emitted, send } = run(tasks, lookup);
+    const done = await report;
+
+    expect(asked.sort()).toEqual(['111111:gone', '111111:live', 'gone'].sort());
+    expect(done.enqueued.map((t) => t.task_id)).toEqual(['111111:gone']);
+    expect(done.running.map((t) => t.task_id)).toEqual(['111111:live']);
+    expect(done.candidates).toBe(2);
+    expect(send).toHaveBeenCalledTimes(1);
+    const [message] = send.mock.calls[0] as [PreparedMessage];
+    expect(message.groupId).toBe('111111:111111:gone');
+    expect(message.deduplicationId).toBe('111111:111111:gone:#reconcile:12');
+    expect(parseQueuedMessage(message.body)).toEqual({
+      version: 1,
+      receivedAt: new Date(NOW_S * 1000).toISOString(),
+      reconciliation: {
+        appid: '111111',
+        task_id: '111111:gone',
+        seq: '12',
+        checkedAt: new Date(NOW_S * 1000).toISOString(),
+      },
+    });
+    const out = emitted();
+    expect(total(out, 'ReconcileLookups')).toBe(2);
+    expect(total(out, 'ReconcileLookupsFailed')).toBe(0);
+    expect(total(out, 'ReconcileEnqueued')).toBe(1);
+  });
+
+  it('never queues a stop for a task ZEGO knows under its bare id only', async () => {
+    const { lookup } = zego({ '111111:bare': NOT_FOUND, bare: RUNNING });
+    const done = await run([task('bare', 30 * MINUTE)], lookup).report;
+    expect(done.enqueued).toEqual([]);
+    expect(done.running.map((t) => t.task_id)).toEqual(['111111:bare']);
+  });
+
+  it('changes nothing for a task ZEGO gave no answer about, and counts it failed', async () => {
+    const { lookup } = zego({ '111111:slow': TIMEOUT, slow: NOT_FOUND });
+    const { report, emitted, send } = run([task('slow', 30 * MINUTE)], lookup);
+    const done = await report;
+    expect(done.unknown.map((t) => t.task_id)).toEqual(['111111:slow']);
+    expect(send).not.toHaveBeenCalled();
+    expect(total(emitted(), 'ReconcileLookupsFailed')).toBe(1);
+  });
+
+  it('publishes zero lookups when no task is old enough, so the alarm sees a check', async () => {
+    const { lookup } = zego({});
+    const { report, emitted } = run([task('young', MINUTE)], lookup);
+    await report;
+    expect(lookup).not.toHaveBeenCalled();
+    const lookups = emitted().filter(
+      (m) => m.name === 'ReconcileLookups' || m.name === 'ReconcileLookupsFailed',
+    );
+    expect(lookups.map((m) => [m.name, m.values])).toEqual([
+      ['ReconcileLookups', [0]],
+      ['ReconcileLookupsFailed', [0]],
+    ]);
+  });
+
+  it('stops queueing at the first message SQS refuses and reports it; the rest wait for the next check', async () => {
+    const tasks = ['a', 'b', 'c'].map((id, i) => task(id, (30 + i) * MINUTE));
+    const { lookup } = zego(
+      Object.fromEntries(
+        tasks.flatMap((t) => [
+          [t.task_id, NOT_FOUND],
+          [t.task_id.slice(7), NOT_FOUND],
+        ]),
+      ),
+    );
+    let sends = 0;
+    const send = vi.fn(async () => {
+      sends += 1;
+      if (sends === 2) throw new Error('SQS down');
+    });
+    const done = await run(tasks, lookup, send).report;
+    expect(send).toHaveBeenCalledTimes(2);
+    expect(done.enqueued).toHaveLength(1);
+    expect(done.failures).toEqual([new Error('SQS down')]);
+  });
+});

@@ -1,0 +1,93 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { MixOrphanedEvent } from '../../../lib/hook-contract';
+import type { ReconcileReport } from '../../../lib/orphans/reconcile-tasks';
+import { runScheduledCheck } from '../../../lib/orphans/scheduled-check';
+import type { MixTask } from '../../../lib/store/task-store';
+import { capturedMetrics, total } from '../../support/metrics';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
+const HOUR = 3_600;
+const NOW_S = 1_800_000_000;
+const item = (id: string, runningSince: number) => ({
+  appid: '111111',
+  task_id: id,
+  status: 'running',
+  seq: '1',
+  runningSince,
+  updatedAt: '2027-01-15T08:00:00.000Z',
+});
+
+beforeEach(() => {
+  ddb.reset();
+  // Two mixes running for 5 hours: past orphanAfterSeconds.
+  ddb.on(ScanCommand).resolves({ Items: [item('gone', NOW_S - 5 * HOUR), item('live', NOW_S - 5 * HOUR)] });
+  ddb.on(UpdateCommand).resolves({});
+});
+
+const report = (enqueued: MixTask[], failures: unknown[] = []): ReconcileReport => ({
+  candidates: 2,
+  enqueued,
+  running: [],
+  unknown: [],
+  skipped: [],
+  failures,
+});
+
+function check(reconcile?: (running: readonly MixTask[]) => Promise<ReconcileReport>) {
+  const onMixOrphaned = vi.fn(async (_event: MixOrphanedEvent) => {});
+  const { metrics, emitted } = capturedMetrics('orphans');
+  const run = runScheduledCheck({
+    tableName: 'tasks',
+    orphanAfterSeconds: 4 * HOUR,
+    hooks: { onMixOrphaned },
+    reconcile,
+    logger: new Logger({ logLevel: 'SILENT' }),
+    metrics,
+    now: () => NOW_S * 1000,
+    client,
+  });
+  return { run, onMixOrphaned, emitted };
+}
+
+describe('runScheduledCheck', () => {
+  it('reports as orphans only the tasks reconciliation did not just queue for a stop', async () => {
+    const { run, onMixOrphaned, emitted } = check(async (running) =>
+      report(running.filter((t) => t.task_id === 'gone')),
+    );
+    const done = await run;
+    expect(onMixOrphaned.mock.calls.map(([event]) => (event as { task: MixTask }).task.task_id)).toEqual([
+      'live',
+    ]);
+    expect(done.reconciliation?.enqueued.map((t) => t.task_id)).toEqual(['gone']);
+    const out = emitted();
+    expect(total(out, 'RunningTasks')).toBe(2);
+    expect(total(out, 'OrphanedTasks')).toBe(1);
+    expect(total(out, 'OrphanCheckCompleted')).toBe(1);
+  });
+
+  it('reports every orphan when reconciliation is off', async () => {
+    const { run, onMixOrphaned } = check();
+    await run;
+    expect(onMixOrphaned).toHaveBeenCalledTimes(2);
+  });
+
+  it('still reports orphans when reconciliation fails, then fails the run with no heartbeat', async () => {
+    const { run, onMixOrphaned, emitted } = check(async () => {
+      throw new Error('the server secret parameter could not be read');
+    });
+    await expect(run).rejects.toThrow(/1 reconciliation step\(s\) failed/);
+    expect(onMixOrphaned).toHaveBeenCalledTimes(2);
+    expect(total(emitted(), 'OrphanCheckCompleted')).toBe(0);
+  });
+
+  it('fails the run when a reconciliation could not be queued', async () => {
+    const { run, emitted } = check(async () => report([], [new Error('SQS down')]));
+    await expect(run).rejects.toThrow(/reconciliation step/);
+    expect(total(emitted(), 'OrphanCheckCompleted')).toBe(0);
+  });
+});
