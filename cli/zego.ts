@@ -5,6 +5,7 @@
 import '../tools/local-stack/quiet-sdk-warning';
 import { CommandFailedError, UsageError } from './args';
 import { DLQ_HELP, dlq } from './commands/dlq';
+import { KILL_MIX_HELP, killMix } from './commands/kill-mix';
 import { SEND_HELP, send } from './commands/send';
 import { SIGN_HELP, sign, VERIFY_HELP, verify } from './commands/sign';
 import { SMOKE_HELP, smoke } from './commands/smoke';
@@ -17,6 +18,11 @@ const commands: Record<string, { run: (args: string[]) => Promise<void>; help: s
   tasks: { run: tasks, help: TASKS_HELP, summary: 'list mix tasks and their status' },
   task: { run: task, help: TASK_HELP, summary: 'show one mix task' },
   dlq: { run: dlq, help: DLQ_HELP, summary: 'list or redrive dead-lettered callbacks' },
+  'kill-mix': {
+    run: killMix,
+    help: KILL_MIX_HELP,
+    summary: 'locally: end a mix with no mix_stop, as ZEGO does',
+  },
   smoke: {
     run: smoke,
     help: SMOKE_HELP,

@@ -124,7 +124,8 @@ const orphansSchema = z
      * A task running this long with no stop is looked up. ZEGO ends a mix whose inputs are all gone
      * after 90 s; the grace also covers a mix_stop still in ZEGO's retries (~62 s) or in the queue.
      */
-    RECONCILE_AFTER_MINUTES: optional(z.coerce.number().int().positive()).default(10),
+    // Fractions allowed: npm start looks up after seconds, to show it happen.
+    RECONCILE_AFTER_MINUTES: optional(z.coerce.number().positive()).default(10),
     /** The callback queue: reconciliations join their task's callbacks there. Needed when on. */
     QUEUE_URL: optional(z.url()),
     ENQUEUE_TIMEOUT_MS: optional(z.coerce.number().int().positive()).default(3_000),

@@ -44,6 +44,7 @@ async function main() {
       PORT: '0',
       SQS_PORT: '0',
       DYNAMODB_PORT: '0',
+      ZEGO_API_PORT: '0',
       ZEGO_CALLBACK_SECRET: '',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -62,6 +62,12 @@ async function main() {
     dynamoPort: port(values['dynamodb-port'], process.env.DYNAMODB_PORT, LOCAL_PORTS.dynamodb),
     dataDir: values.data,
     secret,
+    // The scheduled check every few seconds, reconciling with a fake of ZEGO's server API.
+    reconcile: {
+      checkEverySeconds: 5,
+      afterSeconds: 15,
+      zegoApiPort: port(undefined, process.env.ZEGO_API_PORT, LOCAL_PORTS.zegoApi),
+    },
   });
   const { stop, stack: _stack, ...info } = pipeline;
   mkdirSync(dirname(LOCAL_STATE_FILE), { recursive: true });
@@ -74,9 +80,12 @@ ZEGO mix callbacks, running locally
   SQS            ${info.sqsEndpoint}   queue ${info.queueUrl}
   DynamoDB       ${info.dynamoEndpoint}   tables ${info.tasksTable}, ${info.idempotencyTable}${values.data ? ` (data in ${values.data})` : ''}
 
+  ZEGO's API     ${info.zegoApiUrl}   (a fake: the check reconciles tasks running 15 s+ every 5 s)
+
 Send a test callback, then look at the task:
   npm run zego -- send --task demo-1
   npm run zego -- tasks
+A mix that dies with no mix_stop: send --task demo-2 --event start, then kill-mix demo-2.
 
 Ctrl-C stops everything.
 `);

@@ -66,9 +66,12 @@ async function list(target: Target, json: boolean) {
   console.log(`${total} callback(s) in the dead-letter queue of ${target.description}`);
   for (const message of Messages) {
     const { callback, receivedAt, groupId, messageId, why } = describe(message);
+    const { reconciliation } = describe(message);
     const shown = callback
       ? `appid=${text(callback.appid)} event=${text(callback.event)} seq=${text(callback.seq)} task=${text(callback.task_id ?? '')}`
-      : '(not a callback message)';
+      : reconciliation
+        ? `reconciled stop: appid=${text(reconciliation.appid)} seq=${text(reconciliation.seq)} task=${text(reconciliation.task_id)}`
+        : '(not a message of ours)';
     console.log(
       `  ${messageId}  group=${text(groupId ?? '')}  ${shown}  received ${text(receivedAt ?? '?')}`,
     );
@@ -80,7 +83,11 @@ async function list(target: Target, json: boolean) {
 const text = (value: unknown, max = 80) => printable(String(value), max);
 
 function describe(message: Message) {
-  let parsed: { receivedAt?: string; callback?: Record<string, string> } = {};
+  let parsed: {
+    receivedAt?: string;
+    callback?: Record<string, string>;
+    reconciliation?: Record<string, string>;
+  } = {};
   try {
     parsed = JSON.parse(message.Body ?? '');
   } catch {
@@ -92,6 +99,7 @@ function describe(message: Message) {
     receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 0),
     receivedAt: parsed.receivedAt,
     callback: parsed.callback,
+    reconciliation: parsed.reconciliation,
     /** The consumer's reason for a message it sent here at once; otherwise it failed every delivery. */
     why:
       message.MessageAttributes?.[FAILURE_ATTRIBUTE]?.StringValue ??

@@ -2,8 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { localSecret } from '../../tools/local-stack/defaults';
 import { buildCallback, type Encoding, encodeCallback } from '../../tools/zego-fake/callbacks';
 import { type Attempt, deliverLikeZego, postCallback } from '../../tools/zego-fake/delivery';
+import { driveFakeMix } from '../../tools/zego-fake/server-api';
 import { CommandFailedError, integer, parse, UsageError } from '../args';
-import { localCallbackUrl } from '../target';
+import { localCallbackUrl, readLocalState } from '../target';
 
 export const SEND_HELP = `Usage: zego send [options]
 
@@ -128,4 +129,12 @@ export async function send(args: string[]): Promise<void> {
       `the callback was not accepted${last?.status ? ` (HTTP ${last.status})` : ''}.${hint}`,
     );
   }
+  if (!values.url)
+    await tellLocalZego(event === 'mix_start' ? 'start' : 'stop', values.appid, String(fields.task_id));
+}
+
+/** Against npm start, ZEGO's side (its fake server API) learns the mix runs or ended, as ZEGO would. */
+async function tellLocalZego(action: 'start' | 'stop', appid: string, taskId: string): Promise<void> {
+  const { zegoApiUrl } = readLocalState();
+  if (zegoApiUrl) await driveFakeMix(zegoApiUrl, action, appid, taskId).catch(() => {});
 }

@@ -15,6 +15,7 @@ import type { PipelineInfo } from '../../tools/local-stack/pipeline';
 import { queueDepth } from '../../tools/local-stack/queue-depth';
 import { buildCallback, encodeCallback } from '../../tools/zego-fake/callbacks';
 import { postCallback } from '../../tools/zego-fake/delivery';
+import { driveFakeMix } from '../../tools/zego-fake/server-api';
 
 // `npm start` as a user runs it, in a process group of its own, on free ports; ZEGO played by the
 // CLI's code over HTTP; stopped with Ctrl-C (SIGINT to the group) at the end, even after a failure.
@@ -28,6 +29,7 @@ const env = {
   PORT: '0',
   SQS_PORT: '0',
   DYNAMODB_PORT: '0',
+  ZEGO_API_PORT: '0',
 };
 let child: ChildProcess;
 let output = '';
@@ -81,7 +83,11 @@ async function send(
 ) {
   const fields = buildCallback({ event, appid: '111111', taskId, seq: s, secret, room: `room-${taskId}` });
   const { body, contentType } = encodeCallback(fields, encoding);
-  return postCallback(info.callbackUrl, body, contentType);
+  const attempt = await postCallback(info.callbackUrl, body, contentType);
+  // ZEGO's side knows the mix runs (or ended), as it would: the local check reconciles against it.
+  if (attempt.status === 200)
+    await driveFakeMix(info.zegoApiUrl ?? '', event === 'mix_start' ? 'start' : 'stop', '111111', taskId);
+  return attempt;
 }
 
 function taskWhen(taskId: string, done: (task: MixTask) => boolean): Promise<MixTask> {
@@ -164,6 +170,26 @@ describe('npm start, driven like ZEGO', () => {
     expect([...shown].some((char) => (char < ' ' && char !== '\n') || char === '\u202e')).toBe(false);
   });
 
+  it('stops a mix that died with no mix_stop, once the check has asked ZEGO, calling the hook once', async () => {
+    await zego('send', '--task', 'killed', '--event', 'start', '--seq', seq());
+    const { stdout } = await zego('kill-mix', 'killed');
+    expect(stdout).toContain('mix killed (appid 111111) ended without a mix_stop');
+    const task = await vi.waitFor(
+      async () => {
+        const found = await getTask('111111', 'killed', { tableName: info.tasksTable, client: documents });
+        if (found?.status !== 'stopped') throw new Error(`task killed is ${JSON.stringify(found)}`);
+        return found;
+      },
+      { timeout: 40_000, interval: 250 },
+    );
+    expect(task).toMatchObject({ stoppedBy: 'reconciliation', reconciledAt: expect.any(String) });
+    expect((await zego('task', 'killed')).stdout).toMatch(/stoppedBy\s+reconciliation/);
+    await vi.waitFor(() => expect(output).toMatch(/mix stopped \(inferred by reconciliation\)/), {
+      timeout: 5_000,
+    });
+    expect(output.match(/mix stopped \(inferred by reconciliation\)/g)).toHaveLength(1);
+  }, 60_000);
+
   it('passes the smoke test, which leaves nothing behind and calls no hook', async () => {
     const count = async (TableName: string) =>
       (await documents.send(new ScanCommand({ TableName, Select: 'COUNT' }))).Count;
@@ -198,6 +224,7 @@ describe('npm start, driven like ZEGO', () => {
       'reuse-b': 'running',
       hostile: 'stopped',
       'via-cli': 'stopped',
+      killed: 'stopped',
     });
     expect(await queueDepth(sqs, info.queueUrl)).toBe(0);
     expect(await queueDepth(sqs, info.deadLetterQueueUrl)).toBe(0);

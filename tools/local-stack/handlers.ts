@@ -1,6 +1,7 @@
-import { loadConsumerConfig, loadIngestConfig } from '../../lib/config';
+import { loadConsumerConfig, loadIngestConfig, loadOrphansConfig } from '../../lib/config';
 import type { Hooks } from '../../lib/hook-contract';
 import { createIngestHandler, type IngestHandlerOptions } from '../../lib/ingest/ingest-handler';
+import { createOrphansHandler, type OrphansHandlerOptions } from '../../lib/orphans/orphans-handler';
 import { type ConsumerHandlerOptions, createConsumerHandler } from '../../lib/process/consumer-handler';
 import type { LocalStack } from './stack';
 
@@ -30,6 +31,21 @@ export function consumerHandler(
 ) {
   return createConsumerHandler({
     config: loadConsumerConfig({ ...stack.env.consumer, ...env }),
+    hooks,
+    sqs: stack.clients.sqs,
+    dynamo: stack.clients.dynamo,
+    ...options,
+  });
+}
+
+/** The real scheduled check (orphans and, with a server secret, reconciliation) on the stack. */
+export function orphansHandler(
+  stack: LocalStack,
+  hooks: Pick<Hooks, 'onMixOrphaned'>,
+  { env = {}, ...options }: Extra<Omit<OrphansHandlerOptions, 'config' | 'hooks'>> = {},
+) {
+  return createOrphansHandler({
+    config: loadOrphansConfig({ ...stack.env.orphans, ...env }),
     hooks,
     sqs: stack.clients.sqs,
     dynamo: stack.clients.dynamo,

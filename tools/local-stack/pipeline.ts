@@ -1,6 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Hooks } from '../../lib/hook-contract';
+import { type FakeZegoServerApi, startFakeZegoServerApi } from '../zego-fake/server-api';
+import { LOCAL_APPID, LOCAL_SERVER_SECRET } from './defaults';
 import { type BatchReport, startEventSourceMapping } from './event-source-mapping';
-import { consumerHandler, ingestHandler } from './handlers';
+import { consumerHandler, ingestHandler, orphansHandler } from './handlers';
 import { startHttpApi } from './http-api';
 import { lambdaContext } from './lambda-context';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from './stack';
@@ -12,8 +15,13 @@ export interface PipelineOptions extends Partial<LocalStackOptions> {
   stack?: LocalStack;
   /** HTTP port of the callback endpoint; 0 picks a free one. */
   port: number;
-  /** Your code: the consumer calls these (lib/hooks.ts for `npm start`). */
-  hooks: Pick<Hooks, 'onMixStarted' | 'onMixStopped'>;
+  /** Your code: the consumer and the scheduled check call these (lib/hooks.ts for `npm start`). */
+  hooks: Pick<Hooks, 'onMixStarted' | 'onMixStopped'> & Partial<Pick<Hooks, 'onMixOrphaned'>>;
+  /**
+   * Run the scheduled check every `checkEverySeconds` with reconciliation against a local fake of
+   * ZEGO's server API (on `zegoApiPort`), looking up tasks running longer than `afterSeconds`.
+   */
+  reconcile?: { checkEverySeconds: number; afterSeconds: number; zegoApiPort?: number };
   /** Handler options beyond the stack's: other clients (through fault proxies), loggers, env. */
   ingest?: Parameters<typeof ingestHandler>[1];
   consumer?: Parameters<typeof consumerHandler>[2];
@@ -42,6 +50,8 @@ export interface PipelineInfo {
   signaturesTable: string;
   /** The callback secret ingest checks (local only): the CLI signs with it. */
   secret: string;
+  /** The fake of ZEGO's server API, when reconciliation runs: `zego send` and `zego kill-mix` drive it. */
+  zegoApiUrl?: string;
 }
 
 export interface Pipeline extends PipelineInfo {
@@ -93,8 +103,11 @@ export async function startLocalPipeline(options: PipelineOptions): Promise<Pipe
     }),
   );
 
+  const schedule = options.reconcile && (await startSchedule(stack, options.hooks, options.reconcile));
+
   return {
     stack,
+    zegoApiUrl: schedule?.zegoApi.url,
     callbackUrl: `${api.url}/zego/callback`,
     region: stack.region,
     sqsEndpoint: stack.sqsEndpoint,
@@ -107,8 +120,53 @@ export async function startLocalPipeline(options: PipelineOptions): Promise<Pipe
     secret: stack.env.ingest.ZEGO_CALLBACK_SECRET ?? '',
     stop: async () => {
       await api.stop();
+      await schedule?.stop();
       await Promise.all(pollers.map((poller) => poller.stop()));
       if (!options.stack) await stack.stop();
+    },
+  };
+}
+
+/**
+ * The scheduled check as EventBridge runs it, every few seconds instead of minutes, with
+ * reconciliation asking a fake of ZEGO's server API that knows the mixes `zego send` started and
+ * forgets the ones `zego kill-mix` ended (no callback).
+ */
+async function startSchedule(
+  stack: LocalStack,
+  hooks: PipelineOptions['hooks'],
+  { checkEverySeconds, afterSeconds, zegoApiPort = 0 }: NonNullable<PipelineOptions['reconcile']>,
+): Promise<{ zegoApi: FakeZegoServerApi; stop: () => Promise<void> }> {
+  const zegoApi = await startFakeZegoServerApi({
+    port: zegoApiPort,
+    apps: { [LOCAL_APPID]: LOCAL_SERVER_SECRET },
+  });
+  const check = orphansHandler(
+    stack,
+    { onMixOrphaned: hooks.onMixOrphaned ?? (async () => {}) },
+    {
+      env: {
+        ZEGO_SERVER_SECRET: LOCAL_SERVER_SECRET,
+        ZEGO_SERVER_API_ENDPOINT: zegoApi.url,
+        RECONCILE_AFTER_MINUTES: String(afterSeconds / 60),
+      },
+    },
+  );
+  const stopping = new AbortController();
+  const loop = (async () => {
+    while (!stopping.signal.aborted) {
+      await sleep(checkEverySeconds * 1_000, undefined, { signal: stopping.signal }).catch(() => {});
+      // A failed check is logged by the handler and retried by the next one, as deployed.
+      if (!stopping.signal.aborted)
+        await check({}, lambdaContext('zego-mix-callbacks-local-orphans', 60_000)).catch(() => {});
+    }
+  })();
+  return {
+    zegoApi,
+    stop: async () => {
+      stopping.abort();
+      await loop;
+      await zegoApi.stop();
     },
   };
 }

@@ -206,3 +206,22 @@ function send(response: ServerResponse, status: number, contentType: string, bod
 async function readText(request: IncomingMessage): Promise<string | undefined> {
   return (await readBody(request, MAX_CONTROL_BODY_BYTES))?.toString('utf8');
 }
+
+/**
+ * Tells a running fake (another process's) that ZEGO started, stopped or lost a mix: what the
+ * `zego` CLI does when it plays ZEGO against `npm start`.
+ */
+export async function driveFakeMix(
+  url: string,
+  action: 'start' | 'stop' | 'kill',
+  appid: string,
+  taskId: string,
+): Promise<void> {
+  const response = await fetch(`${url}/_fake/mixes`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ action, appid, task_id: taskId }),
+    signal: AbortSignal.timeout(5_000),
+  });
+  if (response.status !== 204) throw new Error(`the fake ZEGO server API answered ${response.status}`);
+}

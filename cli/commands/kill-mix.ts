@@ -1,0 +1,33 @@
+import { LOCAL_APPID } from '../../tools/local-stack/defaults';
+import { driveFakeMix } from '../../tools/zego-fake/server-api';
+import { CommandFailedError, parse, UsageError } from '../args';
+import { readLocalState } from '../target';
+
+export const KILL_MIX_HELP = `Usage: zego kill-mix <task_id> [--appid A]
+
+Plays a mix that dies abnormally, against \`npm start\`: ZEGO's side forgets the task and sends no
+mix_stop (as ZEGO does when a mixing process is terminated abnormally or a stop request fails).
+The local scheduled check then asks ZEGO's (fake) server API about the task, finds it gone and stops
+it: \`zego task <task_id>\` shows it stopped by reconciliation within a few seconds.
+
+  --appid A   default ${LOCAL_APPID}`;
+
+export async function killMix(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, { appid: { type: 'string', default: LOCAL_APPID } }, true);
+  if (values.help) return void console.log(KILL_MIX_HELP);
+  const [taskId, ...extra] = positionals;
+  if (!taskId || extra.length > 0) throw new UsageError('give exactly one task id');
+  const { zegoApiUrl } = readLocalState();
+  if (!zegoApiUrl)
+    throw new CommandFailedError('the running npm start has no fake ZEGO server API: restart it');
+  try {
+    await driveFakeMix(zegoApiUrl, 'kill', values.appid, taskId);
+  } catch (error) {
+    throw new CommandFailedError(
+      `could not reach npm start's fake ZEGO server API: ${(error as Error).message}`,
+    );
+  }
+  console.log(
+    `mix ${taskId} (appid ${values.appid}) ended without a mix_stop; the local check reconciles it within seconds`,
+  );
+}
