@@ -79,7 +79,6 @@ ZEGO mix callbacks, running locally
   secret         ${secret === LOCAL_DEV_SECRET ? `${secret}  (development only; set ZEGO_CALLBACK_SECRET to change)` : '(from ZEGO_CALLBACK_SECRET)'}
   SQS            ${info.sqsEndpoint}   queue ${info.queueUrl}
   DynamoDB       ${info.dynamoEndpoint}   tables ${info.tasksTable}, ${info.idempotencyTable}${values.data ? ` (data in ${values.data})` : ''}
-
   ZEGO's API     ${info.zegoApiUrl}   (a fake: the check reconciles tasks running 15 s+ every 5 s)
 
 Send a test callback, then look at the task:

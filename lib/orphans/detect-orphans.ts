@@ -65,7 +65,9 @@ export async function detectOrphans(
     }
   }
   metric(metrics, 'NewOrphans', newlyReported.length);
-  logger.info('orphan check', {
+  // A check that found nothing to report says so quietly (debug): it runs every few minutes.
+  const log = orphaned.length > 0 ? logger.info.bind(logger) : logger.debug.bind(logger);
+  log('orphan check', {
     running: running.length,
     orphaned: orphaned.length,
     newlyReported: newlyReported.length,

@@ -108,7 +108,9 @@ export async function reconcileTasks(
     }
   }
   metric(metrics, 'ReconcileEnqueued', enqueued.length);
-  logger.info('reconciliation', {
+  // Nothing looked up, nothing to say but in debug: the check runs every few minutes.
+  const log = candidates.length > 0 ? logger.info.bind(logger) : logger.debug.bind(logger);
+  log('reconciliation', {
     candidates: candidates.length,
     ended: plan.ended.length,
     enqueued: enqueued.length,
