@@ -81,10 +81,11 @@ ZEGO mix callbacks, running locally
   DynamoDB       ${info.dynamoEndpoint}   tables ${info.tasksTable}, ${info.idempotencyTable}${values.data ? ` (data in ${values.data})` : ''}
   ZEGO's API     ${info.zegoApiUrl}   (a fake: the check reconciles tasks running 15 s+ every 5 s)
 
-Send a test callback, then look at the task:
-  npm run zego -- send --task demo-1
-  npm run zego -- tasks
-A mix that dies with no mix_stop: send --task demo-2 --event start, then kill-mix demo-2.
+In another terminal, play ZEGO and look at the task:
+  npx zego send --task demo-1 --event start
+  npx zego send --task demo-1
+  npx zego task demo-1
+A mix that dies with no mix_stop: npx zego send --task demo-2 --event start; npx zego kill-mix demo-2
 
 Ctrl-C stops everything.
 `);

@@ -34,7 +34,7 @@ export function verifyCallback(
       throw new StaleTimestampError(
         `the timestamp is ${duration(Math.abs(ahead))} ${when} of our clock; at most ${duration(maxClockSkewSeconds)} ` +
           'is accepted (maxClockSkewSeconds). A replayed capture is too old: send a fresh callback ' +
-          '(`npm run zego -- send`), or check the clocks',
+          '(`npx zego send`), or check the clocks',
       );
     }
   }

@@ -108,7 +108,7 @@ describe('npm start, driven like ZEGO', () => {
   it('prints the URL, the development secret and how to send a callback', () => {
     expect(output).toContain(info.callbackUrl);
     expect(output).toContain(LOCAL_DEV_SECRET);
-    expect(output).toContain('npm run zego -- send');
+    expect(output).toContain('npx zego send --task demo-1');
   });
 
   it('takes a start and a stop in each encoding and ends with the task stopped', async () => {

@@ -6,7 +6,20 @@ import { printable } from '../../lib/text/printable';
  * from callbacks, so every one is escaped: nothing a caller sent can move the cursor or clear the
  * screen. Anything else written is passed through unchanged.
  */
-const SHOWN = ['appid', 'event', 'seq', 'task_id', 'reason', 'status', 'taskStatus', 'receiveCount'] as const;
+const SHOWN = [
+  'appid',
+  'event',
+  'seq',
+  'task_id',
+  'reason',
+  'status',
+  'taskStatus',
+  'receiveCount',
+  // the scheduled check
+  'candidates',
+  'enqueued',
+  'orphaned',
+] as const;
 
 /** The readable line, or undefined for a line that is not for people (a metric). */
 export function readableLine(line: string): string | undefined {
