@@ -4,6 +4,7 @@ import { type HttpApiOptions, startHttpApi } from '../../../tools/local-stack/ht
 import { lambdaContext } from '../../../tools/local-stack/lambda-context';
 import { apiThrottle } from '../../../tools/local-stack/stack-resources';
 import { tokenBucket } from '../../../tools/local-stack/token-bucket';
+import { deliverLikeZego } from '../../../tools/zego-fake/delivery';
 
 let stop: (() => Promise<void>) | undefined;
 afterEach(() => stop?.());
@@ -90,6 +91,28 @@ describe('the local HTTP API', () => {
     nowMs += 60_000; // never more than the burst
     expect(await statuses(4)).toEqual([200, 200, 200, 429]);
     expect(handled).toBe(8);
+  });
+
+  it('loses no callback to throttling: ZEGO retries each 429 until the bucket lets it through', async () => {
+    const handled = new Set<string>();
+    const url = await serve(
+      async (event) => {
+        handled.add(String(event.body));
+        return { statusCode: 200, body: '{}' };
+      },
+      { throttle: { rate: 10, burst: 2 } },
+    );
+    // ZEGO's schedule at 1/20: retries 0.1, 0.2, 0.4, 0.8 and 1.6 s apart.
+    const deliveries = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        deliverLikeZego(url, `{"n":${i}}`, 'application/json', { timeScale: 0.05 }),
+      ),
+    );
+    expect(deliveries.map((delivery) => delivery.outcome)).toEqual(Array(6).fill('delivered'));
+    expect(
+      deliveries.flatMap((delivery) => delivery.attempts).some((attempt) => attempt.status === 429),
+    ).toBe(true);
+    expect(handled.size).toBe(6);
   });
 
   it('does not throttle by default', async () => {
