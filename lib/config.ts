@@ -79,6 +79,8 @@ const consumerSchema = z.object({
   IDEMPOTENCY_DAYS: days(7).refine((value) => value > 0, 'must be more than 0'),
   /** How long a stopped task stays in the table; 0 keeps it forever. */
   TASK_RETENTION_DAYS: days(90),
+  /** The callback queue's maxReceiveCount: a record failing on that delivery goes to the DLQ. */
+  MAX_RECEIVE_COUNT: optional(z.coerce.number().int().min(1)).default(5),
 });
 
 export type ConsumerConfig = z.output<typeof consumerSchema>;
