@@ -2,6 +2,7 @@
  * `npm run zego -- <command>` (or `npx zego <command>`): plays ZEGO's part and inspects the
  * pipeline, locally or on a deployed stage.
  */
+import '../tools/local-stack/check-node';
 import '../tools/local-stack/quiet-sdk-warning';
 import { CommandFailedError, UsageError } from './args';
 import { DLQ_HELP, dlq } from './commands/dlq';

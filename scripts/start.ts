@@ -2,6 +2,7 @@
  * `npm start`: the whole pipeline on this machine, no AWS account, no Docker, no Java.
  * Ctrl-C stops everything.
  */
+import '../tools/local-stack/check-node';
 import '../tools/local-stack/quiet-sdk-warning';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
