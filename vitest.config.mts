@@ -4,6 +4,10 @@ export default defineConfig({
   test: {
     // The SDK warns that its 2027 releases need Node 22; the versions pinned here run on 20.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    // A passing run is a screen of results: no metric lines (test/support/quiet-output.ts), and the
+    // console output of a test only when it fails.
+    setupFiles: ['test/support/quiet-output.ts'],
+    silent: 'passed-only',
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       // The real handlers against real local engines: one DynamoDB Local for the run (global

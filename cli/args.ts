@@ -1,6 +1,7 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { parseArgsProblem } from '../tools/local-stack/command-line';
 
-/** A mistake in how the command was called: printed with the command's help, exit code 2. */
+/** A mistake in how the command was called: printed with a pointer to its --help, exit code 2. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
@@ -10,11 +11,9 @@ export class CommandFailedError extends Error {
   override readonly name = 'CommandFailedError';
 }
 
-export function parse<T extends NonNullable<ParseArgsConfig['options']>>(
-  args: string[],
-  options: T,
-  allowPositionals = false,
-) {
+export type Options = NonNullable<ParseArgsConfig['options']>;
+
+export function parse<T extends Options>(args: string[], options: T, allowPositionals = false) {
   try {
     return parseArgs({
       args,
@@ -23,7 +22,7 @@ export function parse<T extends NonNullable<ParseArgsConfig['options']>>(
       strict: true,
     });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError(parseArgsProblem(error as Error));
   }
 }
 

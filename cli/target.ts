@@ -1,10 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { LOCAL_PORTS, LOCAL_STATE_FILE } from '../tools/local-stack/defaults';
+import { LOCAL_DEV_SECRET, LOCAL_PORTS } from '../tools/local-stack/defaults';
 import { localCredentials } from '../tools/local-stack/engines';
 import type { PipelineInfo } from '../tools/local-stack/pipeline';
+import { readLocalState } from '../tools/local-stack/state-file';
 import { CommandFailedError } from './args';
 
 /** The service name in serverless.yml; deployed resource names derive from it and the stage. */
@@ -28,6 +28,8 @@ export interface Target {
   deadLetterQueueUrl: () => Promise<string>;
   local: boolean;
 }
+
+export const TARGET_OPTIONS = { stage: { type: 'string' }, region: { type: 'string' } } as const;
 
 export const TARGET_HELP = `Target (default: the stack \`npm start\` runs):
   --stage S       a deployed stage instead (AWS credentials from the usual places)
@@ -60,7 +62,7 @@ export function resolveTarget({ stage, region }: { stage?: string; region?: stri
       local: false,
     };
   }
-  const info = readLocalState();
+  const info = runningLocalStack();
   const aws = { region: info.region, credentials: localCredentials, maxAttempts: 1 };
   return {
     description: 'the local stack',
@@ -75,20 +77,29 @@ export function resolveTarget({ stage, region }: { stage?: string; region?: stri
   };
 }
 
-export function readLocalState(): PipelineInfo {
-  if (!existsSync(LOCAL_STATE_FILE)) {
+/** What the running `npm start` wrote (its state file); fails with the next step when none runs. */
+export function runningLocalStack(): PipelineInfo {
+  const info = readLocalState();
+  if (!info) {
     throw new CommandFailedError(
-      'the local stack is not running: start it with `npm start` (or name a deployed --stage)',
+      'the local stack is not running: start it with `npm start` in another terminal (or name a deployed --stage)',
     );
   }
-  return JSON.parse(readFileSync(LOCAL_STATE_FILE, 'utf8')) as PipelineInfo;
+  return info;
 }
 
 /** The callback URL of the running local stack, or the default one. */
 export function localCallbackUrl(): string {
-  return existsSync(LOCAL_STATE_FILE)
-    ? readLocalState().callbackUrl
-    : `http://localhost:${LOCAL_PORTS.http}/zego/callback`;
+  return readLocalState()?.callbackUrl ?? `http://localhost:${LOCAL_PORTS.http}/zego/callback`;
+}
+
+/** The secret a command signs or verifies with, and where it came from (never the secret itself). */
+export function signingSecret(flag: string | undefined, env: NodeJS.ProcessEnv = process.env) {
+  if (flag !== undefined) return { secret: flag, source: '--secret' };
+  if (env.ZEGO_CALLBACK_SECRET) return { secret: env.ZEGO_CALLBACK_SECRET, source: 'ZEGO_CALLBACK_SECRET' };
+  const running = readLocalState()?.secret;
+  if (running) return { secret: running, source: "the running `npm start`'s secret" };
+  return { secret: LOCAL_DEV_SECRET, source: 'the local development secret' };
 }
 
 /** Turns an SDK connection failure against the local stack into a sentence. */

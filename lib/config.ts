@@ -18,6 +18,9 @@ const appIds = z.string().transform((text, ctx): string[] => {
   }
 });
 
+/** How far a callback's timestamp may be from the endpoint's clock, by default (`zego verify` too). */
+export const DEFAULT_MAX_CLOCK_SKEW_SECONDS = 300;
+
 const ingestSchema = z
   .object({
     QUEUE_URL: z.url(),
@@ -30,7 +33,7 @@ const ingestSchema = z
     /** The appids this stage serves; a plain secret in SSM needs them. */
     ZEGO_APP_IDS: optional(appIds),
     ZEGO_SECRET_CACHE_SECONDS: seconds(300),
-    ZEGO_MAX_CLOCK_SKEW_SECONDS: seconds(300),
+    ZEGO_MAX_CLOCK_SKEW_SECONDS: seconds(DEFAULT_MAX_CLOCK_SKEW_SECONDS),
     ENQUEUE_TIMEOUT_MS: optional(z.coerce.number().int().positive()).default(3_000),
   })
   .transform((env, ctx) => {
@@ -85,6 +88,8 @@ const consumerSchema = z.object({
   IDEMPOTENCY_DAYS: days(7).refine((value) => value > 0, 'must be more than 0'),
   /** How long a stopped task stays in the table; 0 keeps it forever. */
   TASK_RETENTION_DAYS: days(90),
+  /** The callback queue's maxReceiveCount: a record failing on that delivery goes to the DLQ. */
+  MAX_RECEIVE_COUNT: optional(z.coerce.number().int().min(1)).default(5),
 });
 
 export type ConsumerConfig = z.output<typeof consumerSchema>;

@@ -30,7 +30,8 @@ lint() {
   local name=$1 region=$2
   shift 2
   echo "lint-stack: $name ($region)"
-  npx serverless package --stage lint --region "$region" --package "$out/$name" "$@" >"$out/$name.log" 2>&1 || {
+  # From a copy of the service: packaging in place would delete the user's .serverless/.
+  bash scripts/package-apart.sh "$out/$name" --stage lint --region "$region" "$@" >"$out/$name.log" 2>&1 || {
     cat "$out/$name.log" >&2
     exit 1
   }

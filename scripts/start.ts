@@ -2,54 +2,41 @@
  * `npm start`: the whole pipeline on this machine, no AWS account, no Docker, no Java.
  * Ctrl-C stops everything.
  */
+import '../tools/local-stack/check-node';
 import '../tools/local-stack/quiet-sdk-warning';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { parseArgs } from 'node:util';
 import { hooks } from '../lib/hooks';
-import { LOCAL_DEV_SECRET, LOCAL_PORTS, LOCAL_STATE_FILE, localSecret } from '../tools/local-stack/defaults';
+import { LOCAL_DEV_SECRET, LOCAL_PORTS, localSecret } from '../tools/local-stack/defaults';
 import { startLocalPipeline } from '../tools/local-stack/pipeline';
 import { makeLogsReadable } from '../tools/local-stack/readable-logs';
+import { StartUsageError, startOptions } from '../tools/local-stack/start-options';
+import { removeLocalState, writeLocalState } from '../tools/local-stack/state-file';
 
-const HELP = `Usage: npm start [-- options]
+const HELP = `Usage: npm start -- [options]
 
 Runs the ZEGO callback pipeline locally: the callback endpoint (the real ingest handler), the
 FIFO queue and its DLQ, the tables, and the real consumer, on in-process engines.
 
-Options:
-  --port N        HTTP port of the callback endpoint (env PORT, default ${LOCAL_PORTS.http})
-  --sqs-port N    port of the SQS engine (env SQS_PORT, default ${LOCAL_PORTS.sqs})
+Options (after \`--\`; \`npm start --port 3100\` works too, one option at a time):
+  --port N           HTTP port of the callback endpoint (env PORT, default ${LOCAL_PORTS.http}; 0: any free port)
+  --sqs-port N       port of the SQS engine (env SQS_PORT, default ${LOCAL_PORTS.sqs})
   --dynamodb-port N  port of the DynamoDB engine (env DYNAMODB_PORT, default ${LOCAL_PORTS.dynamodb})
-  --data DIR      keep the tables (tasks, idempotency) in DIR between runs; queues stay in memory
-  --json-logs     print the handlers' JSON log lines as they are
-  -h, --help      this text
+  --zego-api-port N  port of the fake of ZEGO's server API (env ZEGO_API_PORT, default ${LOCAL_PORTS.zegoApi})
+  --data DIR         keep the tables (tasks, idempotency) in DIR between runs; queues stay in memory
+  --json-logs        print the handlers' JSON log lines as they are
+  -h, --help         this text
 
-Environment: ZEGO_CALLBACK_SECRET (default: a development secret, printed below).`;
+Environment: ZEGO_CALLBACK_SECRET (default: a development secret, printed below); the CLI signs
+with the secret of the running \`npm start\`.`;
 
-async function main() {
-  const { values } = parseArgs({
-    options: {
-      port: { type: 'string' },
-      'sqs-port': { type: 'string' },
-      'dynamodb-port': { type: 'string' },
-      data: { type: 'string' },
-      'json-logs': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help) {
+async function main(): Promise<void> {
+  const options = startOptions(process.argv.slice(2));
+  if (options.help) {
     console.log(HELP);
     return;
   }
-  const port = (flag: string | undefined, env: string | undefined, fallback: number) => {
-    const text = flag ?? env ?? String(fallback);
-    const value = Number(text);
-    if (!Number.isInteger(value) || value < 0 || value > 65_535) throw new Error(`not a port: ${text}`);
-    return value;
-  };
   const secret = localSecret();
   process.env.POWERTOOLS_LOG_LEVEL ??= 'INFO';
-  if (!values['json-logs']) {
+  if (!options.jsonLogs) {
     makeLogsReadable(process.stdout);
     makeLogsReadable(process.stderr);
   }
@@ -57,31 +44,30 @@ async function main() {
   const pipeline = await startLocalPipeline({
     hooks,
     prefix: 'local-',
-    port: port(values.port, process.env.PORT, LOCAL_PORTS.http),
-    sqsPort: port(values['sqs-port'], process.env.SQS_PORT, LOCAL_PORTS.sqs),
-    dynamoPort: port(values['dynamodb-port'], process.env.DYNAMODB_PORT, LOCAL_PORTS.dynamodb),
-    dataDir: values.data,
+    port: options.port,
+    sqsPort: options.sqsPort,
+    dynamoPort: options.dynamodbPort,
+    dataDir: options.dataDir,
     secret,
     // The scheduled check every few seconds, reconciling with a fake of ZEGO's server API.
     reconcile: {
       checkEverySeconds: 5,
       afterSeconds: 15,
-      zegoApiPort: port(undefined, process.env.ZEGO_API_PORT, LOCAL_PORTS.zegoApi),
+      zegoApiPort: options.zegoApiPort,
     },
   });
   const { stop, stack: _stack, ...info } = pipeline;
-  mkdirSync(dirname(LOCAL_STATE_FILE), { recursive: true });
-  writeFileSync(LOCAL_STATE_FILE, `${JSON.stringify(info, null, 2)}\n`);
+  writeLocalState(info);
 
   console.log(`
 ZEGO mix callbacks, running locally
   callback URL   ${info.callbackUrl}
   secret         ${secret === LOCAL_DEV_SECRET ? `${secret}  (development only; set ZEGO_CALLBACK_SECRET to change)` : '(from ZEGO_CALLBACK_SECRET)'}
   SQS            ${info.sqsEndpoint}   queue ${info.queueUrl}
-  DynamoDB       ${info.dynamoEndpoint}   tables ${info.tasksTable}, ${info.idempotencyTable}${values.data ? ` (data in ${values.data})` : ''}
+  DynamoDB       ${info.dynamoEndpoint}   tables ${info.tasksTable}, ${info.idempotencyTable}${options.dataDir ? ` (data in ${options.dataDir})` : ''}
   ZEGO's API     ${info.zegoApiUrl}   (a fake: the check reconciles tasks running 15 s+ every 5 s)
 
-In another terminal, play ZEGO and look at the task:
+In another terminal, play ZEGO and look at the task (the CLI finds this stack and its secret):
   npx zego send --task demo-1 --event start
   npx zego send --task demo-1
   npx zego task demo-1
@@ -95,7 +81,7 @@ Ctrl-C stops everything.
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping`);
-    rmSync(LOCAL_STATE_FILE, { force: true });
+    removeLocalState();
     await stop();
     process.exit(0);
   };
@@ -104,10 +90,14 @@ Ctrl-C stops everything.
 }
 
 main().catch((error) => {
+  if (error instanceof StartUsageError) {
+    console.error(`npm start: ${error.message}.\nRun \`npm start -- --help\` for its options.`);
+    process.exit(2);
+  }
   console.error(`npm start failed: ${(error as Error).message}`);
   if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
     console.error(
-      'A port is taken: stop the other process, or pick ports with --port, --sqs-port, --dynamodb-port.',
+      'A port is taken: stop the other process, or pick other ports, e.g. `npm start -- --port 3100 --sqs-port 9325 --dynamodb-port 8001 --zego-api-port 3002` (0 picks a free one).',
     );
   }
   process.exit(1);

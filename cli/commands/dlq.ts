@@ -10,7 +10,7 @@ import { FAILURE_ATTRIBUTE } from '../../lib/queue/dead-letter';
 import { printable } from '../../lib/text/printable';
 import { queueDepth } from '../../tools/local-stack/queue-depth';
 import { parse, UsageError } from '../args';
-import { explainAwsError, resolveTarget, TARGET_HELP, type Target } from '../target';
+import { explainAwsError, resolveTarget, TARGET_HELP, TARGET_OPTIONS, type Target } from '../target';
 
 export const DLQ_HELP = `Usage: zego dlq [list|redrive] [--json] [target]
 
@@ -27,16 +27,17 @@ first callback of each stuck task, with the total count.
 
 ${TARGET_HELP}`;
 
+export const DLQ_OPTIONS = {
+  json: { type: 'boolean', default: false },
+  ...TARGET_OPTIONS,
+} as const;
+
 export async function dlq(args: string[]): Promise<void> {
-  const { values, positionals } = parse(
-    args,
-    { json: { type: 'boolean', default: false }, stage: { type: 'string' }, region: { type: 'string' } },
-    true,
-  );
+  const { values, positionals } = parse(args, DLQ_OPTIONS, true);
   if (values.help) return void console.log(DLQ_HELP);
   const [action = 'list', ...extra] = positionals;
   if (!['list', 'redrive'].includes(action) || extra.length > 0)
-    throw new UsageError(`unknown dlq action "${positionals.join(' ')}"`);
+    throw new UsageError(`"${positionals.join(' ')}" is not a dlq action: give list or redrive`);
   const target = resolveTarget(values);
   try {
     if (action === 'list') await list(target, values.json);

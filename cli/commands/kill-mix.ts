@@ -1,7 +1,7 @@
 import { LOCAL_APPID } from '../../tools/local-stack/defaults';
 import { driveFakeMix } from '../../tools/zego-fake/server-api';
 import { CommandFailedError, parse, UsageError } from '../args';
-import { readLocalState } from '../target';
+import { runningLocalStack } from '../target';
 
 export const KILL_MIX_HELP = `Usage: zego kill-mix <task_id> [--appid A]
 
@@ -12,12 +12,14 @@ it: \`zego task <task_id>\` shows it stopped by reconciliation within a few seco
 
   --appid A   default ${LOCAL_APPID}`;
 
+export const KILL_MIX_OPTIONS = { appid: { type: 'string', default: LOCAL_APPID } } as const;
+
 export async function killMix(args: string[]): Promise<void> {
-  const { values, positionals } = parse(args, { appid: { type: 'string', default: LOCAL_APPID } }, true);
+  const { values, positionals } = parse(args, KILL_MIX_OPTIONS, true);
   if (values.help) return void console.log(KILL_MIX_HELP);
   const [taskId, ...extra] = positionals;
   if (!taskId || extra.length > 0) throw new UsageError('give exactly one task id');
-  const { zegoApiUrl } = readLocalState();
+  const { zegoApiUrl } = runningLocalStack();
   if (!zegoApiUrl)
     throw new CommandFailedError('the running npm start has no fake ZEGO server API: restart it');
   try {

@@ -1,10 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { localSecret } from '../../tools/local-stack/defaults';
 import { buildCallback, type Encoding, encodeCallback } from '../../tools/zego-fake/callbacks';
 import { type Attempt, deliverLikeZego, postCallback } from '../../tools/zego-fake/delivery';
 import { driveFakeMix } from '../../tools/zego-fake/server-api';
 import { CommandFailedError, integer, parse, UsageError } from '../args';
-import { localCallbackUrl, readLocalState } from '../target';
+import { localCallbackUrl, runningLocalStack, signingSecret } from '../target';
 
 export const SEND_HELP = `Usage: zego send [options]
 
@@ -15,14 +14,16 @@ Builds a signed mix_stop (or mix_start) callback and POSTs it as ZEGO does.
   --appid ID         default 111111
   --task ID          task_id (default demo-<time>)
   --seq N            default: the current time in milliseconds (unique and increasing)
-  --secret S         default: ZEGO_CALLBACK_SECRET, else the local development secret
+  --secret S         default: ZEGO_CALLBACK_SECRET, else the running \`npm start\`'s secret,
+                     else the local development secret
   --room R           channel_id (default room-1)
   --publisher P      publish_id (default user-1)
   --mix-url U        output RTMP URL
   --alias A          mix_stream_alias
   --play-url U       a play URL for mix_start (repeat the flag for several)
   --encoding E       json, form or percent-json (default json)
-  --repeat N         send the same callback N times in all, whatever the answers (default 1)
+  --repeat N         send the same callback N times in all, whatever the answers (default 1);
+                     the queue keeps one and the consumer applies it once
   --delay-ms D       wait between repeats (default 0)
   --like-zego        instead, retry as ZEGO does: after a non-2xx or no answer, 5 retries
                      2, 4, 8, 16, 32 s apart, then give up
@@ -30,27 +31,29 @@ Builds a signed mix_stop (or mix_start) callback and POSTs it as ZEGO does.
   --timeout-ms T     give up on an answer after T ms (default 5000)
   --json             print one JSON line per attempt`;
 
+export const SEND_OPTIONS = {
+  url: { type: 'string' },
+  event: { type: 'string', default: 'stop' },
+  appid: { type: 'string', default: '111111' },
+  task: { type: 'string' },
+  seq: { type: 'string' },
+  secret: { type: 'string' },
+  room: { type: 'string' },
+  publisher: { type: 'string' },
+  'mix-url': { type: 'string' },
+  alias: { type: 'string' },
+  'play-url': { type: 'string', multiple: true },
+  encoding: { type: 'string', default: 'json' },
+  repeat: { type: 'string' },
+  'delay-ms': { type: 'string' },
+  'timeout-ms': { type: 'string' },
+  'like-zego': { type: 'boolean', default: false },
+  'time-scale': { type: 'string' },
+  json: { type: 'boolean', default: false },
+} as const;
+
 export async function send(args: string[]): Promise<void> {
-  const { values } = parse(args, {
-    url: { type: 'string' },
-    event: { type: 'string', default: 'stop' },
-    appid: { type: 'string', default: '111111' },
-    task: { type: 'string' },
-    seq: { type: 'string' },
-    secret: { type: 'string' },
-    room: { type: 'string' },
-    publisher: { type: 'string' },
-    'mix-url': { type: 'string' },
-    alias: { type: 'string' },
-    'play-url': { type: 'string', multiple: true },
-    encoding: { type: 'string', default: 'json' },
-    repeat: { type: 'string' },
-    'delay-ms': { type: 'string' },
-    'timeout-ms': { type: 'string' },
-    'like-zego': { type: 'boolean', default: false },
-    'time-scale': { type: 'string' },
-    json: { type: 'boolean', default: false },
-  });
+  const { values } = parse(args, SEND_OPTIONS);
   if (values.help) return void console.log(SEND_HELP);
 
   const event = { stop: 'mix_stop', start: 'mix_start', mix_stop: 'mix_stop', mix_start: 'mix_start' }[
@@ -73,12 +76,13 @@ export async function send(args: string[]): Promise<void> {
   const delayMs = integer(values['delay-ms'], 'delay-ms', 0);
   const timeoutMs = integer(values['timeout-ms'], 'timeout-ms', 5_000, 1);
 
+  const { secret, source } = signingSecret(values.secret);
   const fields = buildCallback({
     event: event as 'mix_start' | 'mix_stop',
     appid: values.appid,
     taskId: values.task ?? `demo-${Date.now()}`,
     seq: values.seq ?? String(Date.now()),
-    secret: values.secret ?? localSecret(),
+    secret,
     room: values.room,
     publisher: values.publisher,
     mixUrl: values['mix-url'],
@@ -116,15 +120,25 @@ export async function send(args: string[]): Promise<void> {
         `  ${delivery.outcome === 'delivered' ? 'delivered' : 'lost: ZEGO gives up here'} after ${delivery.attempts.length} attempt(s)`,
       );
   } else {
+    let accepted = 0;
     for (let index = 0; index < repeat; index++) {
       if (index > 0 && delayMs > 0) await sleep(delayMs);
       last = await postCallback(url, body, contentType, timeoutMs);
+      if (last.status && last.status < 300) accepted += 1;
       print(last, index);
     }
+    if (accepted > 1 && !values.json)
+      console.log(
+        `  the endpoint took it ${accepted} times; the queue kept one (SQS de-duplicates by the callback's identity: appid, task_id, event, seq) and the consumer applies it once`,
+      );
   }
   if (!last?.status || last.status >= 300) {
     const hint =
-      last?.error?.startsWith('connection refused') && !values.url ? ' Is `npm start` running?' : '';
+      last?.status === 401
+        ? ` It was signed with ${source}: give the endpoint's secret with --secret or ZEGO_CALLBACK_SECRET.`
+        : last?.error?.startsWith('connection refused') && !values.url
+          ? ' Is `npm start` running? Start it in another terminal.'
+          : '';
     throw new CommandFailedError(
       `the callback was not accepted${last?.status ? ` (HTTP ${last.status})` : ''}.${hint}`,
     );
@@ -135,6 +149,6 @@ export async function send(args: string[]): Promise<void> {
 
 /** Against npm start, ZEGO's side (its fake server API) learns the mix runs or ended, as ZEGO would. */
 async function tellLocalZego(action: 'start' | 'stop', appid: string, taskId: string): Promise<void> {
-  const { zegoApiUrl } = readLocalState();
+  const { zegoApiUrl } = runningLocalStack();
   if (zegoApiUrl) await driveFakeMix(zegoApiUrl, action, appid, taskId).catch(() => {});
 }

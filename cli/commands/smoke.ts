@@ -16,7 +16,7 @@ import { localCredentials } from '../../tools/local-stack/engines';
 import { buildCallback, encodeCallback } from '../../tools/zego-fake/callbacks';
 import { postCallback } from '../../tools/zego-fake/delivery';
 import { CommandFailedError, integer, parse, UsageError } from '../args';
-import { readLocalState, SERVICE, TARGET_HELP } from '../target';
+import { runningLocalStack, SERVICE, TARGET_HELP, TARGET_OPTIONS } from '../target';
 
 export const SMOKE_HELP = `Usage: zego smoke [--appid A] [--timeout-ms T] [target]
 
@@ -45,13 +45,14 @@ interface SmokeTarget {
   dynamo: DynamoDBClient;
 }
 
+export const SMOKE_OPTIONS = {
+  appid: { type: 'string' },
+  'timeout-ms': { type: 'string' },
+  ...TARGET_OPTIONS,
+} as const;
+
 export async function smoke(args: string[]): Promise<void> {
-  const { values } = parse(args, {
-    appid: { type: 'string' },
-    'timeout-ms': { type: 'string' },
-    stage: { type: 'string' },
-    region: { type: 'string' },
-  });
+  const { values } = parse(args, SMOKE_OPTIONS);
   if (values.help) return void console.log(SMOKE_HELP);
   const timeoutMs = integer(values['timeout-ms'], 'timeout-ms', 60_000, 1);
   const target = values.stage ? await deployed(values.stage, values.region) : local();
@@ -133,7 +134,7 @@ async function cleanUp(
 }
 
 function local(): SmokeTarget {
-  const info = readLocalState();
+  const info = runningLocalStack();
   return {
     description: 'the local stack',
     callbackUrl: info.callbackUrl,

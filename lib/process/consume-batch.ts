@@ -19,7 +19,11 @@ export interface ConsumeOptions {
   deadLetter: DeadLetter;
   logger: Logger;
   metrics: Metrics;
+  /** The queue's maxReceiveCount: a record failing on that delivery is moved to the DLQ by SQS. */
+  maxReceiveCount?: number;
 }
+
+const DEFAULT_MAX_RECEIVE_COUNT = 5;
 
 /**
  * A batch from the FIFO queue. Message groups (mix tasks) are processed concurrently, each one
@@ -32,18 +36,47 @@ export async function consumeBatch(
   context: Context,
   deps: ConsumeOptions,
 ): Promise<SQSBatchResponse> {
+  const attempted = new Set<string>();
   const responses = await Promise.all(
     [...groupsOf(event.Records).values()].map((records) =>
       // A new processor per group and batch: no failed-group state survives into another.
       processPartialResponse(
         { Records: records },
-        (record: SQSRecord) => consumeRecord(record, context, deps),
+        (record: SQSRecord) => {
+          attempted.add(record.messageId);
+          return consumeRecord(record, context, deps);
+        },
         new SqsFifoPartialProcessorAsync(),
         { context, throwOnFullBatchFailure: false },
       ),
     ),
   );
-  return { batchItemFailures: responses.flatMap((response) => response.batchItemFailures) };
+  const batchItemFailures = responses.flatMap((response) => response.batchItemFailures);
+  // Records skipped after an earlier failure of their group fail too; on their last delivery they
+  // leave for the DLQ with the one that failed, and this is the only trace of them.
+  const failed = new Set(batchItemFailures.map((failure) => failure.itemIdentifier));
+  for (const record of event.Records) {
+    if (!failed.has(record.messageId) || attempted.has(record.messageId)) continue;
+    const where = whereIs(record, deps);
+    if (where.lastDelivery)
+      deps.logger.error(
+        'callback skipped behind a failure, on its last delivery; SQS moves it to the dead-letter queue',
+        { ...where, outcome: 'failed', toDeadLetterQueue: true },
+      );
+  }
+  return { batchItemFailures };
+}
+
+/** Where a record is in its life: which delivery, and whether a failure now sends it to the DLQ. */
+function whereIs(record: SQSRecord, { maxReceiveCount = DEFAULT_MAX_RECEIVE_COUNT }: ConsumeOptions) {
+  const receiveCount = Number(record.attributes.ApproximateReceiveCount);
+  return {
+    messageId: record.messageId,
+    groupId: record.attributes.MessageGroupId,
+    receiveCount,
+    maxReceiveCount,
+    lastDelivery: receiveCount >= maxReceiveCount,
+  };
 }
 
 /** Records by message group, each group in its delivery order. */
@@ -59,13 +92,10 @@ function groupsOf(records: SQSRecord[]): Map<string, SQSRecord[]> {
 async function consumeRecord(
   record: SQSRecord,
   context: Context,
-  { processOnce, deadLetter, logger, metrics }: ConsumeOptions,
+  deps: ConsumeOptions,
 ): Promise<ProcessResult | undefined> {
-  const where = {
-    messageId: record.messageId,
-    groupId: record.attributes.MessageGroupId,
-    receiveCount: Number(record.attributes.ApproximateReceiveCount),
-  };
+  const { processOnce, deadLetter, logger, metrics } = deps;
+  const { lastDelivery, ...where } = whereIs(record, deps);
   let message: QueuedMessage;
   try {
     message = parseQueuedMessage(record.body);
@@ -88,11 +118,16 @@ async function consumeRecord(
       ? { ...message.reconciliation, event: RECONCILIATION_EVENT }
       : message.callback;
     const fields = { ...where, appid, task_id, event, seq };
-    if (error instanceof IdempotencyAlreadyInProgressError) {
-      metric(metrics, 'InProgressElsewhere');
+    const inProgress = error instanceof IdempotencyAlreadyInProgressError;
+    metric(metrics, inProgress ? 'InProgressElsewhere' : 'ProcessingFailed');
+    if (lastDelivery) {
+      logger.error(
+        `callback ${inProgress ? 'still in progress elsewhere' : 'failed'} on its last delivery; SQS moves it to the dead-letter queue`,
+        { ...fields, outcome: 'failed', toDeadLetterQueue: true, ...(inProgress ? {} : { error }) },
+      );
+    } else if (inProgress) {
       logger.info('callback in progress elsewhere; will retry', { ...fields, outcome: 'retry' });
     } else {
-      metric(metrics, 'ProcessingFailed');
       logger.error('callback failed; SQS delivers it again', { ...fields, outcome: 'failed', error });
     }
     throw error;

@@ -75,6 +75,12 @@ export function createConsumerHandler({
     .handler((event, context) => {
       // In-progress records expire when this invocation would time out, so a crash never blocks a retry.
       idempotency.registerLambdaContext(context);
-      return consumeBatch(event, context, { processOnce: once, deadLetter, logger, metrics });
+      return consumeBatch(event, context, {
+        processOnce: once,
+        deadLetter,
+        logger,
+        metrics,
+        maxReceiveCount: config.MAX_RECEIVE_COUNT,
+      });
     });
 }

@@ -1,9 +1,5 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
@@ -16,38 +12,26 @@ import { queueDepth } from '../../tools/local-stack/queue-depth';
 import { buildCallback, encodeCallback } from '../../tools/zego-fake/callbacks';
 import { postCallback } from '../../tools/zego-fake/delivery';
 import { driveFakeMix } from '../../tools/zego-fake/server-api';
+import { startNpmStart } from '../support/npm-start';
 
 // `npm start` as a user runs it, in a process group of its own, on free ports; ZEGO played by the
 // CLI's code over HTTP; stopped with Ctrl-C (SIGINT to the group) at the end, even after a failure.
-const run = promisify(execFile);
-const root = join(__dirname, '..', '..');
-const stateFile = join(mkdtempSync(join(tmpdir(), 'zego-e2e-')), 'stack.json');
-const env = {
-  ...process.env,
-  ZEGO_LOCAL_STATE: stateFile,
-  ZEGO_CALLBACK_SECRET: '',
-  PORT: '0',
-  SQS_PORT: '0',
-  DYNAMODB_PORT: '0',
-  ZEGO_API_PORT: '0',
-};
-let child: ChildProcess;
-let output = '';
+let started: Awaited<ReturnType<typeof startNpmStart>>;
 let info: PipelineInfo;
 let documents: DynamoDBDocumentClient;
 let sqs: SQSClient;
+const output = () => started.output();
+const zego = (...args: string[]) => started.zego(...args);
 
 beforeAll(async () => {
-  child = spawn('npm', ['start'], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout?.on('data', (chunk) => (output += chunk));
-  child.stderr?.on('data', (chunk) => (output += chunk));
-  const deadline = Date.now() + 40_000;
-  while (!existsSync(stateFile) || !output.includes('Ctrl-C stops everything')) {
-    if (child.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
-    if (Date.now() > deadline) throw new Error(`npm start did not come up:\n${output}`);
-    await sleep(100);
-  }
-  info = JSON.parse(readFileSync(stateFile, 'utf8'));
+  started = await startNpmStart([], {
+    ZEGO_CALLBACK_SECRET: '',
+    PORT: '0',
+    SQS_PORT: '0',
+    DYNAMODB_PORT: '0',
+    ZEGO_API_PORT: '0',
+  });
+  info = started.info;
   const aws = { region: info.region, credentials: localCredentials };
   documents = DynamoDBDocumentClient.from(new DynamoDBClient({ ...aws, endpoint: info.dynamoEndpoint }), {
     unmarshallOptions: { wrapNumbers: true },
@@ -55,20 +39,10 @@ beforeAll(async () => {
   sqs = new SQSClient({ ...aws, endpoint: info.sqsEndpoint, useQueueUrlAsEndpoint: false });
 }, 60_000);
 
-/** True while any process of npm start's group (npm, tsx, node) is alive. */
-function groupAlive(pid: number): boolean {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 afterAll(async () => {
   documents?.destroy();
   sqs?.destroy();
-  if (child?.pid && groupAlive(child.pid)) process.kill(-child.pid, 'SIGKILL');
+  started?.kill();
 });
 
 const seqs = { next: Date.now() };
@@ -101,14 +75,11 @@ function taskWhen(taskId: string, done: (task: MixTask) => boolean): Promise<Mix
   );
 }
 
-const zego = (...args: string[]) =>
-  run(process.execPath, ['-r', 'tsx/cjs', join(root, 'cli', 'zego.ts'), ...args], { cwd: root, env });
-
 describe('npm start, driven like ZEGO', () => {
   it('prints the URL, the development secret and how to send a callback', () => {
-    expect(output).toContain(info.callbackUrl);
-    expect(output).toContain(LOCAL_DEV_SECRET);
-    expect(output).toContain('npx zego send --task demo-1');
+    expect(output()).toContain(info.callbackUrl);
+    expect(output()).toContain(LOCAL_DEV_SECRET);
+    expect(output()).toContain('npx zego send --task demo-1');
   });
 
   it('takes a start and a stop in each encoding and ends with the task stopped', async () => {
@@ -129,7 +100,7 @@ describe('npm start, driven like ZEGO', () => {
     const s = seq();
     for (let i = 0; i < 3; i++) expect((await send('mix_stop', 'dup', s)).status).toBe(200);
     expect(await taskWhen('dup', (t) => t.status === 'stopped')).toMatchObject({ seq: s });
-    expect(output.match(new RegExp(`callback processed .*seq=${s} `, 'g'))).toHaveLength(1);
+    expect(output().match(new RegExp(`callback processed .*seq=${s} `, 'g'))).toHaveLength(1);
   });
 
   it('keeps a task stopped when its start arrives after its stop', async () => {
@@ -139,7 +110,7 @@ describe('npm start, driven like ZEGO', () => {
     await taskWhen('late-start', (t) => t.status === 'stopped');
     await sleep(1_500);
     expect(await taskWhen('late-start', () => true)).toMatchObject({ status: 'stopped', seq: stop });
-    expect(output).toMatch(new RegExp(`callback stale .*seq=${start} `));
+    expect(output()).toMatch(new RegExp(`callback stale .*seq=${start} `));
   });
 
   it('refuses a callback signed with another secret and queues nothing for it', async () => {
@@ -157,7 +128,7 @@ describe('npm start, driven like ZEGO', () => {
     expect((await send('mix_start', 'reuse-b', s)).status).toBe(200);
     await taskWhen('reuse-a', (t) => t.status === 'running');
     await taskWhen('reuse-b', (t) => t.status === 'running');
-    expect(output.match(new RegExp(`callback processed .*seq=${s} `, 'g'))).toHaveLength(2);
+    expect(output().match(new RegExp(`callback processed .*seq=${s} `, 'g'))).toHaveLength(2);
   });
 
   it('prints what a caller sent escaped, in its log and through the CLI', async () => {
@@ -165,7 +136,7 @@ describe('npm start, driven like ZEGO', () => {
     const { stdout } = await zego('send', '--task', 'hostile', '--seq', seq(), '--room', hostile);
     expect(stdout).toContain('200');
     await taskWhen('hostile', (t) => t.status === 'stopped');
-    const shown = [(await zego('tasks')).stdout, (await zego('task', 'hostile')).stdout, output].join('\n');
+    const shown = [(await zego('tasks')).stdout, (await zego('task', 'hostile')).stdout, output()].join('\n');
     expect(shown).toContain('room\\u001b[2J\\u0007\\u202eevil');
     expect([...shown].some((char) => (char < ' ' && char !== '\n') || char === '\u202e')).toBe(false);
   });
@@ -184,10 +155,10 @@ describe('npm start, driven like ZEGO', () => {
     );
     expect(task).toMatchObject({ stoppedBy: 'reconciliation', reconciledAt: expect.any(String) });
     expect((await zego('task', 'killed')).stdout).toMatch(/stoppedBy\s+reconciliation/);
-    await vi.waitFor(() => expect(output).toMatch(/mix stopped \(inferred by reconciliation\)/), {
+    await vi.waitFor(() => expect(output()).toMatch(/mix stopped \(inferred by reconciliation\)/), {
       timeout: 5_000,
     });
-    expect(output.match(/mix stopped \(inferred by reconciliation\)/g)).toHaveLength(1);
+    expect(output().match(/mix stopped \(inferred by reconciliation\)/g)).toHaveLength(1);
   }, 60_000);
 
   it('passes the smoke test, which leaves nothing behind and calls no hook', async () => {
@@ -202,13 +173,16 @@ describe('npm start, driven like ZEGO', () => {
     expect(
       await getTask('111111', taskId, { tableName: info.tasksTable, client: documents }),
     ).toBeUndefined();
-    expect(output).toMatch(new RegExp(`smoke test callback recorded; no hook .*task_id=${taskId}`));
-    expect(output).not.toMatch(new RegExp(`mix (started|stopped) .*task_id=${taskId}`));
+    expect(output()).toMatch(new RegExp(`smoke test callback recorded; no hook .*task_id=${taskId}`));
+    expect(output()).not.toMatch(new RegExp(`mix (started|stopped) .*task_id=${taskId}`));
   });
 
   it('shows the tasks through the CLI, and leaves nothing in the queue or the DLQ', async () => {
     const { stdout } = await zego('send', '--task', 'via-cli', '--seq', seq(), '--repeat', '2');
     expect(stdout).toMatch(/#2 {2}200/);
+    expect(stdout).toContain(
+      "the endpoint took it 2 times; the queue kept one (SQS de-duplicates by the callback's identity: appid, task_id, event, seq) and the consumer applies it once",
+    );
     await taskWhen('via-cli', (t) => t.status === 'stopped');
     const listed = (await zego('tasks', '--json')).stdout
       .trim()
@@ -232,13 +206,12 @@ describe('npm start, driven like ZEGO', () => {
   });
 
   it('stops everything on Ctrl-C', async () => {
-    const pid = child.pid as number;
-    process.kill(-pid, 'SIGINT'); // what a terminal does: the signal goes to the whole group
+    process.kill(-started.pid, 'SIGINT'); // what a terminal does: the signal goes to the whole group
     const deadline = Date.now() + 10_000;
-    while (groupAlive(pid) && Date.now() < deadline) await sleep(50);
-    expect(groupAlive(pid)).toBe(false);
-    expect(output).toContain('SIGINT: stopping');
-    expect(existsSync(stateFile)).toBe(false);
+    while (started.alive() && Date.now() < deadline) await sleep(50);
+    expect(started.alive()).toBe(false);
+    expect(output()).toContain('SIGINT: stopping');
+    expect(existsSync(started.stateFile)).toBe(false);
     const after = await postCallback(info.callbackUrl, '{}', 'application/json', 1_000);
     expect(after.status).toBeUndefined();
     expect(after.error).toMatch(/connection refused/);

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,18 +91,43 @@ let dir: string;
 let template: Template;
 let options: Template;
 
-/** `serverless package`, as a user runs it, with no AWS credentials at all; the template it wrote. */
+const ROOT = join(__dirname, '..', '..');
+
+/**
+ * `serverless package`, as a user runs it, with no AWS credentials at all; the template it wrote.
+ * From a copy of the service (scripts/package-apart.sh): in place, osls deletes `.serverless/`.
+ */
 async function packaged(args: string[]): Promise<Template> {
   const out = await mkdtemp(join(tmpdir(), 'zego-package-'));
   dirs.push(out);
   const env = { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'none' };
-  await run('npx', ['serverless', 'package', '--stage', 'ci', '--package', out, ...args], { env });
+  await run('bash', [join(ROOT, 'scripts', 'package-apart.sh'), out, '--stage', 'ci', ...args], { env });
   return JSON.parse(await readFile(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
 }
 
+/**
+ * The user's `.serverless/` (from `npm run package`), which packaging must leave alone; a stand-in
+ * when there is none, removed at the end.
+ */
+const userPackage = join(ROOT, '.serverless');
+const standIn = join(userPackage, 'left-alone-by-the-tests');
+let madeStandIn = false;
+let userPackageBefore: string[] = [];
+const listing = async () => {
+  const names = await readdir(userPackage);
+  return Promise.all(
+    names.sort().map(async (name) => `${name} ${(await stat(join(userPackage, name))).mtimeMs}`),
+  );
+};
+
 // Two packages in all (each runs esbuild for three functions): the defaults, and every option on.
-// One after the other: serverless-esbuild builds in the project's .esbuild folder.
 beforeAll(async () => {
+  if (!existsSync(userPackage)) {
+    await mkdir(userPackage);
+    await writeFile(standIn, 'made by test/infra/stack.test.ts\n');
+    madeStandIn = true;
+  }
+  userPackageBefore = await listing();
   template = await packaged(['--param', `callbackSecretParam=${CUSTOM_SECRET_PARAM}`]);
   dir = dirs[0] as string;
   options = await packaged([
@@ -110,7 +136,19 @@ beforeAll(async () => {
     ...Object.entries(OPTIONS).flatMap(([name, value]) => ['--param', `${name}=${value}`]),
   ]);
 });
-afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+afterAll(async () => {
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+  if (madeStandIn) {
+    await rm(standIn, { force: true });
+    await rmdir(userPackage).catch(() => {}); // not empty: a package of the user's own since
+  }
+});
+
+describe('packaging for the tests', () => {
+  it("leaves the user's .serverless/ (from npm run package) as it was", async () => {
+    expect(await listing()).toEqual(userPackageBefore);
+  });
+});
 
 /**
  * What CloudFormation makes of a value: each Fn::If decided by the template's conditions (all of

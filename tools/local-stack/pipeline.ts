@@ -77,7 +77,6 @@ export async function startLocalPipeline(options: PipelineOptions): Promise<Pipe
       },
     }));
   const ingest = ingestHandler(stack, options.ingest);
-  const consumer = consumerHandler(stack, options.hooks, options.consumer);
   const throttle = options.throttle === true ? apiThrottle() : options.throttle || undefined;
   const api = await startHttpApi(
     [
@@ -97,7 +96,9 @@ export async function startLocalPipeline(options: PipelineOptions): Promise<Pipe
       queueUrl: stack.queue.url,
       queueArn: stack.queue.arn,
       region: stack.region,
-      handler: consumer,
+      // One consumer per poller, as Lambda runs one invocation at a time per instance: a shared
+      // one would publish another invocation's metrics and find its own store empty.
+      handler: consumerHandler(stack, options.hooks, options.consumer),
       context: () => lambdaContext('zego-mix-callbacks-local-consumer', options.consumerTimeoutMs ?? 30_000),
       onBatch: options.onBatch,
     }),

@@ -43,7 +43,7 @@ export function readableLine(line: string): string | undefined {
       `error="${text(`${error.message}${error.cause?.message ? `: ${error.cause.message}` : ''}`, 200)}"`,
     );
   if (typeof record.detail === 'string') fields.push(`(${text(record.detail, 200)})`);
-  return `${time} ${fn} ${text(record.message, 60).padEnd(20)} ${fields.join(' ')}`.trimEnd();
+  return `${time} ${fn} ${text(record.message, 100).padEnd(20)} ${fields.join(' ')}`.trimEnd();
 }
 
 /** Rewrites every complete line written to `stream` through readableLine. */

@@ -28,6 +28,14 @@ describe('readableLine', () => {
     expect((readableLine(log({ task_id: 'x'.repeat(10_000) })) ?? '').length).toBeLessThan(200);
   });
 
+  it('shows a message up to 100 characters whole: a failure that sends a callback to the DLQ', () => {
+    const message =
+      'callback still in progress elsewhere on its last delivery; SQS moves it to the dead-letter queue';
+    expect(readableLine(log({ level: 'ERROR', function: 'consumer', message, receiveCount: 5 }))).toBe(
+      `02:49:40 consumer ${message} receiveCount=5`,
+    );
+  });
+
   it('leaves metric lines out and passes other text through', () => {
     expect(readableLine('{"_aws":{"Timestamp":1},"CallbackReceived":1}')).toBeUndefined();
     expect(readableLine('plain text')).toBe('plain text');

@@ -2,6 +2,7 @@ import { IdempotencyAlreadyInProgressError } from '@aws-lambda-powertools/idempo
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSRecord } from 'aws-lambda';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { loadConsumerConfig } from '../../../lib/config';
 import { createMetrics } from '../../../lib/metrics';
 import { consumeBatch } from '../../../lib/process/consume-batch';
 import type { ProcessResult } from '../../../lib/process/process-callback';
@@ -14,6 +15,7 @@ import {
 } from '../../../lib/queue/message';
 import { lambdaContext } from '../../../tools/local-stack/lambda-context';
 import { signedCallback } from '../../support/callbacks';
+import { capturedLogger } from '../../support/logs';
 import { sqsEvent, sqsRecord } from '../../support/messages';
 import { capturedMetrics, total } from '../../support/metrics';
 
@@ -46,7 +48,8 @@ function processFailingOn(...failingSeqs: string[]) {
   return { processOnce, seen };
 }
 
-const record = (task: string, seq: string) => sqsRecord(signedCallback({ task_id: task, seq }));
+const record = (task: string, seq: string, receiveCount = 1) =>
+  sqsRecord(signedCallback({ task_id: task, seq }), { receiveCount });
 const failedIds = (response: { batchItemFailures: { itemIdentifier: string }[] }) =>
   response.batchItemFailures.map((failure) => failure.itemIdentifier);
 
@@ -181,6 +184,82 @@ describe('consumeBatch', () => {
     expect(processOnce).toHaveBeenCalledTimes(2);
   });
 
+  describe('on the last delivery (ApproximateReceiveCount >= maxReceiveCount)', () => {
+    const failureLogs = async (records: SQSRecord[], failingSeqs: string[], maxReceiveCount?: number) => {
+      const { logger, records: logged } = capturedLogger();
+      const inProgress = new IdempotencyAlreadyInProgressError('in progress');
+      const processOnce = vi.fn(async ({ message }: MessageInput) => {
+        if (!('callback' in message)) return ok;
+        if (message.callback.seq === '9') throw inProgress;
+        if (failingSeqs.includes(message.callback.seq)) throw new Error('hook failed');
+        return ok;
+      });
+      await consumeBatch(sqsEvent(...records), lambdaContext(), {
+        ...deps,
+        logger,
+        processOnce,
+        ...(maxReceiveCount === undefined ? {} : { maxReceiveCount }),
+      });
+      return logged().filter((line) => line.level !== 'DEBUG');
+    };
+
+    it('logs that a failed callback now moves to the dead-letter queue, with its identity', async () => {
+      const [logged] = await failureLogs([record('a', '1', 3)], ['1'], 3);
+      expect(logged).toMatchObject({
+        level: 'ERROR',
+        message: 'callback failed on its last delivery; SQS moves it to the dead-letter queue',
+        appid: '111111',
+        task_id: 'a',
+        event: 'mix_stop',
+        seq: '1',
+        receiveCount: 3,
+        maxReceiveCount: 3,
+        outcome: 'failed',
+        toDeadLetterQueue: true,
+        error: { message: 'hook failed' },
+      });
+    });
+
+    it('says SQS delivers it again before the last delivery', async () => {
+      const [logged] = await failureLogs([record('a', '1', 2)], ['1'], 3);
+      expect(logged).toMatchObject({ message: 'callback failed; SQS delivers it again', receiveCount: 2 });
+      expect(logged).not.toHaveProperty('toDeadLetterQueue');
+    });
+
+    it('takes 5 deliveries as the last when not told (the default maxReceiveCount)', async () => {
+      const [fourth] = await failureLogs([record('a', '1', 4)], ['1']);
+      const [fifth] = await failureLogs([record('b', '2', 5)], ['2']);
+      expect(fourth?.message).toBe('callback failed; SQS delivers it again');
+      expect(fifth?.message).toBe(
+        'callback failed on its last delivery; SQS moves it to the dead-letter queue',
+      );
+    });
+
+    it('logs a callback still in progress elsewhere on its last delivery as moving to the DLQ', async () => {
+      const [logged] = await failureLogs([record('a', '9', 5)], [], 5);
+      expect(logged).toMatchObject({
+        level: 'ERROR',
+        message:
+          'callback still in progress elsewhere on its last delivery; SQS moves it to the dead-letter queue',
+        seq: '9',
+        toDeadLetterQueue: true,
+      });
+    });
+
+    it('logs the records skipped behind a failure of their task, which leave with it', async () => {
+      const [a1, a2, b1] = [record('a', '1', 5), record('a', '2', 5), record('b', '3', 5)];
+      const logged = await failureLogs([a1, a2, b1], ['1'], 5);
+      expect(logged.map((line) => [line.message, line.messageId])).toEqual([
+        ['callback failed on its last delivery; SQS moves it to the dead-letter queue', a1.messageId],
+        [
+          'callback skipped behind a failure, on its last delivery; SQS moves it to the dead-letter queue',
+          a2.messageId,
+        ],
+      ]);
+      expect(logged[1]).toMatchObject({ groupId: a1.attributes.MessageGroupId, receiveCount: 5 });
+    });
+  });
+
   it('counts failed records, and callbacks in progress elsewhere apart', async () => {
     const { metrics: captured, emitted } = capturedMetrics('consumer');
     const inProgress = new IdempotencyAlreadyInProgressError('in progress');
@@ -232,5 +311,26 @@ describe('consumeBatch with reconciliation messages', () => {
       { messageId: r.messageId, reason: expect.stringMatching(/reconciliation/) },
     ]);
     expect(processOnce).not.toHaveBeenCalled();
+  });
+});
+
+describe("the consumer's MAX_RECEIVE_COUNT (serverless.yml: the queue's maxReceiveCount)", () => {
+  const env = {
+    TASKS_TABLE: 'tasks',
+    IDEMPOTENCY_TABLE: 'idempotency',
+    DEAD_LETTER_QUEUE_URL: 'http://127.0.0.1:9324/000000000000/dlq.fifo',
+  };
+
+  it('is 5 when unset or empty, like the queue', () => {
+    expect(loadConsumerConfig(env).MAX_RECEIVE_COUNT).toBe(5);
+    expect(loadConsumerConfig({ ...env, MAX_RECEIVE_COUNT: '' }).MAX_RECEIVE_COUNT).toBe(5);
+  });
+
+  it('reads the count given', () => {
+    expect(loadConsumerConfig({ ...env, MAX_RECEIVE_COUNT: '3' }).MAX_RECEIVE_COUNT).toBe(3);
+  });
+
+  it('refuses a count below 1, naming the variable', () => {
+    expect(() => loadConsumerConfig({ ...env, MAX_RECEIVE_COUNT: '0' })).toThrow(/MAX_RECEIVE_COUNT/);
   });
 });

@@ -1,0 +1,86 @@
+import { CommandFailedError, type Options, UsageError } from './args';
+import { DLQ_HELP, DLQ_OPTIONS, dlq } from './commands/dlq';
+import { KILL_MIX_HELP, KILL_MIX_OPTIONS, killMix } from './commands/kill-mix';
+import { SEND_HELP, SEND_OPTIONS, send } from './commands/send';
+import { SIGN_HELP, SIGN_OPTIONS, sign, VERIFY_HELP, VERIFY_OPTIONS, verify } from './commands/sign';
+import { SMOKE_HELP, SMOKE_OPTIONS, smoke } from './commands/smoke';
+import { TASK_HELP, TASK_OPTIONS, TASKS_HELP, TASKS_OPTIONS, task, tasks } from './commands/tasks';
+
+interface Command {
+  run: (args: string[]) => Promise<void>;
+  help: string;
+  /** What it accepts besides --help: its help must list each (test/unit/cli/help.test.ts). */
+  options: Options;
+  summary: string;
+}
+
+export const COMMANDS: Record<string, Command> = {
+  send: {
+    run: send,
+    help: SEND_HELP,
+    options: SEND_OPTIONS,
+    summary: 'build, sign and POST a mix_stop or mix_start callback',
+  },
+  sign: {
+    run: sign,
+    help: SIGN_HELP,
+    options: SIGN_OPTIONS,
+    summary: 'print the signature for a timestamp and nonce',
+  },
+  verify: {
+    run: verify,
+    help: VERIFY_HELP,
+    options: VERIFY_OPTIONS,
+    summary: 'check a captured callback body',
+  },
+  tasks: { run: tasks, help: TASKS_HELP, options: TASKS_OPTIONS, summary: 'list mix tasks and their status' },
+  task: { run: task, help: TASK_HELP, options: TASK_OPTIONS, summary: 'show one mix task' },
+  dlq: { run: dlq, help: DLQ_HELP, options: DLQ_OPTIONS, summary: 'list or redrive dead-lettered callbacks' },
+  'kill-mix': {
+    run: killMix,
+    help: KILL_MIX_HELP,
+    options: KILL_MIX_OPTIONS,
+    summary: 'locally: end a mix with no mix_stop, as ZEGO does',
+  },
+  smoke: {
+    run: smoke,
+    help: SMOKE_HELP,
+    options: SMOKE_OPTIONS,
+    summary: 'after a deploy: send a start and a stop, see the task stop',
+  },
+};
+
+export const HELP = `Usage: zego <command> [options]   (zego <command> --help for its options)
+
+${Object.entries(COMMANDS)
+  .map(([name, { summary }]) => `  ${name.padEnd(8)} ${summary}`)
+  .join('\n')}`;
+
+/** Runs `zego <argv>`; resolves to the exit code: 0 done, 1 failed, 2 a usage error. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(HELP);
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`zego: there is no command "${name}".\nRun \`zego --help\` for the commands.`);
+    return 2;
+  }
+  try {
+    await command.run(args);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`zego ${name}: ${error.message}.\nRun \`zego ${name} --help\` for its options.`);
+      return 2;
+    }
+    if (error instanceof CommandFailedError) {
+      console.error(`zego ${name}: ${error.message}`);
+      return 1;
+    }
+    console.error(`zego ${name}: unexpected error: ${(error as Error).message}`);
+    return 1;
+  }
+}

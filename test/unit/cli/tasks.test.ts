@@ -1,0 +1,73 @@
+import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runningStack, zego } from './run-zego';
+
+const documents = mockClient(DynamoDBDocumentClient);
+
+const running = {
+  appid: '111111',
+  task_id: 'demo-1',
+  status: 'running',
+  seq: 10,
+  startedAt: 1_795_903_634,
+  runningSince: 1_795_903_634,
+  startReceivedAt: '2026-11-28T22:07:14.894Z',
+  updatedAt: '2026-11-28T22:07:14.900Z',
+};
+const stopped = {
+  appid: '111111',
+  task_id: 'demo-2',
+  status: 'stopped',
+  seq: 12,
+  stoppedAt: 1_795_903_637,
+  stopReceivedAt: '2026-11-28T22:07:17.520Z',
+  updatedAt: '2026-11-28T22:07:17.542Z',
+  expiresAt: 1_803_679_637,
+};
+
+beforeEach(() => {
+  runningStack('any');
+  documents.reset();
+});
+afterEach(() => {
+  documents.reset();
+});
+
+describe('zego task', () => {
+  it('shows every time in Unix seconds as a UTC time too: expiresAt, runningSince', async () => {
+    documents.on(GetCommand).resolves({ Item: running });
+    const shownRunning = (await zego('task', 'demo-1', '--appid', '111111')).stdout;
+    documents.on(GetCommand).resolves({ Item: stopped });
+    const shownStopped = (await zego('task', 'demo-2', '--appid', '111111')).stdout;
+    expect(shownRunning).toContain('startedAt          1795903634 (2026-11-28 22:07:14 UTC)');
+    expect(shownRunning).toContain('runningSince       1795903634 (2026-11-28 22:07:14 UTC)');
+    expect(shownStopped).toContain('stoppedAt          1795903637 (2026-11-28 22:07:17 UTC)');
+    expect(shownStopped).toContain('expiresAt          1803679637 (2027-02-26 22:07:17 UTC)');
+  });
+
+  it('says where to find the task ids when there is no such task', async () => {
+    documents.on(GetCommand).resolves({});
+    expect(await zego('task', 'nope', '--appid', '111111')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'zego task: no task nope in the local stack; `zego tasks` lists the tasks there',
+    });
+  });
+});
+
+describe('zego tasks', () => {
+  it('prints every field as stored with --json, running tasks with runningSince', async () => {
+    documents.on(ScanCommand).resolves({ Items: [running, stopped] });
+    const lines = (await zego('tasks', '--json')).stdout.split('\n').map((line) => JSON.parse(line));
+    expect(lines).toEqual([
+      { ...stopped, seq: '12' },
+      { ...running, seq: '10' },
+    ]);
+  });
+
+  it('marks its times as UTC', async () => {
+    documents.on(ScanCommand).resolves({ Items: [stopped] });
+    expect((await zego('tasks')).stdout.split('\n')[0]).toMatch(/STARTED \(UTC\) +STOPPED \(UTC\)/);
+  });
+});
