@@ -1,0 +1,131 @@
+/**
+ * DynamoDB requests per callback, counted rather than asserted: the functions' own code (not the
+ * bundles) runs pairs of mix_start and mix_stop callbacks through ingest and then the consumer,
+ * then each pair again (ZEGO's retry; a redelivery past SQS's de-duplication), each function with
+ * a DynamoDB client that counts the operations it sends.
+ */
+
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { encodeCallback } from '../cli/zego-client';
+import { loadConsumerConfig, loadIngestConfig } from '../lib/config';
+import { hooks } from '../lib/hooks';
+import { createIngestHandler } from '../lib/ingest/ingest-handler';
+import { createConsumerHandler } from '../lib/process/consumer-handler';
+import { LOCAL_REGION, localCredentials } from '../scripts/local/engines';
+import { lambdaContext } from '../scripts/local/lambda-context';
+import { apiGatewayEvent } from '../test/support/callbacks';
+import { sqsRecord } from '../test/support/messages';
+import { benchCallback } from './fixtures';
+import type { BenchStack } from './stack';
+import { quietly } from './throughput';
+
+const WRITES = new Set([
+  'PutItemCommand',
+  'UpdateItemCommand',
+  'DeleteItemCommand',
+  'BatchWriteItemCommand',
+  'TransactWriteItemsCommand',
+]);
+
+export interface OperationsPerCallback {
+  /** Write requests per callback, by operation. */
+  writes: Record<string, number>;
+  /** Read requests per callback, by operation. */
+  reads: Record<string, number>;
+  totalWrites: number;
+}
+
+export interface DynamoOperations {
+  /** A callback seen for the first time. */
+  ingest: OperationsPerCallback;
+  consumer: OperationsPerCallback;
+  /** The same callback again. */
+  ingestAgain: OperationsPerCallback;
+  consumerAgain: OperationsPerCallback;
+  callbacks: number;
+}
+
+type Counts = Map<string, number>;
+
+/** A client of the stack's DynamoDB engine that counts each operation it sends into `counts()`. */
+function countingClient(stack: BenchStack, counts: () => Counts): DynamoDBClient {
+  const client = new DynamoDBClient({
+    region: LOCAL_REGION,
+    credentials: localCredentials,
+    endpoint: stack.env.AWS_ENDPOINT_URL_DYNAMODB,
+  });
+  client.middlewareStack.add(
+    (next, context) => (args) => {
+      const operation = context.commandName ?? 'unknown';
+      counts().set(operation, (counts().get(operation) ?? 0) + 1);
+      return next(args);
+    },
+    { step: 'initialize', name: 'benchCountOperations' },
+  );
+  return client;
+}
+
+function perCallback(counts: Counts, callbacks: number): OperationsPerCallback {
+  const writes: Record<string, number> = {};
+  const reads: Record<string, number> = {};
+  for (const [operation, count] of counts) {
+    (WRITES.has(operation) ? writes : reads)[operation.replace(/Command$/, '')] = count / callbacks;
+  }
+  return { writes, reads, totalWrites: Object.values(writes).reduce((sum, n) => sum + n, 0) };
+}
+
+export async function countDynamoOperations(stack: BenchStack, tasks = 50): Promise<DynamoOperations> {
+  const counts: Record<keyof Omit<DynamoOperations, 'callbacks'>, Counts> = {
+    ingest: new Map(),
+    consumer: new Map(),
+    ingestAgain: new Map(),
+    consumerAgain: new Map(),
+  };
+  let again = false;
+  const ingestClient = countingClient(stack, () => (again ? counts.ingestAgain : counts.ingest));
+  const consumerClient = countingClient(stack, () => (again ? counts.consumerAgain : counts.consumer));
+  const silent = () => new Logger({ logLevel: 'SILENT' });
+  const ingest = createIngestHandler({
+    config: loadIngestConfig(stack.env),
+    dynamo: ingestClient,
+    sqs: stack.sqs,
+    logger: silent(),
+  });
+  const consumer = createConsumerHandler({
+    config: loadConsumerConfig(stack.env),
+    hooks,
+    dynamo: consumerClient,
+    sqs: stack.sqs,
+    logger: silent(),
+  });
+  const context = lambdaContext('bench', 30_000);
+  await quietly(async () => {
+    for (let task = 0; task < tasks; task++) {
+      const taskId = `count-${Date.now()}-${task}`;
+      const pair = [
+        benchCallback({ event: 'mix_start', taskId }),
+        benchCallback({ event: 'mix_stop', taskId }),
+      ];
+      for (again of [false, true]) {
+        for (const fields of pair) {
+          const answer = await ingest(apiGatewayEvent(encodeCallback(fields, 'json').body), context);
+          if (answer.statusCode !== 200)
+            throw new Error(`ingest answered ${answer.statusCode}: ${answer.body}`);
+        }
+        const response = await consumer({ Records: pair.map((fields) => sqsRecord(fields)) }, context);
+        if (response.batchItemFailures.length > 0) throw new Error('the consumer reported failures');
+      }
+    }
+  });
+  ingestClient.destroy();
+  consumerClient.destroy();
+  const callbacks = tasks * 2;
+  return {
+    ingest: perCallback(counts.ingest, callbacks),
+    consumer: perCallback(counts.consumer, callbacks),
+    ingestAgain: perCallback(counts.ingestAgain, callbacks),
+    consumerAgain: perCallback(counts.consumerAgain, callbacks),
+    callbacks,
+  };
+}
