@@ -1,8 +1,8 @@
 /**
  * `npm run load`: N callbacks through the local pipeline (`npm start` in a child process) as fast
  * as this machine allows, 20% of them sent twice. Prints accepted, rejected, lost (must be 0),
- * double-applied (must be 0), throughput and acknowledgement latency; exits 1 if anything was
- * lost or applied twice. Not part of `npm test`.
+ * double-applied (must be 0), throughput, acknowledgement latency and the time from each POST to
+ * its hook starting; exits 1 if anything was lost or applied twice. Not part of `npm test`.
  */
 import './local/quiet-sdk-warning';
 import { spawn } from 'node:child_process';
@@ -34,6 +34,9 @@ const COUNT = Number(values.count);
 const CONCURRENCY = Number(values.concurrency);
 const DUPLICATES = Number(values.duplicates);
 
+/** The default hooks' first log line, and the event whose hook it starts. */
+const HOOK_STARTS: Record<string, string> = { 'mix started': 'mix_start', 'mix stopped': 'mix_stop' };
+
 async function main() {
   const stateFile = join(mkdtempSync(join(tmpdir(), 'zego-load-')), 'stack.json');
   const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'start.ts'), '--json-logs'], {
@@ -49,6 +52,8 @@ async function main() {
   });
   const processed = new Map<string, number>();
   const stale = new Set<string>();
+  /** When each callback's hook started (ms since the epoch), first time only. */
+  const hookStarted = new Map<string, number>();
   // The consumer's own account, from its log lines: info on stdout, warnings (stale) on stderr.
   const readLogs = (stream: NodeJS.ReadableStream, echo?: NodeJS.WriteStream) => {
     let pending = '';
@@ -65,6 +70,12 @@ async function main() {
         const key = `${record.appid}:${record.task_id}:${record.event}:${record.seq}`;
         if (record.message === 'callback processed') processed.set(key, (processed.get(key) ?? 0) + 1);
         if (record.message === 'callback stale') stale.add(key);
+        // The default hooks (lib/hooks.ts) log as they start; the logger stamps the line then.
+        const hook = HOOK_STARTS[record.message as string];
+        if (hook) {
+          const started = `${record.appid}:${record.task_id}:${hook}:${record.seq}`;
+          if (!hookStarted.has(started)) hookStarted.set(started, Date.parse(record.timestamp));
+        }
         if (record.level === 'ERROR') process.stderr.write(`${line}\n`);
       }
     });
@@ -100,6 +111,8 @@ async function main() {
 
   const accepted = new Set<string>();
   const latencies: number[] = [];
+  /** When each callback was first POSTed, ms since the epoch (the clock the child's logs use). */
+  const posted = new Map<string, number>();
   let rejected = 0;
   let failed = 0;
   let next = 0;
@@ -109,6 +122,7 @@ async function main() {
       while (next < sends.length) {
         const send = sends[next++];
         if (!send) continue;
+        if (!posted.has(send.key)) posted.set(send.key, Date.now());
         const attempt = await postCallback(info.callbackUrl, send.body, send.contentType, 10_000);
         latencies.push(attempt.ms);
         if (attempt.status === 200) accepted.add(send.key);
@@ -131,6 +145,14 @@ async function main() {
   const drainSeconds = (performance.now() - started) / 1000;
   const lost = [...accepted].filter((key) => !processed.has(key) && !stale.has(key));
   const doubled = [...processed].filter(([, times]) => times > 1);
+  const toHook = [...hookStarted].flatMap(([key, at]) => {
+    const sent = posted.get(key);
+    return sent === undefined ? [] : [at - sent];
+  });
+  const postToHook =
+    toHook.length === 0
+      ? 'none seen (the hooks log no "mix started" / "mix stopped" line)'
+      : `p50 ${percentile(toHook, 50)} ms, p95 ${percentile(toHook, 95)} ms, p99 ${percentile(toHook, 99)} ms (${toHook.length} hooks; queue wait included)`;
 
   console.log(`
 load: ${sends.length} requests (${COUNT} distinct callbacks, ${sends.length - COUNT} duplicates), ${CONCURRENCY} in flight
@@ -142,6 +164,7 @@ load: ${sends.length} requests (${COUNT} distinct callbacks, ${sends.length - CO
   stale           ${stale.size}
   throughput      ${(sends.length / sendSeconds).toFixed(0)} requests/s acknowledged; all processed after ${drainSeconds.toFixed(1)} s (${(accepted.size / drainSeconds).toFixed(0)} callbacks/s end to end)
   ack latency     p50 ${percentile(latencies, 50)} ms, p95 ${percentile(latencies, 95)} ms, p99 ${percentile(latencies, 99)} ms
+  POST to hook    ${postToHook}
 `);
   sqs.destroy();
   child.kill('SIGINT');
