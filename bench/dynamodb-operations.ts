@@ -1,12 +1,13 @@
 /**
- * DynamoDB requests per callback, counted rather than asserted: the functions' own code (not the
- * bundles) runs pairs of mix_start and mix_stop callbacks through ingest and then the consumer,
- * then each pair again (ZEGO's retry; a redelivery past SQS's de-duplication), each function with
- * a DynamoDB client that counts the operations it sends.
+ * DynamoDB requests and write units per callback, counted rather than asserted: the functions' own
+ * code (not the bundles) runs pairs of mix_start and mix_stop callbacks through ingest and then the
+ * consumer, then each pair again (ZEGO's retry; a redelivery past SQS's de-duplication), each
+ * function with a DynamoDB client that counts the operations it sends and asks DynamoDB what each
+ * write consumed, its indexes included (ReturnConsumedCapacity).
  */
 
 import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type ConsumedCapacity, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { encodeCallback } from '../cli/zego-client';
 import { loadConsumerConfig, loadIngestConfig } from '../lib/config';
 import { hooks } from '../lib/hooks';
@@ -34,6 +35,10 @@ export interface OperationsPerCallback {
   /** Read requests per callback, by operation. */
   reads: Record<string, number>;
   totalWrites: number;
+  /** Write units per callback, tables and indexes, as DynamoDB reported them. */
+  writeUnits: number;
+  /** Of which the indexes'. */
+  indexWriteUnits: number;
 }
 
 export interface DynamoOperations {
@@ -46,7 +51,13 @@ export interface DynamoOperations {
   callbacks: number;
 }
 
-type Counts = Map<string, number>;
+interface Counts {
+  requests: Map<string, number>;
+  writeUnits: number;
+  indexWriteUnits: number;
+}
+
+const newCounts = (): Counts => ({ requests: new Map(), writeUnits: 0, indexWriteUnits: 0 });
 
 /** A client of the stack's DynamoDB engine that counts each operation it sends into `counts()`. */
 function countingClient(stack: BenchStack, counts: () => Counts): DynamoDBClient {
@@ -56,10 +67,27 @@ function countingClient(stack: BenchStack, counts: () => Counts): DynamoDBClient
     endpoint: stack.env.AWS_ENDPOINT_URL_DYNAMODB,
   });
   client.middlewareStack.add(
-    (next, context) => (args) => {
+    (next, context) => async (args) => {
+      const tally = counts();
       const operation = context.commandName ?? 'unknown';
-      counts().set(operation, (counts().get(operation) ?? 0) + 1);
-      return next(args);
+      tally.requests.set(operation, (tally.requests.get(operation) ?? 0) + 1);
+      const write = WRITES.has(operation);
+      if (write) (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = 'INDEXES';
+      try {
+        const result = await next(args);
+        const consumed = (result.output as { ConsumedCapacity?: ConsumedCapacity }).ConsumedCapacity;
+        if (write) {
+          tally.writeUnits += consumed?.CapacityUnits ?? 0;
+          for (const index of Object.values(consumed?.GlobalSecondaryIndexes ?? {}))
+            tally.indexWriteUnits += index.CapacityUnits ?? 0;
+        }
+        return result;
+      } catch (error) {
+        // A write whose condition fails is billed all the same, at least one unit; the error
+        // carries no figure.
+        if (write && (error as Error).name === 'ConditionalCheckFailedException') tally.writeUnits += 1;
+        throw error;
+      }
     },
     { step: 'initialize', name: 'benchCountOperations' },
   );
@@ -69,18 +97,24 @@ function countingClient(stack: BenchStack, counts: () => Counts): DynamoDBClient
 function perCallback(counts: Counts, callbacks: number): OperationsPerCallback {
   const writes: Record<string, number> = {};
   const reads: Record<string, number> = {};
-  for (const [operation, count] of counts) {
+  for (const [operation, count] of counts.requests) {
     (WRITES.has(operation) ? writes : reads)[operation.replace(/Command$/, '')] = count / callbacks;
   }
-  return { writes, reads, totalWrites: Object.values(writes).reduce((sum, n) => sum + n, 0) };
+  return {
+    writes,
+    reads,
+    totalWrites: Object.values(writes).reduce((sum, n) => sum + n, 0),
+    writeUnits: counts.writeUnits / callbacks,
+    indexWriteUnits: counts.indexWriteUnits / callbacks,
+  };
 }
 
 export async function countDynamoOperations(stack: BenchStack, tasks = 50): Promise<DynamoOperations> {
   const counts: Record<keyof Omit<DynamoOperations, 'callbacks'>, Counts> = {
-    ingest: new Map(),
-    consumer: new Map(),
-    ingestAgain: new Map(),
-    consumerAgain: new Map(),
+    ingest: newCounts(),
+    consumer: newCounts(),
+    ingestAgain: newCounts(),
+    consumerAgain: newCounts(),
   };
   let again = false;
   const ingestClient = countingClient(stack, () => (again ? counts.ingestAgain : counts.ingest));

@@ -169,21 +169,26 @@ export function coldStartDetail(r: Results): string {
 
 /** DynamoDB requests per callback as counted, and what the writes cost per million callbacks. */
 export function operationsTable({ operations }: Results): string {
+  type Side = DynamoOperations['ingest'];
   const list = (counts: Record<string, number>) =>
     Object.entries(counts)
       .map(([operation, n]) => `${times(n)} ${operation}`)
       .join(', ') || 'none';
-  const cost = (writes: number) => `$${(writes * WRITE_UNIT_PRICE_PER_MILLION).toFixed(2)}`;
-  const line = (name: string, o: DynamoOperations['ingest']) =>
-    `| ${name} | ${list(o.writes)} | ${list(o.reads)} | ${cost(o.totalWrites)} |`;
-  const total = (a: DynamoOperations['ingest'], b: DynamoOperations['ingest']) =>
-    `| both | ${times(a.totalWrites + b.totalWrites)} | | ${cost(a.totalWrites + b.totalWrites)} |`;
+  const cost = (units: number) => `$${(units * WRITE_UNIT_PRICE_PER_MILLION).toFixed(2)}`;
+  const units = (o: Side) =>
+    `${times(o.writeUnits)}${o.indexWriteUnits > 0 ? ` (${times(o.indexWriteUnits)} of them the index's)` : ''}`;
+  const line = (name: string, o: Side) =>
+    `| ${name} | ${list(o.writes)} | ${list(o.reads)} | ${units(o)} | ${cost(o.writeUnits)} |`;
+  const both = (a: Side, b: Side) => {
+    const total = a.writeUnits + b.writeUnits;
+    return `| both | ${times(a.totalWrites + b.totalWrites)} writes | | ${times(total)} | ${cost(total)} |`;
+  };
   return [
-    `| per callback (counted over ${operations.callbacks} callbacks, start and stop of each task) | writes | reads | writes, per million callbacks |`,
-    '|---|---|---|---|',
+    `| per callback (${operations.callbacks} callbacks: the start and stop of each task) | write requests | read requests | write units | write units per million callbacks |`,
+    '|---|---|---|---|---|',
     line('ingest: the signature binding', operations.ingest),
     line('consumer: idempotency claim and completion, the task', operations.consumer),
-    total(operations.ingest, operations.consumer),
+    both(operations.ingest, operations.consumer),
     line('the same callback again, ingest (ZEGO retries)', operations.ingestAgain),
     line('the same callback again, consumer (a redelivery)', operations.consumerAgain),
   ].join('\n');
