@@ -18,8 +18,8 @@ import { lambdaContext } from '../scripts/local/lambda-context';
 import { apiGatewayEvent } from '../test/support/callbacks';
 import { sqsRecord } from '../test/support/messages';
 import { benchCallback } from './fixtures';
+import { quietly } from './measure';
 import type { BenchStack } from './stack';
-import { quietly } from './throughput';
 
 const WRITES = new Set([
   'PutItemCommand',

@@ -10,9 +10,8 @@ import { dynamoSignatureBindings } from '../lib/ingest/signature-bindings';
 import { createMetrics } from '../lib/metrics';
 import { parseSecretBook, staticSecretSource } from '../lib/zego/secrets';
 import { BENCH_SECRET, benchCallback } from './fixtures';
-import { percentile } from './measure';
+import { percentile, quietly } from './measure';
 import type { BenchStack } from './stack';
-import { quietly } from './throughput';
 
 const ROUNDS = 10;
 

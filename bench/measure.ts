@@ -68,3 +68,14 @@ export async function interleavedRates(
   }
   return seconds.map((total) => (rounds * perRound) / total);
 }
+
+/** Quiet while measuring: the functions' log and metric lines are formatted, not written. */
+export async function quietly<T>(work: () => Promise<T>): Promise<T> {
+  const write = process.stdout.write;
+  process.stdout.write = (() => true) as typeof process.stdout.write;
+  try {
+    return await work();
+  } finally {
+    process.stdout.write = write;
+  }
+}

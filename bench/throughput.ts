@@ -11,7 +11,7 @@ import type { PreparedMessage } from '../lib/queue/enqueue';
 import { lambdaContext } from '../scripts/local/lambda-context';
 import type { Bundles } from './bundles';
 import { benchApiEvent, benchQueuedMessage, benchSqsEvent } from './fixtures';
-import { interleavedRates } from './measure';
+import { interleavedRates, quietly } from './measure';
 import type { BenchStack } from './stack';
 
 type Handler<Result> = (event: never, context: Context) => Promise<Result>;
@@ -33,17 +33,6 @@ export interface ConsumerRates {
   rawPut: number;
   /** bench/floors/consumer.ts: one conditional write per record, batches of ten, like the consumer. */
   bareConsumer: number;
-}
-
-/** Quiet while measuring: the functions' log and metric lines are formatted, not written. */
-export async function quietly<T>(work: () => Promise<T>): Promise<T> {
-  const write = process.stdout.write;
-  process.stdout.write = (() => true) as typeof process.stdout.write;
-  try {
-    return await work();
-  } finally {
-    process.stdout.write = write;
-  }
 }
 
 /** The bundles read their configuration as they load: the stack's environment first. */
