@@ -9,6 +9,8 @@ export interface ColdTarget {
   bundle: string;
   /** A fresh event per start: an ingest event must carry a signature never used before. */
   event: () => object;
+  /** Variables on top of the stack's environment. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface ColdTimes {
@@ -43,15 +45,18 @@ export async function measureColdStarts<Name extends string>(
     node.push(await timeProcess(['-e', '0'], env));
     const order = [...names.slice(run % names.length), ...names.slice(0, run % names.length)];
     for (const name of order) {
-      const { bundle, event } = targets[name];
+      const { bundle, event, env: own = {} } = targets[name];
       const invoke = (extra: NodeJS.ProcessEnv) =>
         timeProcess(['-e', INVOKE_ONCE], {
           ...env,
+          ...own,
           BENCH_BUNDLE: bundle,
           BENCH_EVENT: JSON.stringify(event()),
           ...extra,
         });
-      times[name].load.push(await timeProcess(['-e', `require(${JSON.stringify(bundle)})`], env));
+      times[name].load.push(
+        await timeProcess(['-e', `require(${JSON.stringify(bundle)})`], { ...env, ...own }),
+      );
       times[name].invoke.push(await invoke({}));
       times[name].invokeWithSourceMaps.push(await invoke({ NODE_OPTIONS: '--enable-source-maps' }));
     }

@@ -47,6 +47,7 @@ async function main() {
     const cold = await measureColdStarts(
       {
         ingest: { bundle: bundles.ingest, ...api },
+        ingestDeployed: { bundle: bundles.ingest, ...api, env: stack.deployedSecretEnv },
         sendMessage: { bundle: bundles.floors.sendMessage, ...api },
         bindAndSend: { bundle: bundles.floors.bindAndSend, ...api },
         consumer: { bundle: bundles.consumer, ...batch },

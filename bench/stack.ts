@@ -15,6 +15,7 @@ import {
   startSqsEngine,
 } from '../scripts/local/engines';
 import { createQueues, createTables, type LocalQueue } from '../scripts/local/stack-resources';
+import { type FakeSsm, startFakeSsm } from './fake-ssm';
 import { BENCH_SECRET } from './fixtures';
 
 export interface BenchStack {
@@ -25,11 +26,17 @@ export interface BenchStack {
   tables: { tasks: string; idempotency: string; signatures: string };
   /** What a function process reads: the stack's names, local endpoints and credentials. */
   env: NodeJS.ProcessEnv;
+  /** What ingest reads instead to take its secret from SSM, as a deployed stage does. */
+  deployedSecretEnv: FakeSsm['env'];
   stop: () => Promise<void>;
 }
 
 export async function startBenchStack(): Promise<BenchStack> {
   const sqsEngine = await startSqsEngine();
+  const ssm = await startFakeSsm(
+    '/zego-mix-callbacks/bench/callback-secret',
+    JSON.stringify({ '111111': BENCH_SECRET }),
+  );
   const dynamoKind: DynamoKind = hasJava() ? 'dynamodb-local' : 'dynalite';
   const dynamoEngine = await startDynamoEngine(dynamoKind);
   const aws = { region: LOCAL_REGION, credentials: localCredentials };
@@ -73,7 +80,9 @@ export async function startBenchStack(): Promise<BenchStack> {
       signatures: tables.SignaturesTable,
     },
     env,
+    deployedSecretEnv: ssm.env,
     stop: async () => {
+      await ssm.stop();
       sqs.destroy();
       dynamo.destroy();
       await sqsEngine.stop();
