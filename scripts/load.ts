@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { percentile } from '../bench/measure';
@@ -22,16 +23,21 @@ const { values } = parseArgs({
   options: {
     count: { type: 'string', default: '5000' },
     concurrency: { type: 'string', default: '32' },
+    /** Requests a second at most; 0 sends as fast as the pipeline answers. */
+    rate: { type: 'string', default: '0' },
     duplicates: { type: 'string', default: '0.2' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (values.help) {
-  console.log('Usage: npm run load -- [--count 5000] [--concurrency 32] [--duplicates 0.2]');
+  console.log(
+    'Usage: npm run load -- [--count 5000] [--concurrency 32] [--duplicates 0.2] [--rate 0 (requests/s, 0: no limit)]',
+  );
   process.exit(0);
 }
 const COUNT = Number(values.count);
 const CONCURRENCY = Number(values.concurrency);
+const RATE = Number(values.rate);
 const DUPLICATES = Number(values.duplicates);
 
 /** The default hooks' first log line, and the event whose hook it starts. */
@@ -84,7 +90,7 @@ async function main() {
   readLogs(child.stderr, process.stderr);
   while (!existsSync(stateFile)) {
     if (child.exitCode !== null) throw new Error(`the local stack exited with code ${child.exitCode}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
   const info: PipelineInfo = JSON.parse(readFileSync(stateFile, 'utf8'));
 
@@ -120,8 +126,12 @@ async function main() {
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < sends.length) {
-        const send = sends[next++];
+        const index = next++;
+        const send = sends[index];
         if (!send) continue;
+        // Paced: request i leaves no earlier than i / rate seconds after the start.
+        const due = RATE > 0 ? started + (index * 1000) / RATE - performance.now() : 0;
+        if (due > 0) await sleep(due);
         if (!posted.has(send.key)) posted.set(send.key, Date.now());
         const attempt = await postCallback(info.callbackUrl, send.body, send.contentType, 10_000);
         latencies.push(attempt.ms);
@@ -140,8 +150,8 @@ async function main() {
     credentials: localCredentials,
     useQueueUrlAsEndpoint: false,
   });
-  while ((await queueDepth(sqs, info.queueUrl)) > 0) await new Promise((resolve) => setTimeout(resolve, 250));
-  await new Promise((resolve) => setTimeout(resolve, 500)); // the last log lines
+  while ((await queueDepth(sqs, info.queueUrl)) > 0) await sleep(250);
+  await sleep(500); // the last log lines
   const drainSeconds = (performance.now() - started) / 1000;
   const lost = [...accepted].filter((key) => !processed.has(key) && !stale.has(key));
   const doubled = [...processed].filter(([, times]) => times > 1);
@@ -155,7 +165,7 @@ async function main() {
       : `p50 ${percentile(toHook, 50)} ms, p95 ${percentile(toHook, 95)} ms, p99 ${percentile(toHook, 99)} ms (${toHook.length} hooks; queue wait included)`;
 
   console.log(`
-load: ${sends.length} requests (${COUNT} distinct callbacks, ${sends.length - COUNT} duplicates), ${CONCURRENCY} in flight
+load: ${sends.length} requests (${COUNT} distinct callbacks, ${sends.length - COUNT} duplicates), ${CONCURRENCY} in flight${RATE > 0 ? `, at most ${RATE}/s` : ''}
   accepted        ${accepted.size} distinct (${latencies.length - rejected - failed} requests answered 200)
   rejected        ${rejected} (4xx)
   failed          ${failed} (5xx or no answer; ZEGO would retry)
