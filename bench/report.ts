@@ -212,7 +212,7 @@ export function operationsTable({ operations }: Results): string {
     return `| both | ${times(a.totalWrites + b.totalWrites)} writes | | ${times(total)} | ${cost(total)} |`;
   };
   return [
-    `| per callback (${operations.callbacks} callbacks: the start and stop of each task) | write requests | read requests | write units | write units per million callbacks |`,
+    `| per callback (${operations.callbacks} callbacks: the start and stop of each task) | write requests | read requests | write units | their cost per million callbacks |`,
     '|---|---|---|---|---|',
     line('ingest: the signature binding', operations.ingest),
     line('consumer: idempotency claim and completion, the task', operations.consumer),
