@@ -71,9 +71,24 @@ export function metric(metrics: Metrics, name: MetricName, value = 1): void {
   metrics.addMetric(name, METRICS[name], value);
 }
 
+/**
+ * The single-metric instance of each Metrics, made on first use and kept: a new one per call (a new
+ * Metrics with its own Console) was ~8% of ingest's CPU per callback (BENCHMARKS.md). It publishes
+ * at once and clears its dimensions after each metric, so nothing carries over between calls.
+ */
+const singles = new WeakMap<Metrics, Metrics>();
+
 /** A count with one extra dimension, published on its own line so it does not reshape the rest. */
 export function breakdown(metrics: Metrics, name: MetricName, dimension: string, value: string): void {
-  const single = metrics.singleMetric();
-  single.addDimension(dimension, value);
-  single.addMetric(name, METRICS[name], 1);
+  let single = singles.get(metrics);
+  if (!single) {
+    single = metrics.singleMetric();
+    singles.set(metrics, single);
+  }
+  try {
+    single.addDimension(dimension, value);
+    single.addMetric(name, METRICS[name], 1);
+  } finally {
+    single.clearDimensions(); // already clear once published; this covers a throw before that
+  }
 }

@@ -1,21 +1,22 @@
 /**
  * `npm run load`: N callbacks through the local pipeline (`npm start` in a child process) as fast
  * as this machine allows, 20% of them sent twice. Prints accepted, rejected, lost (must be 0),
- * double-applied (must be 0), throughput and acknowledgement latency; exits 1 if anything was
- * lost or applied twice. Not part of `npm test`.
+ * double-applied (must be 0), throughput, acknowledgement latency and the time from each POST to
+ * its hook starting; exits 1 if anything was lost or applied twice. Not part of `npm test`.
  */
 import '../tools/local-stack/quiet-sdk-warning';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { percentile } from '../bench/measure';
 import { LOCAL_DEV_SECRET } from '../tools/local-stack/defaults';
 import { localCredentials } from '../tools/local-stack/engines';
 import type { PipelineInfo } from '../tools/local-stack/pipeline';
 import { queueDepth } from '../tools/local-stack/queue-depth';
+import { percentile } from '../tools/measure';
 import { buildCallback, encodeCallback } from '../tools/zego-fake/callbacks';
 import { postCallback } from '../tools/zego-fake/delivery';
 
@@ -23,17 +24,25 @@ const { values } = parseArgs({
   options: {
     count: { type: 'string', default: '5000' },
     concurrency: { type: 'string', default: '32' },
+    /** Requests a second at most; 0 sends as fast as the pipeline answers. */
+    rate: { type: 'string', default: '0' },
     duplicates: { type: 'string', default: '0.2' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (values.help) {
-  console.log('Usage: npm run load -- [--count 5000] [--concurrency 32] [--duplicates 0.2]');
+  console.log(
+    'Usage: npm run load -- [--count 5000] [--concurrency 32] [--duplicates 0.2] [--rate 0 (requests/s, 0: no limit)]',
+  );
   process.exit(0);
 }
 const COUNT = Number(values.count);
 const CONCURRENCY = Number(values.concurrency);
+const RATE = Number(values.rate);
 const DUPLICATES = Number(values.duplicates);
+
+/** The default hooks' first log line, and the event whose hook it starts. */
+const HOOK_STARTS: Record<string, string> = { 'mix started': 'mix_start', 'mix stopped': 'mix_stop' };
 
 async function main() {
   const stateFile = join(mkdtempSync(join(tmpdir(), 'zego-load-')), 'stack.json');
@@ -51,6 +60,8 @@ async function main() {
   });
   const processed = new Map<string, number>();
   const stale = new Set<string>();
+  /** When each callback's hook started (ms since the epoch), first time only. */
+  const hookStarted = new Map<string, number>();
   // The consumer's own account, from its log lines: info on stdout, warnings (stale) on stderr.
   const readLogs = (stream: NodeJS.ReadableStream, echo?: NodeJS.WriteStream) => {
     let pending = '';
@@ -67,6 +78,12 @@ async function main() {
         const key = `${record.appid}:${record.task_id}:${record.event}:${record.seq}`;
         if (record.message === 'callback processed') processed.set(key, (processed.get(key) ?? 0) + 1);
         if (record.message === 'callback stale') stale.add(key);
+        // The default hooks (lib/hooks.ts) log as they start; the logger stamps the line then.
+        const hook = HOOK_STARTS[record.message as string];
+        if (hook) {
+          const started = `${record.appid}:${record.task_id}:${hook}:${record.seq}`;
+          if (!hookStarted.has(started)) hookStarted.set(started, Date.parse(record.timestamp));
+        }
         if (record.level === 'ERROR') process.stderr.write(`${line}\n`);
       }
     });
@@ -75,7 +92,7 @@ async function main() {
   readLogs(child.stderr, process.stderr);
   while (!existsSync(stateFile)) {
     if (child.exitCode !== null) throw new Error(`the local stack exited with code ${child.exitCode}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
   const info: PipelineInfo = JSON.parse(readFileSync(stateFile, 'utf8'));
 
@@ -102,6 +119,8 @@ async function main() {
 
   const accepted = new Set<string>();
   const latencies: number[] = [];
+  /** When each callback was first POSTed, ms since the epoch (the clock the child's logs use). */
+  const posted = new Map<string, number>();
   let rejected = 0;
   let failed = 0;
   let next = 0;
@@ -109,8 +128,13 @@ async function main() {
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < sends.length) {
-        const send = sends[next++];
+        const index = next++;
+        const send = sends[index];
         if (!send) continue;
+        // Paced: request i leaves no earlier than i / rate seconds after the start.
+        const due = RATE > 0 ? started + (index * 1000) / RATE - performance.now() : 0;
+        if (due > 0) await sleep(due);
+        if (!posted.has(send.key)) posted.set(send.key, Date.now());
         const attempt = await postCallback(info.callbackUrl, send.body, send.contentType, 10_000);
         latencies.push(attempt.ms);
         if (attempt.status === 200) accepted.add(send.key);
@@ -128,22 +152,31 @@ async function main() {
     credentials: localCredentials,
     useQueueUrlAsEndpoint: false,
   });
-  while ((await queueDepth(sqs, info.queueUrl)) > 0) await new Promise((resolve) => setTimeout(resolve, 250));
-  await new Promise((resolve) => setTimeout(resolve, 500)); // the last log lines
+  while ((await queueDepth(sqs, info.queueUrl)) > 0) await sleep(250);
+  await sleep(500); // the last log lines
   const drainSeconds = (performance.now() - started) / 1000;
   const lost = [...accepted].filter((key) => !processed.has(key) && !stale.has(key));
   const doubled = [...processed].filter(([, times]) => times > 1);
+  const toHook = [...hookStarted].flatMap(([key, at]) => {
+    const sent = posted.get(key);
+    return sent === undefined ? [] : [at - sent];
+  });
+  const postToHook =
+    toHook.length === 0
+      ? 'none seen (the hooks log no "mix started" / "mix stopped" line)'
+      : `p50 ${percentile(toHook, 50)} ms, p95 ${percentile(toHook, 95)} ms, p99 ${percentile(toHook, 99)} ms (${toHook.length} hooks; queue wait included)`;
 
   console.log(`
-load: ${sends.length} requests (${COUNT} distinct callbacks, ${sends.length - COUNT} duplicates), ${CONCURRENCY} in flight
+load: ${sends.length} requests (${COUNT} distinct callbacks, ${sends.length - COUNT} duplicates), ${CONCURRENCY} in flight${RATE > 0 ? `, at most ${RATE}/s` : ''}
   accepted        ${accepted.size} distinct (${latencies.length - rejected - failed} requests answered 200)
   rejected        ${rejected} (4xx)
   failed          ${failed} (5xx or no answer; ZEGO would retry)
   lost            ${lost.length}   (accepted, never processed: must be 0)
   double-applied  ${doubled.length}   (processed more than once: must be 0)
-  stale           ${stale.size}
+  stale           ${stale.size}   (a start sent after its own stop, as the shuffled run does: recorded, no hook; not a loss)
   throughput      ${(sends.length / sendSeconds).toFixed(0)} requests/s acknowledged; all processed after ${drainSeconds.toFixed(1)} s (${(accepted.size / drainSeconds).toFixed(0)} callbacks/s end to end)
   ack latency     p50 ${percentile(latencies, 50)} ms, p95 ${percentile(latencies, 95)} ms, p99 ${percentile(latencies, 99)} ms
+  POST to hook    ${postToHook}
 `);
   sqs.destroy();
   child.kill('SIGINT');

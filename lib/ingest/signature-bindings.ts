@@ -48,22 +48,21 @@ export function dynamoSignatureBindings({
   client = ingestDynamoClient,
 }: SignatureBindingOptions): BindSignature {
   return async ({ signature, identity, expiresAt }) => {
+    const identityHash = { S: sha256(identity) };
+    const nowSeconds = { N: String(Math.floor(now() / 1000)) };
     try {
       await client.send(
         new PutItemCommand({
           TableName: tableName,
           Item: {
             signature: { S: signature },
-            identityHash: { S: sha256(identity) },
-            boundAt: { N: String(Math.floor(now() / 1000)) },
+            identityHash,
+            boundAt: nowSeconds,
             expiresAt: { N: String(expiresAt) },
           },
           ConditionExpression:
             'attribute_not_exists(signature) OR identityHash = :identity OR expiresAt < :now',
-          ExpressionAttributeValues: {
-            ':identity': { S: sha256(identity) },
-            ':now': { N: String(Math.floor(now() / 1000)) },
-          },
+          ExpressionAttributeValues: { ':identity': identityHash, ':now': nowSeconds },
         }),
       );
     } catch (error) {

@@ -5,12 +5,16 @@ import { SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
  * Requests go to the endpoint the SDK resolves (the regional one on AWS, AWS_ENDPOINT_URL_SQS
  * locally), not to the host inside the queue URL: local engines name hosts that do not resolve.
  * `overrides` is for local engines (endpoint, credentials), so they run with these settings too.
+ *
+ * cacheMiddleware: the SDK resolves each command's middleware stack once instead of on every call
+ * (+18-28% SendMessage a second in the benchmark); nothing here adds middleware to one command.
  */
 export function createSqsClient(overrides: SQSClientConfig = {}): SQSClient {
   return new SQSClient({
     maxAttempts: 3,
     requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000 },
     useQueueUrlAsEndpoint: false,
+    cacheMiddleware: true,
     ...overrides,
   });
 }

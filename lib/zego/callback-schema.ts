@@ -59,6 +59,12 @@ const FIELD_MAX = 2048;
 /** task_id may be spliced from other parameters and run to hundreds of bytes. */
 export const TASK_ID_MAX = 4096;
 
+// Built once and shared by every field that takes them (zod schemas are immutable): building a
+// schema per field was most of this module's share of the consumer's cold start.
+const taskId = exactText(TASK_ID_MAX);
+const optionalText = text(FIELD_MAX).optional();
+const optionalUrlList = urlList.optional();
+
 export const MIX_EVENTS = ['mix_start', 'mix_stop'] as const;
 export type MixEvent = (typeof MIX_EVENTS)[number];
 
@@ -79,15 +85,15 @@ export const callbackEnvelopeSchema = z.looseObject({
   signature: z
     .string({ error: explain('must be a string') })
     .regex(/^[0-9a-fA-F]{40}$/, 'must be 40 hexadecimal characters (a SHA-1 in hex)'),
-  task_id: exactText(TASK_ID_MAX).optional(),
+  task_id: taskId.optional(),
 });
 
 const mixFields = {
-  task_id: exactText(TASK_ID_MAX),
-  channel_id: text(FIELD_MAX).optional(),
-  publish_id: text(FIELD_MAX).optional(),
-  mix_url: text(FIELD_MAX).optional(),
-  mix_stream_alias: text(FIELD_MAX).optional(),
+  task_id: taskId,
+  channel_id: optionalText,
+  publish_id: optionalText,
+  mix_url: optionalText,
+  mix_stream_alias: optionalText,
 };
 
 export const mixStopSchema = callbackEnvelopeSchema.extend({
@@ -98,13 +104,13 @@ export const mixStopSchema = callbackEnvelopeSchema.extend({
 export const mixStartSchema = callbackEnvelopeSchema.extend({
   event: z.literal('mix_start'),
   ...mixFields,
-  stream_alias: text(FIELD_MAX).optional(),
-  rtmp_urls: urlList.optional(),
-  hls_urls: urlList.optional(),
-  hdl_urls: urlList.optional(),
-  rtmp_url: text(FIELD_MAX).optional(),
-  hls_url: text(FIELD_MAX).optional(),
-  hdl_url: text(FIELD_MAX).optional(),
+  stream_alias: optionalText,
+  rtmp_urls: optionalUrlList,
+  hls_urls: optionalUrlList,
+  hdl_urls: optionalUrlList,
+  rtmp_url: optionalText,
+  hls_url: optionalText,
+  hdl_url: optionalText,
 });
 
 export type CallbackEnvelope = z.output<typeof callbackEnvelopeSchema>;

@@ -1,4 +1,4 @@
-/** Small measuring helpers for the benchmark. */
+/** Small measuring helpers, for the benchmark and the load run. */
 import { spawn } from 'node:child_process';
 
 export function median(values: number[]): number {
@@ -48,22 +48,34 @@ export async function throughput(
 }
 
 /**
- * Rates of two workloads measured in alternating rounds (a, b, a, b, ...), so that whatever drifts
- * during the run (a growing queue, a warming JIT, a neighbour's load) weighs on both alike.
- * Each task is called with a running index; returns operations per second of each.
+ * Rates of several workloads measured in alternating rounds (a, b, c, a, b, c, ...), so that
+ * whatever drifts during the run (a growing queue, a warming JIT, a neighbour's load) weighs on
+ * all alike. Each task is called with a running index; returns operations per second of each.
  */
 export async function interleavedRates(
   rounds: number,
   perRound: number,
   concurrency: number,
-  a: (i: number) => Promise<void>,
-  b: (i: number) => Promise<void>,
-): Promise<[number, number]> {
-  let [secondsA, secondsB] = [0, 0];
+  tasks: ((i: number) => Promise<void>)[],
+): Promise<number[]> {
+  const seconds = tasks.map(() => 0);
   for (let round = 0; round < rounds; round++) {
     const offset = round * perRound;
-    secondsA += perRound / (await throughput(perRound, concurrency, (i) => a(offset + i)));
-    secondsB += perRound / (await throughput(perRound, concurrency, (i) => b(offset + i)));
+    for (const [index, task] of tasks.entries()) {
+      seconds[index] =
+        (seconds[index] ?? 0) + perRound / (await throughput(perRound, concurrency, (i) => task(offset + i)));
+    }
   }
-  return [(rounds * perRound) / secondsA, (rounds * perRound) / secondsB];
+  return seconds.map((total) => (rounds * perRound) / total);
+}
+
+/** Quiet while measuring: the functions' log and metric lines are formatted, not written. */
+export async function quietly<T>(work: () => Promise<T>): Promise<T> {
+  const write = process.stdout.write;
+  process.stdout.write = (() => true) as typeof process.stdout.write;
+  try {
+    return await work();
+  } finally {
+    process.stdout.write = write;
+  }
 }

@@ -1,0 +1,31 @@
+// The least a consumer can be: for each record of the batch, one conditional write of its task,
+// ordered by seq like lib/store/task-store.ts, all records of a batch at once (the real consumer
+// runs message groups concurrently; here every record is its own task). No idempotency record, no
+// validation, no hook; the consumer's own document client (lib/store/dynamodb-client.ts). Bundled
+// like the real functions.
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { documentClient as documents } from '../../lib/store/dynamodb-client';
+
+export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+  const results = await Promise.allSettled(
+    event.Records.map(async (record) => {
+      const { callback } = JSON.parse(record.body);
+      await documents.send(
+        new UpdateCommand({
+          TableName: process.env.TASKS_TABLE,
+          Key: { appid: callback.appid, task_id: callback.task_id },
+          UpdateExpression: 'SET #status = :status, #seq = :seq',
+          ConditionExpression: 'attribute_not_exists(#seq) OR #seq < :seq',
+          ExpressionAttributeNames: { '#status': 'status', '#seq': 'seq' },
+          ExpressionAttributeValues: { ':status': callback.event, ':seq': Number(callback.seq) },
+        }),
+      );
+    }),
+  );
+  return {
+    batchItemFailures: event.Records.filter((_, i) => results[i]?.status === 'rejected').map((record) => ({
+      itemIdentifier: record.messageId,
+    })),
+  };
+};

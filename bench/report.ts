@@ -1,0 +1,239 @@
+/**
+ * The benchmark's figures as a table: each measure against its floor, measured in the same run,
+ * the ratio, the target and whether it is met. BENCHMARKS.template.md holds the prose around it.
+ */
+
+import { median } from '../tools/measure';
+import type { Size } from './bundles';
+import type { ColdTimes } from './cold-starts';
+import type { DynamoOperations } from './dynamodb-operations';
+import type { Latency } from './ingest-latency';
+import type { ConsumerRates, IngestRates } from './throughput';
+
+/** DynamoDB on-demand, us-east-1, per million write request units (README, "Cost"). */
+export const WRITE_UNIT_PRICE_PER_MILLION = 0.625;
+
+export interface Results {
+  runs: number;
+  requests: number;
+  concurrency: number;
+  sizes: { ingest: Size; consumer: Size; sendMessage: Size; bindAndSend: Size; bareConsumer: Size };
+  cold: {
+    node: number[];
+    times: Record<
+      'ingest' | 'ingestDeployed' | 'consumer' | 'sendMessage' | 'bindAndSend' | 'bareConsumer',
+      ColdTimes
+    >;
+  };
+  ingest: IngestRates;
+  consumer: ConsumerRates;
+  latency: { withBinding: Latency; withoutBinding: Latency };
+  operations: DynamoOperations;
+}
+
+/** A ratio's bound: at most (bundle, cold start) or at least (throughput). */
+interface Target {
+  bound: number;
+  atMost: boolean;
+}
+
+interface Row {
+  measure: string;
+  ours: string;
+  floor: string;
+  ratio?: number;
+  target?: Target;
+}
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
+const size = ({ bytes, gzip }: Size) => `${kb(bytes)} (${kb(gzip)} gzip)`;
+const ms = (values: number[]) => `${median(values).toFixed(0)} ms`;
+const rate = (perSecond: number) => `${perSecond.toFixed(0)}/s`;
+const times = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(2));
+
+export function rows(r: Results): Row[] {
+  const cold = (name: keyof Results['cold']['times']) => r.cold.times[name].invoke;
+  const coldRatio = (a: keyof Results['cold']['times'], b: keyof Results['cold']['times']) =>
+    median(cold(a)) / median(cold(b));
+  const writes = r.operations.consumer.totalWrites;
+  return [
+    {
+      measure: 'ingest bundle (minified)',
+      ours: size(r.sizes.ingest),
+      floor: `${size(r.sizes.sendMessage)}: bare SendMessage handler`,
+      ratio: r.sizes.ingest.bytes / r.sizes.sendMessage.bytes,
+      target: { bound: 1.25, atMost: true },
+    },
+    {
+      measure: 'ingest bundle, against the floor that binds too',
+      ours: kb(r.sizes.ingest.bytes),
+      floor: `${size(r.sizes.bindAndSend)}: bare PutItem + SendMessage handler`,
+      ratio: r.sizes.ingest.bytes / r.sizes.bindAndSend.bytes,
+    },
+    {
+      measure: 'the binding alone: the floor that binds, against the SendMessage floor',
+      ours: kb(r.sizes.bindAndSend.bytes),
+      floor: kb(r.sizes.sendMessage.bytes),
+      ratio: r.sizes.bindAndSend.bytes / r.sizes.sendMessage.bytes,
+    },
+    {
+      measure: 'consumer bundle (minified)',
+      ours: size(r.sizes.consumer),
+      floor: `${size(r.sizes.bareConsumer)}: bare consumer`,
+      ratio: r.sizes.consumer.bytes / r.sizes.bareConsumer.bytes,
+    },
+    {
+      measure: `ingest cold start: load + answer one event, median of ${r.runs}`,
+      ours: ms(cold('ingest')),
+      floor: `${ms(cold('sendMessage'))}: bare SendMessage handler`,
+      ratio: coldRatio('ingest', 'sendMessage'),
+      target: { bound: 1.1, atMost: true },
+    },
+    {
+      measure: 'ingest cold start, against the floor that binds too',
+      ours: ms(cold('ingest')),
+      floor: `${ms(cold('bindAndSend'))}: bare PutItem + SendMessage handler`,
+      ratio: coldRatio('ingest', 'bindAndSend'),
+    },
+    {
+      measure: 'the binding alone: the floor that binds, against the SendMessage floor',
+      ours: ms(cold('bindAndSend')),
+      floor: ms(cold('sendMessage')),
+      ratio: coldRatio('bindAndSend', 'sendMessage'),
+    },
+    {
+      measure: 'ingest cold start, its secret read from SSM on the first request, as deployed',
+      ours: ms(cold('ingestDeployed')),
+      floor: `${ms(cold('ingest'))}: ingest, its secret in the environment (above)`,
+      ratio: coldRatio('ingestDeployed', 'ingest'),
+    },
+    {
+      measure: `consumer cold start: load + answer a batch of one, median of ${r.runs}`,
+      ours: ms(cold('consumer')),
+      floor: `${ms(cold('bareConsumer'))}: bare consumer`,
+      ratio: coldRatio('consumer', 'bareConsumer'),
+      target: { bound: 1.25, atMost: true },
+    },
+    {
+      measure: `ingest throughput, ${r.requests} callbacks, ${r.concurrency} in flight`,
+      ours: rate(r.ingest.ingest),
+      floor: `${rate(r.ingest.rawSend)}: raw SendMessage`,
+      ratio: r.ingest.ingest / r.ingest.rawSend,
+      target: { bound: 0.85, atMost: false },
+    },
+    {
+      measure: 'ingest throughput, against the floor that binds too',
+      ours: rate(r.ingest.ingest),
+      floor: `${rate(r.ingest.rawBindAndSend)}: raw PutItem + SendMessage`,
+      ratio: r.ingest.ingest / r.ingest.rawBindAndSend,
+    },
+    {
+      measure: 'the binding alone: raw PutItem + SendMessage, against raw SendMessage',
+      ours: rate(r.ingest.rawBindAndSend),
+      floor: rate(r.ingest.rawSend),
+      ratio: r.ingest.rawBindAndSend / r.ingest.rawSend,
+    },
+    {
+      measure: `consumer throughput, ${r.requests} callbacks in batches of 10, one instance`,
+      ours: `${rate(r.consumer.consumer)} (${times(writes)} writes a callback)`,
+      floor: `${rate(r.consumer.rawPut)}: raw conditional puts, one at a time (1 write)`,
+      ratio: r.consumer.consumer / r.consumer.rawPut,
+      target: { bound: 0.55, atMost: false },
+    },
+    {
+      measure: 'consumer throughput, against the bare consumer (same batching)',
+      ours: rate(r.consumer.consumer),
+      floor: `${rate(r.consumer.bareConsumer)}: bare consumer (1 write a callback)`,
+      ratio: r.consumer.consumer / r.consumer.bareConsumer,
+    },
+    {
+      measure: `ingest latency, one at a time, p50 / p99 (${r.requests / 2} callbacks each)`,
+      ours: `${r.latency.withBinding.p50.toFixed(2)} / ${r.latency.withBinding.p99.toFixed(2)} ms with the binding`,
+      floor: `${r.latency.withoutBinding.p50.toFixed(2)} / ${r.latency.withoutBinding.p99.toFixed(2)} ms without it`,
+      ratio: r.latency.withBinding.p50 / r.latency.withoutBinding.p50,
+    },
+  ];
+}
+
+export function met({ ratio, target }: Row): boolean | undefined {
+  if (ratio === undefined || target === undefined) return undefined;
+  return target.atMost ? ratio <= target.bound : ratio >= target.bound;
+}
+
+export function table(all: Row[]): string {
+  const lines = all.map((row) => {
+    const status = met(row);
+    const target = row.target ? `${row.target.atMost ? '<=' : '>='} ${row.target.bound.toFixed(2)}x` : '';
+    const ratio = row.ratio === undefined ? '' : `${row.ratio.toFixed(2)}x`;
+    const verdict = status === undefined ? '' : status ? 'met' : 'not met';
+    return `| ${row.measure} | ${row.ours} | ${row.floor} | ${ratio} | ${target} | ${verdict} |`;
+  });
+  return [
+    '| measure | this project | floor, same run | ratio | target | |',
+    '|---|---|---|---|---|---|',
+    ...lines,
+  ].join('\n');
+}
+
+/** Load only, load and answer, and with source maps, for each bundle; `node -e 0` for scale. */
+export function coldStartDetail(r: Results): string {
+  const names: [keyof Results['cold']['times'], string][] = [
+    ['ingest', 'ingest'],
+    ['ingestDeployed', 'ingest, secret from SSM (a loopback stand-in)'],
+    ['bindAndSend', 'bare PutItem + SendMessage handler'],
+    ['sendMessage', 'bare SendMessage handler'],
+    ['consumer', 'consumer'],
+    ['bareConsumer', 'bare consumer'],
+  ];
+  const lines = names.map(([name, label]) => {
+    const t = r.cold.times[name];
+    return `| ${label} | ${ms(t.load)} | ${ms(t.invoke)} | ${ms(t.invokeWithSourceMaps)} |`;
+  });
+  return [
+    `| bundle (median of ${r.runs}; \`node -e 0\`: ${ms(r.cold.node)}) | load only | load + answer | load + answer, \`--enable-source-maps\` |`,
+    '|---|---|---|---|',
+    ...lines,
+  ].join('\n');
+}
+
+/** DynamoDB requests per callback as counted, and what the writes cost per million callbacks. */
+export function operationsTable({ operations }: Results): string {
+  type Side = DynamoOperations['ingest'];
+  const list = (counts: Record<string, number>) =>
+    Object.entries(counts)
+      .map(([operation, n]) => `${times(n)} ${operation}`)
+      .join(', ') || 'none';
+  const cost = (units: number) => `$${(units * WRITE_UNIT_PRICE_PER_MILLION).toFixed(2)}`;
+  const units = (o: Side) =>
+    `${times(o.writeUnits)}${o.indexWriteUnits > 0 ? ` (${times(o.indexWriteUnits)} of them the index's)` : ''}`;
+  const line = (name: string, o: Side) =>
+    `| ${name} | ${list(o.writes)} | ${list(o.reads)} | ${units(o)} | ${cost(o.writeUnits)} |`;
+  const both = (a: Side, b: Side) => {
+    const total = a.writeUnits + b.writeUnits;
+    return `| both | ${times(a.totalWrites + b.totalWrites)} writes | | ${times(total)} | ${cost(total)} |`;
+  };
+  return [
+    `| per callback (${operations.callbacks} callbacks: the start and stop of each task) | write requests | read requests | write units | their cost per million callbacks |`,
+    '|---|---|---|---|---|',
+    line('ingest: the signature binding', operations.ingest),
+    line('consumer: idempotency claim and completion, the task', operations.consumer),
+    both(operations.ingest, operations.consumer),
+    line('the same callback again, ingest (ZEGO retries)', operations.ingestAgain),
+    line('the same callback again, consumer (a redelivery)', operations.consumerAgain),
+  ].join('\n');
+}
+
+/** Fills each `{{name}}` of the template; a name without a value, or a value never used, is an error. */
+export function fill(template: string, values: Record<string, string>): string {
+  const used = new Set<string>();
+  const text = template.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
+    const value = values[name];
+    if (value === undefined)
+      throw new Error(`the template names {{${name}}}, which the benchmark does not fill`);
+    used.add(name);
+    return value;
+  });
+  const unused = Object.keys(values).filter((name) => !used.has(name));
+  if (unused.length > 0) throw new Error(`the template lacks {{${unused.join('}}, {{')}}}`);
+  return text;
+}
