@@ -184,19 +184,19 @@ describe('consumeBatch', () => {
   it('counts failed records, and callbacks in progress elsewhere apart', async () => {
     const { metrics: captured, emitted } = capturedMetrics('consumer');
     const inProgress = new IdempotencyAlreadyInProgressError('in progress');
+    // Two of one and one of the other: each count must follow its own kind.
     const processOnce = vi.fn(async ({ message }: MessageInput) => {
-      if (seqOf(message) === '1') throw new Error('hook failed');
+      if (['1', '3'].includes(seqOf(message))) throw new Error('hook failed');
       if (seqOf(message) === '2') throw inProgress;
       return ok;
     });
-    await consumeBatch(sqsEvent(record('a', '1'), record('b', '2'), record('c', '3')), lambdaContext(), {
-      ...deps,
-      processOnce,
-      metrics: captured,
-    });
+    const batch = sqsEvent(record('a', '1'), record('b', '2'), record('c', '3'), record('d', '4'));
+    const response = await consumeBatch(batch, lambdaContext(), { ...deps, processOnce, metrics: captured });
+    expect(response.batchItemFailures).toHaveLength(3);
     const out = emitted();
-    expect(total(out, 'ProcessingFailed')).toBe(1);
+    expect(total(out, 'ProcessingFailed')).toBe(2);
     expect(total(out, 'InProgressElsewhere')).toBe(1);
+    expect(total(out, 'PoisonMessage')).toBe(0);
   });
 });
 
