@@ -31,6 +31,12 @@ describe('parseCallback', () => {
     expect(parseCallback(signedCallback({ seq: '0' })).callback.seq).toBe('0');
   });
 
+  it('reads a nonce and a task_id sent as JSON integers (2022 docs), signing the nonce’s digits', () => {
+    const { callback, signed } = parseCallback(signedCallback({ nonce: 123456, task_id: 1111 }));
+    expect(signed.nonce).toBe('123456');
+    expect(callback).toMatchObject({ nonce: '123456', task_id: '1111' });
+  });
+
   it('keeps a 19-digit nonce exactly', () => {
     const { signed, callback } = parseCallback(signedCallback({ nonce: '9223372036854775807' }));
     expect(signed.nonce).toBe('9223372036854775807');
@@ -80,6 +86,11 @@ describe('parseCallback', () => {
 
   it.each([
     ['appid with letters', { appid: '11a' }],
+    ['appid with a letter first', { appid: 'x12' }],
+    ['seq with a letter first', { seq: 'x1' }],
+    ['seq with a letter last', { seq: '1x' }],
+    ['a signature with a character before 40 hex', { signature: `x${'a'.repeat(40)}` }],
+    ['a signature with a character after 40 hex', { signature: `${'a'.repeat(40)}x` }],
     ['a negative seq', { seq: -1 }],
     ['a fractional timestamp', { timestamp: 1689835223.5 }],
     ['a signature that is not SHA-1 hex', { signature: 'xyz' }],
