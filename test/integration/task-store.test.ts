@@ -42,6 +42,25 @@ describe('task store on DynamoDB Local', () => {
     expect(rerun.task).not.toHaveProperty('expiresAt');
   });
 
+  it('keeps what an earlier callback set when a later one lacks the field', async () => {
+    await applyMixEvent(
+      start({ task_id: 'partial', seq: '1', mix_url: 'rtmp://play.example.invalid/a' }),
+      'r1',
+      store(),
+    );
+    const { outcome, task } = await applyMixEvent(
+      stop({ task_id: 'partial', seq: '2', mix_url: undefined, channel_id: undefined }),
+      'r2',
+      store(),
+    );
+    expect(outcome).toBe('applied');
+    expect(task).toMatchObject({
+      status: 'stopped',
+      mix_url: 'rtmp://play.example.invalid/a',
+      channel_id: '2222',
+    });
+  });
+
   it('sets a stopped task to expire after the retention, and lists an app’s tasks', async () => {
     const before = Math.floor(Date.now() / 1000);
     const { task } = await applyMixEvent(

@@ -95,6 +95,16 @@ describe('applyMixEvent', () => {
     });
   });
 
+  it('sets no expiry on a stopped task when stopped tasks are kept forever (retention 0)', async () => {
+    ddb.on(UpdateCommand).resolves({
+      Attributes: { ...KEY, status: 'stopped', seq: new NumberValue('1234'), updatedAt: UPDATED },
+    });
+    await applyMixEvent(stop(), 'now', { ...options, stoppedRetentionSeconds: 0 });
+    const update = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(update?.UpdateExpression).not.toContain('#expiresAt =');
+    expect(update?.ExpressionAttributeValues).not.toHaveProperty(':expiresAt');
+  });
+
   it('keeps every digit of a seq past 2^53', async () => {
     ddb.on(UpdateCommand).resolves({
       Attributes: {
