@@ -88,6 +88,7 @@ export async function processCallback(
     if (task.startedAt !== undefined && task.stoppedAt !== undefined) {
       metric(metrics, 'MixDuration', task.stoppedAt - task.startedAt);
     }
+    // Stryker disable next-line ConditionalExpression: only mix_start and mix_stop get here (others returned above)
   } else if (isMixStart(message)) {
     await hooks.onMixStarted({ callback: message.callback, task }, context);
     metric(metrics, 'MixStarted');
