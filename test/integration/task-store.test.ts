@@ -100,7 +100,8 @@ describe('task store on DynamoDB Local', () => {
     const item = await stack.clients.documents.send(
       new GetCommand({ TableName: stack.tables.tasks, Key: { appid: '444444', task_id: taskId } }),
     );
-    expect(item.Item?.fullTaskId).toBeUndefined();
+    expect(item.Item).toMatchObject({ task_id: taskId });
+    expect(item.Item).not.toHaveProperty('fullTaskId');
   });
 
   it('stores emoji, U+FFFE and control characters in task fields exactly', async () => {
