@@ -273,3 +273,19 @@ async function drainWithAttributes(queueUrl: string) {
   );
   return Messages;
 }
+
+describe('consumer logs', () => {
+  it('as service zego-mix-callbacks, function consumer, with no logger given', async () => {
+    const stdout = capturedStdout();
+    const plain = consumerHandler(stack, { onMixStarted, onMixStopped }, { logger: undefined });
+    const record = sqsRecord(signedMixStart({ task_id: `logs-${unique()}`, seq: '1' }));
+    await plain(sqsEvent(record), lambdaContext('consumer'));
+    const logged = stdout()
+      .split('\n')
+      .filter((line) => line.startsWith('{') && !line.includes('"_aws"'))
+      .map((line) => JSON.parse(line));
+    expect(logged).toMatchObject([
+      { outcome: 'applied', service: 'zego-mix-callbacks', function: 'consumer' },
+    ]);
+  });
+});

@@ -7,11 +7,12 @@ import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadOrphansConfig } from '../../../lib/config';
+import { createMetrics } from '../../../lib/metrics';
 import { createOrphansHandler } from '../../../lib/orphans/orphans-handler';
 import { parseQueuedMessage } from '../../../lib/queue/message';
 import { lambdaContext } from '../../../tools/local-stack/lambda-context';
 import { capturedLogger } from '../../support/logs';
-import { capturedMetrics, total } from '../../support/metrics';
+import { capturedMetrics, capturedStdout, total } from '../../support/metrics';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const sqs = mockClient(SQSClient);
@@ -192,5 +193,22 @@ describe('createOrphansHandler', () => {
     expect(records().filter((record) => record.level === 'WARN')).toMatchObject([
       { error: { message: 'ThrottlingException' } },
     ]);
+  });
+
+  it('logs as service zego-mix-callbacks, function orphans, with no logger given', async () => {
+    const stdout = capturedStdout();
+    const run = createOrphansHandler({
+      config: loadOrphansConfig({ TASKS_TABLE: 'tasks' }),
+      hooks: { onMixOrphaned: async () => {} },
+      metrics: createMetrics('orphans'),
+      dynamo: new DynamoDBClient(aws),
+      now: () => NOW_MS,
+    });
+    await run({}, lambdaContext('orphans', 60_000));
+    const logged = stdout()
+      .split('\n')
+      .filter((line) => line.startsWith('{') && !line.includes('"_aws"'))
+      .map((line) => JSON.parse(line));
+    expect(logged).toMatchObject([{ running: 1, service: 'zego-mix-callbacks', function: 'orphans' }]);
   });
 });
