@@ -135,4 +135,42 @@ describe('parseCallback', () => {
       /task_id/,
     );
   });
+
+  it('says "is required" only for a missing field, and what is wrong with a present one', () => {
+    expect(() => parseCallback(signedCallback({ seq: ['1'] }))).toThrow(
+      'invalid callback: seq must be a whole number of at most 20 digits, as a string or a JSON integer',
+    );
+  });
+
+  it('takes timestamps up to 9999999999 (the year 2286)', () => {
+    expect(parseCallback(signedCallback({ timestamp: '9999999999' })).callback.timestamp).toBe('9999999999');
+    expect(() => parseCallback(signedCallback({ timestamp: '10000000000' }))).toThrow(/timestamp/);
+  });
+
+  it('names at most eight problems, and keeps zod’s error as the cause', () => {
+    const fields = signedMixStart();
+    for (const field of [
+      'appid',
+      'seq',
+      'timestamp',
+      'nonce',
+      'signature',
+      'task_id',
+      'channel_id',
+      'mix_url',
+      'hls_urls',
+    ]) {
+      fields[field] = { wrong: true };
+    }
+    const error = (() => {
+      try {
+        parseCallback(fields);
+      } catch (thrown) {
+        return thrown as Error;
+      }
+    })();
+    expect(error?.message.split('; ')).toHaveLength(8);
+    expect(error?.message).not.toContain('hls_urls');
+    expect(error?.cause).toBeInstanceOf(Error);
+  });
 });
