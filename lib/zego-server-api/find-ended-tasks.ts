@@ -95,7 +95,7 @@ function isThrottled(result: MixTaskInfoResult): boolean {
 
 /** Oldest start first (the likeliest to have ended); tasks with no start time last. */
 function oldestFirst(a: CandidateTask, b: CandidateTask): number {
-  // Stryker disable next-line ConditionalExpression: 1 for two tasks with no start time only reorders those (still last)
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: 0 or 1 here sorts alike (V8; 3,000 random arrays): no start stays last
   if (a.runningSince === undefined) return b.runningSince === undefined ? 0 : 1;
   if (b.runningSince === undefined) return -1;
   return a.runningSince - b.runningSince;

@@ -1,15 +1,17 @@
+import { Logger } from '@aws-lambda-powertools/logger';
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadIngestConfig } from '../../../lib/config';
 import { createIngestHandler } from '../../../lib/ingest/ingest-handler';
 import { createMetrics } from '../../../lib/metrics';
 import { lambdaContext } from '../../../tools/local-stack/lambda-context';
 import { apiGatewayEvent, encode, signedCallback, TEST_NOW_MS, TEST_SECRET } from '../../support/callbacks';
 import { capturedLogger } from '../../support/logs';
+import { capturedMetrics } from '../../support/metrics';
 
 const sqs = mockClient(SQSClient);
 const dynamo = mockClient(DynamoDBClient);
@@ -26,6 +28,10 @@ beforeEach(() => {
   ssm
     .on(GetParameterCommand)
     .resolves({ Parameter: { Name: PARAM, Value: TEST_SECRET, Type: 'SecureString' } });
+});
+
+afterEach(() => {
+  vi.unstubAllEnvs();
 });
 
 describe('createIngestHandler', () => {
@@ -53,5 +59,26 @@ describe('createIngestHandler', () => {
     expect(records().filter((record) => record.level === 'WARN')).toMatchObject([
       { error: { message: 'ThrottlingException' } },
     ]);
+  });
+
+  it('counts its cold start once', async () => {
+    vi.stubEnv('AWS_LAMBDA_INITIALIZATION_TYPE', 'on-demand'); // as Lambda sets it
+    const { metrics, emitted } = capturedMetrics('ingest');
+    const handler = createIngestHandler({
+      config: loadIngestConfig({
+        QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/callbacks.fifo',
+        SIGNATURES_TABLE: 'signatures',
+        ZEGO_CALLBACK_SECRET: TEST_SECRET,
+      }),
+      logger: new Logger({ logLevel: 'SILENT' }),
+      metrics,
+      sqs: new SQSClient(aws),
+      dynamo: new DynamoDBClient(aws),
+      now: () => TEST_NOW_MS,
+    });
+    for (let i = 0; i < 2; i++) {
+      await handler(apiGatewayEvent(encode.json(signedCallback())), lambdaContext('ingest'));
+    }
+    expect(emitted().filter((m) => m.name === 'ColdStart')).toHaveLength(1);
   });
 });

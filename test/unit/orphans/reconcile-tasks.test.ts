@@ -208,16 +208,18 @@ describe('reconcileTasks', () => {
     const { logger, records } = capturedLogger();
     const tasks = ['a', 'b', 'c'].map((id, i) => task(id, (30 + i) * MINUTE));
     const { lookup } = zego(everyForm(tasks, () => NOT_FOUND));
+    let sends = 0;
     const send = vi.fn(async () => {
-      throw new Error('SQS down');
+      sends += 1;
+      if (sends === 2) throw new Error('SQS down');
     });
     await run(tasks, lookup, send, logger).report;
     const error = records().find((record) => record.level === 'ERROR');
-    // The oldest (c) is queued first; none of the three was queued.
+    // Oldest first: c was queued, b was refused, so b and a were not queued.
     expect(error).toMatchObject({
       appid: '111111',
-      task_id: '111111:c',
-      notQueued: 3,
+      task_id: '111111:b',
+      notQueued: 2,
       error: { name: 'Error', message: 'SQS down' },
     });
   });

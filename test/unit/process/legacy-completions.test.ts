@@ -6,14 +6,15 @@ import { legacyCompletions } from '../../../lib/process/legacy-completions';
 /** A persistence layer that answers every read with `answer` and records the keys asked. */
 function store(answer: () => IdempotencyRecord) {
   const asked: unknown[] = [];
+  const configured: unknown[] = [];
   const layer = {
-    configure: () => {},
+    configure: (options: unknown) => void configured.push(options),
     getRecord: async (data: unknown) => {
       asked.push(data);
       return answer();
     },
   } as unknown as BasePersistenceLayer;
-  return { layer, asked };
+  return { layer, asked, configured };
 }
 
 const callback = { appid: '111111', event: 'mix_stop', seq: '1234' };
@@ -25,6 +26,10 @@ describe('legacyCompletions', () => {
     const completed = store(() => record(IdempotencyRecordStatus.COMPLETED));
     expect(await legacyCompletions(completed.layer)(callback)).toBe(true);
     expect(completed.asked).toEqual([{ idempotencyKey: '111111:mix_stop:1234' }]);
+    // Read as the idempotency layer wrote them: the same key field and prefix.
+    expect(completed.configured).toMatchObject([
+      { config: { eventKeyJmesPath: 'idempotencyKey' }, keyPrefix: 'zego-callback' },
+    ]);
     const inProgress = store(() => record(IdempotencyRecordStatus.INPROGRESS));
     expect(await legacyCompletions(inProgress.layer)(callback)).toBe(false);
   });
