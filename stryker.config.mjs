@@ -10,6 +10,9 @@ export default {
     // Your code: the default hooks only log; the pipeline's guarantees do not depend on them.
     '!lib/hooks.ts',
   ],
+  // Log message text is not mutated (test/mutation/log-message-ignorer.mjs says why); the fields are.
+  appendPlugins: ['./test/mutation/log-message-ignorer.mjs'],
+  ignorers: ['log-messages'],
   testRunner: 'vitest',
   vitest: {
     // The `unit` and `integration` projects only: faults, e2e and infra spawn processes and wait out
