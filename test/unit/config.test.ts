@@ -66,6 +66,26 @@ describe('loadOrphansConfig', () => {
       /ZEGO_SERVER_API_ENDPOINT/,
     ],
     [
+      'an endpoint with another protocol',
+      { ZEGO_SERVER_SECRET_PARAM: '/p', QUEUE_URL, ZEGO_SERVER_API_ENDPOINT: 'ftp://rtc-api.zego.im' },
+      /ZEGO_SERVER_API_ENDPOINT/,
+    ],
+    [
+      'an endpoint whose protocol only ends in https',
+      { ZEGO_SERVER_SECRET_PARAM: '/p', QUEUE_URL, ZEGO_SERVER_API_ENDPOINT: 'git+https://rtc-api.zego.im' },
+      /ZEGO_SERVER_API_ENDPOINT/,
+    ],
+    [
+      'an endpoint whose protocol only starts with https',
+      { ZEGO_SERVER_SECRET_PARAM: '/p', QUEUE_URL, ZEGO_SERVER_API_ENDPOINT: 'https-x://rtc-api.zego.im' },
+      /ZEGO_SERVER_API_ENDPOINT/,
+    ],
+    [
+      'a ZEGO timeout over 20 s',
+      { ZEGO_SERVER_SECRET_PARAM: '/p', QUEUE_URL, ZEGO_SERVER_API_TIMEOUT_MS: '20001' },
+      /ZEGO_SERVER_API_TIMEOUT_MS/,
+    ],
+    [
       'a grace of 0 minutes',
       { ZEGO_SERVER_SECRET_PARAM: '/p', QUEUE_URL, RECONCILE_AFTER_MINUTES: '0' },
       /RECONCILE_AFTER_MINUTES/,

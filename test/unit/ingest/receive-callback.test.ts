@@ -233,7 +233,12 @@ describe('receiveCallback', () => {
       values: [30],
     });
     expect(
-      out.every((m) => m.dimensions.service === 'zego-mix-callbacks' && m.dimensions.function === 'ingest'),
+      out.every(
+        (m) =>
+          m.namespace === 'ZegoMixCallbacks' &&
+          m.dimensions.service === 'zego-mix-callbacks' &&
+          m.dimensions.function === 'ingest',
+      ),
     ).toBe(true);
   });
 

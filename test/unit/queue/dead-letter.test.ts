@@ -1,7 +1,7 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { FAILURE_ATTRIBUTE, sqsDeadLetter } from '../../../lib/queue/dead-letter';
+import { sqsDeadLetter } from '../../../lib/queue/dead-letter';
 import { signedCallback } from '../../support/callbacks';
 import { sqsRecord } from '../../support/messages';
 
@@ -23,13 +23,14 @@ describe('sqsDeadLetter', () => {
       MessageGroupId: '111111:a',
       MessageDeduplicationId: `poison:${record.messageId}`,
       MessageAttributes: {
-        [FAILURE_ATTRIBUTE]: {
+        // The name `zego dlq` reads.
+        'zego-failure': {
           DataType: 'String',
           StringValue: expect.stringMatching(/^bad\\u001b\[2Jx+…$/),
         },
       },
     });
-    expect(input?.MessageAttributes?.[FAILURE_ATTRIBUTE]?.StringValue).toHaveLength(257);
+    expect(input?.MessageAttributes?.['zego-failure']?.StringValue).toHaveLength(257);
   });
 
   it('fails when SQS does not take it', async () => {

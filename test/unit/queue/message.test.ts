@@ -151,6 +151,7 @@ describe('parseQueuedMessage', () => {
     ['an empty task id', envelope({ reconciliation: { ...reconciliation, task_id: '' } }), /task_id/],
     ['both a callback and a reconciliation', envelope({ callback: signedCallback() }), /callback/],
     ['a reconciliation that is not an object', envelope({ reconciliation: 'stop it' }), /reconciliation/],
+    ['a seq with a letter first', envelope({ reconciliation: { ...reconciliation, seq: 'x1' } }), /seq/],
     [
       'a seq with a letter, saying where',
       envelope({ reconciliation: { ...reconciliation, seq: '1x' } }),

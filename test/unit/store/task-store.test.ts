@@ -284,6 +284,7 @@ describe('reading the table', () => {
   it('refuses an item that is not a task, naming what is wrong', () => {
     expect(() => toTask(item('t', { status: 'paused' }))).toThrow(/status/);
     expect(() => toTask(item('t', { seq: 'x1' }))).toThrow(/seq/);
+    expect(() => toTask(item('t', { seq: '1x' }))).toThrow(/seq/);
     expect(() => toTask(undefined)).toThrow(/no task item/);
     const failure = (() => {
       try {

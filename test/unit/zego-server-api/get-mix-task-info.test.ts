@@ -155,6 +155,11 @@ describe('getMixTaskInfo: the answer', () => {
       expected: { state: 'unknown', reason: 'malformed', code: 0 },
     },
     {
+      name: 'Code 0 with a TaskInfo that is not an object is malformed',
+      answer: () => zego(0, { Data: { TaskInfo: 'running' } }),
+      expected: { state: 'unknown', reason: 'malformed', code: 0 },
+    },
+    {
       name: 'Code 0 with Data null is malformed',
       answer: () => zego(0, { Data: null }),
       expected: { state: 'unknown', reason: 'malformed', code: 0 },

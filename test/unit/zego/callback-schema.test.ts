@@ -142,6 +142,21 @@ describe('parseCallback', () => {
     );
   });
 
+  it.each([
+    ['channel_id', { channel_id: { a: 1 } }, 'must be a string of at most 2048 characters'],
+    [
+      'rtmp_urls',
+      { rtmp_urls: ['ok', 7] },
+      'must be a list of at most 64 URLs of at most 2048 characters, or one URL',
+    ],
+    ['nonce', { nonce: { a: 1 } }, 'must be a non-empty string of at most 128 characters, or a whole number'],
+    ['event', { event: 5 }, 'must be a string'],
+    ['signature', { signature: 5 }, 'must be a string'],
+    ['signature', { signature: 'abc' }, 'must be 40 hexadecimal characters (a SHA-1 in hex)'],
+  ])('says what is wrong with %s', (field, override, says) => {
+    expect(() => parseCallback(signedMixStart(override))).toThrow(`invalid callback: ${field} ${says}`);
+  });
+
   it('takes timestamps up to 9999999999 (the year 2286)', () => {
     expect(parseCallback(signedCallback({ timestamp: '9999999999' })).callback.timestamp).toBe('9999999999');
     expect(() => parseCallback(signedCallback({ timestamp: '10000000000' }))).toThrow(/timestamp/);
