@@ -13,6 +13,7 @@ export abstract class CallbackError extends Error {
 
   /** What the caller is told: the reason and, for a 4xx, the message. */
   get answer(): { error: string; message?: string } {
+    // Stryker disable next-line EqualityOperator: no CallbackError has status 500 (the 5xx ones are 503)
     return this.status < 500 ? { error: this.reason, message: this.message } : { error: this.reason };
   }
 }

@@ -73,6 +73,7 @@ export async function findEndedTasks<T extends CandidateTask>(
 
   let next = 0;
   const worker = async () => {
+    // Stryker disable next-line EqualityOperator,ConditionalExpression: past the end queue[next] is undefined and the loop breaks just below
     while (!plan.throttled && !signal?.aborted && next < queue.length) {
       const task = queue[next++];
       if (task === undefined) break;
@@ -94,6 +95,7 @@ function isThrottled(result: MixTaskInfoResult): boolean {
 
 /** Oldest start first (the likeliest to have ended); tasks with no start time last. */
 function oldestFirst(a: CandidateTask, b: CandidateTask): number {
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: 0 or 1 here sorts alike (V8; 3,000 random arrays): no start stays last
   if (a.runningSince === undefined) return b.runningSince === undefined ? 0 : 1;
   if (b.runningSince === undefined) return -1;
   return a.runningSince - b.runningSince;

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { Hooks, MixStoppedEvent } from '../../lib/hook-contract';
 import { parseQueuedCallback, type QueuedMixStop } from '../../lib/queue/message';
 import { applyMixEvent, getTask } from '../../lib/store/task-store';
@@ -273,3 +273,42 @@ async function drainWithAttributes(queueUrl: string) {
   );
   return Messages;
 }
+
+describe('consumer handler, as deployed', () => {
+  it('logs as service zego-mix-callbacks, function consumer, with no logger given, and counts its cold start', async () => {
+    vi.stubEnv('AWS_LAMBDA_INITIALIZATION_TYPE', 'on-demand'); // as Lambda sets it
+    onTestFinished(() => {
+      vi.unstubAllEnvs();
+    });
+    const stdout = capturedStdout();
+    const plain = consumerHandler(stack, { onMixStarted, onMixStopped }, { logger: undefined });
+    const record = sqsRecord(signedMixStart({ task_id: `logs-${unique()}`, seq: '1' }));
+    await plain(sqsEvent(record), lambdaContext('consumer'));
+    await plain(
+      sqsEvent(sqsRecord(signedMixStart({ task_id: `logs-${unique()}`, seq: '1' }))),
+      lambdaContext('consumer'),
+    );
+    const lines = stdout().split('\n');
+    const logged = lines
+      .filter((line) => line.startsWith('{') && !line.includes('"_aws"'))
+      .map((line) => JSON.parse(line));
+    expect(logged[0]).toMatchObject({
+      outcome: 'applied',
+      service: 'zego-mix-callbacks',
+      function: 'consumer',
+    });
+    expect(parseEmf(lines.join('\n')).filter((m) => m.name === 'ColdStart')).toHaveLength(1);
+  });
+
+  it('keeps a stopped task for TASK_RETENTION_DAYS (90 by default)', async () => {
+    const taskId = `retained-${unique()}`;
+    const before = Math.floor(Date.now() / 1000);
+    await consumer(
+      sqsEvent(sqsRecord(signedCallback({ task_id: taskId, seq: '1' }))),
+      lambdaContext('consumer'),
+    );
+    const stopped = await task(taskId);
+    expect(stopped?.expiresAt).toBeGreaterThanOrEqual(before + 90 * 86_400);
+    expect(stopped?.expiresAt).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + 90 * 86_400);
+  });
+});

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lambdaContext } from '../../tools/local-stack/lambda-context';
 import { apiGatewayEvent, encode, signedCallback, signedMixStart } from '../support/callbacks';
 import { ingestHandler, type LocalStack, startLocalStack } from '../support/local-stack';
+import { capturedStdout } from '../support/metrics';
 import { drain } from '../support/queue';
 
 // The real handler, configured as it is deployed but for the secret (inline) and the engines (local).
@@ -111,4 +112,26 @@ describe('ingest handler against a local SQS engine', () => {
     expect(await deliver(signedCallback({ timestamp: now(), seq: nextSeq() }, 'not-the-secret'))).toBe(401);
     expect(await drain(stack.clients.sqs, stack.queue.url)).toHaveLength(0);
   });
+
+  it('logs as service zego-mix-callbacks, function ingest, with no logger given', async () => {
+    const stdout = capturedStdout();
+    const plain = ingestHandler(stack, { logger: undefined });
+    await plain(
+      apiGatewayEvent(encode.json(signedCallback({ timestamp: now(), seq: nextSeq() }))),
+      lambdaContext(),
+    );
+    const logged = logLines(stdout());
+    expect(logged).toMatchObject([
+      { message: 'callback accepted', service: 'zego-mix-callbacks', function: 'ingest' },
+    ]);
+    await drain(stack.clients.sqs, stack.queue.url);
+  });
 });
+
+/** The logger's lines (not the metrics') among what was written to stdout. */
+function logLines(output: string): Record<string, unknown>[] {
+  return output
+    .split('\n')
+    .filter((line) => line.startsWith('{') && !line.includes('"_aws"'))
+    .map((line) => JSON.parse(line));
+}

@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignatureReusedError, SignatureStoreUnavailableError } from '../../lib/errors';
-import { dynamoSignatureBindings } from '../../lib/ingest/signature-bindings';
+import { dynamoSignatureBindings, forgetSignature } from '../../lib/ingest/signature-bindings';
 import { type LocalStack, startLocalStack } from '../support/local-stack';
 
 // The one-use-per-signature rule as ingest applies it: a conditional put on DynamoDB Local.
@@ -32,10 +34,26 @@ describe('signature bindings on DynamoDB Local', () => {
     await expect(bindings()(binding(sig, '111111:t:mix_stop:1'))).resolves.toBeUndefined();
   });
 
-  it('refuses the same signature for another callback', async () => {
+  it('stores the binding under the signature: the identity’s hash, when it was bound and when it may go', async () => {
+    const sig = signature();
+    await bindings()(binding(sig, '111111:t:mix_stop:1', 1_689_835_583));
+    const { Item } = await stack.clients.dynamo.send(
+      new GetItemCommand({ TableName: stack.tables.signatures, Key: { signature: { S: sig } } }),
+    );
+    expect(Item).toEqual({
+      signature: { S: sig },
+      identityHash: { S: createHash('sha256').update('111111:t:mix_stop:1').digest('hex') },
+      boundAt: { N: '1689835223' },
+      expiresAt: { N: '1689835583' },
+    });
+  });
+
+  it('refuses the same signature for another callback, telling the caller why', async () => {
     const sig = signature();
     await bindings()(binding(sig, '111111:t:mix_stop:1'));
-    await expect(bindings()(binding(sig, '111111:t:mix_stop:2'))).rejects.toThrow(SignatureReusedError);
+    await expect(bindings()(binding(sig, '111111:t:mix_stop:2'))).rejects.toThrow(
+      'this timestamp, nonce and signature were already used by another callback; a signature is good for one callback',
+    );
     await expect(bindings()(binding(sig, '222222:t:mix_stop:1'))).rejects.toThrow(SignatureReusedError);
   });
 
@@ -54,6 +72,21 @@ describe('signature bindings on DynamoDB Local', () => {
 
   it('answers SignatureStoreUnavailableError when the table cannot be written', async () => {
     const broken = dynamoSignatureBindings({ tableName: 'no-such-table', client: stack.clients.dynamo });
-    await expect(broken(binding(signature(), 'x'))).rejects.toThrow(SignatureStoreUnavailableError);
+    const failure = broken(binding(signature(), 'x'));
+    await expect(failure).rejects.toThrow(SignatureStoreUnavailableError);
+    await expect(failure).rejects.toMatchObject({
+      message: 'the signature could not be recorded',
+      cause: expect.objectContaining({ name: 'ResourceNotFoundException' }),
+    });
+  });
+
+  it('forgets a binding (the smoke test’s own), whatever the case of the signature given', async () => {
+    const sig = signature().replace(/0/g, 'a');
+    await bindings()(binding(sig, 'smoke'));
+    await forgetSignature(sig.toUpperCase(), {
+      tableName: stack.tables.signatures,
+      client: stack.clients.dynamo,
+    });
+    await expect(bindings()(binding(sig, 'another'))).resolves.toBeUndefined();
   });
 });

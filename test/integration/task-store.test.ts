@@ -42,6 +42,25 @@ describe('task store on DynamoDB Local', () => {
     expect(rerun.task).not.toHaveProperty('expiresAt');
   });
 
+  it('keeps what an earlier callback set when a later one lacks the field', async () => {
+    await applyMixEvent(
+      start({ task_id: 'partial', seq: '1', mix_url: 'rtmp://play.example.invalid/a' }),
+      'r1',
+      store(),
+    );
+    const { outcome, task } = await applyMixEvent(
+      stop({ task_id: 'partial', seq: '2', mix_url: undefined, channel_id: undefined }),
+      'r2',
+      store(),
+    );
+    expect(outcome).toBe('applied');
+    expect(task).toMatchObject({
+      status: 'stopped',
+      mix_url: 'rtmp://play.example.invalid/a',
+      channel_id: '2222',
+    });
+  });
+
   it('sets a stopped task to expire after the retention, and lists an app’s tasks', async () => {
     const before = Math.floor(Date.now() / 1000);
     const { task } = await applyMixEvent(
@@ -81,7 +100,8 @@ describe('task store on DynamoDB Local', () => {
     const item = await stack.clients.documents.send(
       new GetCommand({ TableName: stack.tables.tasks, Key: { appid: '444444', task_id: taskId } }),
     );
-    expect(item.Item?.fullTaskId).toBeUndefined();
+    expect(item.Item).toMatchObject({ task_id: taskId });
+    expect(item.Item).not.toHaveProperty('fullTaskId');
   });
 
   it('stores emoji, U+FFFE and control characters in task fields exactly', async () => {

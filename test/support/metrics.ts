@@ -3,6 +3,7 @@ import { onTestFinished, vi } from 'vitest';
 import { createMetrics } from '../../lib/metrics';
 
 export interface Emitted {
+  namespace: string;
   name: string;
   values: number[];
   unit: string;
@@ -49,6 +50,7 @@ export function parseEmf(output: string): Emitted[] {
       const [directive] = blob._aws.CloudWatchMetrics;
       const dimensions = Object.fromEntries((directive.Dimensions[0] as string[]).map((d) => [d, blob[d]]));
       return (directive.Metrics as { Name: string; Unit: string }[]).map((m) => ({
+        namespace: directive.Namespace,
         name: m.Name,
         unit: m.Unit,
         values: [blob[m.Name]].flat(),

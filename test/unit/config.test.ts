@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadOrphansConfig } from '../../lib/config';
+import { loadConsumerConfig, loadIngestConfig, loadOrphansConfig } from '../../lib/config';
 import { secretsFor } from '../../lib/zego/secrets';
 
 const base = { TASKS_TABLE: 'tasks' };
@@ -66,6 +66,26 @@ describe('loadOrphansConfig', () => {
       /ZEGO_SERVER_API_ENDPOINT/,
     ],
     [
+      'an endpoint with another protocol',
+      { ZEGO_SERVER_SECRET_PARAM: '/p', QUEUE_URL, ZEGO_SERVER_API_ENDPOINT: 'ftp://rtc-api.zego.im' },
+      /ZEGO_SERVER_API_ENDPOINT/,
+    ],
+    [
+      'an endpoint whose protocol only ends in https',
+      { ZEGO_SERVER_SECRET_PARAM: '/p', QUEUE_URL, ZEGO_SERVER_API_ENDPOINT: 'git+https://rtc-api.zego.im' },
+      /ZEGO_SERVER_API_ENDPOINT/,
+    ],
+    [
+      'an endpoint whose protocol only starts with https',
+      { ZEGO_SERVER_SECRET_PARAM: '/p', QUEUE_URL, ZEGO_SERVER_API_ENDPOINT: 'https-x://rtc-api.zego.im' },
+      /ZEGO_SERVER_API_ENDPOINT/,
+    ],
+    [
+      'a ZEGO timeout over 20 s',
+      { ZEGO_SERVER_SECRET_PARAM: '/p', QUEUE_URL, ZEGO_SERVER_API_TIMEOUT_MS: '20001' },
+      /ZEGO_SERVER_API_TIMEOUT_MS/,
+    ],
+    [
       'a grace of 0 minutes',
       { ZEGO_SERVER_SECRET_PARAM: '/p', QUEUE_URL, RECONCILE_AFTER_MINUTES: '0' },
       /RECONCILE_AFTER_MINUTES/,
@@ -86,3 +106,122 @@ describe('loadOrphansConfig', () => {
     }
   });
 });
+
+const ingestBase = { QUEUE_URL, SIGNATURES_TABLE: 'signatures', ZEGO_CALLBACK_SECRET: 'fixture-secret' };
+
+describe('loadIngestConfig', () => {
+  it('reads an inline secret for any appid, with 5-minute cache and skew and a 3 s enqueue timeout', () => {
+    const config = loadIngestConfig(ingestBase);
+    expect(config).toMatchObject({
+      QUEUE_URL,
+      SIGNATURES_TABLE: 'signatures',
+      ZEGO_SECRET_CACHE_SECONDS: 300,
+      ZEGO_MAX_CLOCK_SKEW_SECONDS: 300,
+      ENQUEUE_TIMEOUT_MS: 3_000,
+    });
+    expect('inline' in config.secret && secretsFor(config.secret.inline, '111111')).toEqual([
+      'fixture-secret',
+    ]);
+  });
+
+  it('reads the secret parameter, the appids served and the numbers given, empty meaning unset', () => {
+    const config = loadIngestConfig({
+      ...ingestBase,
+      ZEGO_CALLBACK_SECRET: '',
+      ZEGO_CALLBACK_SECRET_PARAM: '/zego/callback-secret',
+      ZEGO_APP_IDS: '111111, 0222222',
+      ZEGO_SECRET_CACHE_SECONDS: '60',
+      ZEGO_MAX_CLOCK_SKEW_SECONDS: '0',
+      ENQUEUE_TIMEOUT_MS: '',
+    });
+    expect(config).toMatchObject({
+      secret: { parameter: '/zego/callback-secret' },
+      ZEGO_APP_IDS: ['111111', '222222'],
+      ZEGO_SECRET_CACHE_SECONDS: 60,
+      ZEGO_MAX_CLOCK_SKEW_SECONDS: 0,
+      ENQUEUE_TIMEOUT_MS: 3_000,
+    });
+  });
+
+  it('serves only the listed appids with an inline secret when appids are named', () => {
+    const config = loadIngestConfig({ ...ingestBase, ZEGO_APP_IDS: '111111' });
+    const secret = config.secret;
+    expect('inline' in secret && secretsFor(secret.inline, '111111')).toEqual(['fixture-secret']);
+    expect('inline' in secret && secretsFor(secret.inline, '222222')).toEqual([]);
+  });
+
+  it.each([
+    [
+      'no secret at all',
+      { ZEGO_CALLBACK_SECRET: '' },
+      /^Invalid configuration: ZEGO_CALLBACK_SECRET: set exactly one of ZEGO_CALLBACK_SECRET and ZEGO_CALLBACK_SECRET_PARAM$/,
+    ],
+    [
+      'both a secret and its parameter',
+      { ZEGO_CALLBACK_SECRET_PARAM: '/p' },
+      /^Invalid configuration: ZEGO_CALLBACK_SECRET: set only one of ZEGO_CALLBACK_SECRET and ZEGO_CALLBACK_SECRET_PARAM$/,
+    ],
+    [
+      'a secret book it cannot read',
+      { ZEGO_CALLBACK_SECRET: '{"x":"fixture-never-shown"}' },
+      /ZEGO_CALLBACK_SECRET: entry 1 of the per-appid secret book has a key/,
+    ],
+    [
+      'an appid list with a name in it',
+      { ZEGO_APP_IDS: '111111,fixture-never-shown' },
+      /ZEGO_APP_IDS: appid number 2 in the list is not digits/,
+    ],
+    ['a queue URL that is no URL', { QUEUE_URL: 'callbacks.fifo' }, /QUEUE_URL/],
+    ['a table name too short', { SIGNATURES_TABLE: 'ab' }, /SIGNATURES_TABLE/],
+    ['a negative skew', { ZEGO_MAX_CLOCK_SKEW_SECONDS: '-1' }, /ZEGO_MAX_CLOCK_SKEW_SECONDS/],
+    ['a fractional cache time', { ZEGO_SECRET_CACHE_SECONDS: '1.5' }, /ZEGO_SECRET_CACHE_SECONDS/],
+    ['an enqueue timeout of 0', { ENQUEUE_TIMEOUT_MS: '0' }, /ENQUEUE_TIMEOUT_MS/],
+  ])('refuses %s, naming the variable and never its value', (_case, env, why) => {
+    const error = configError(() => loadIngestConfig({ ...ingestBase, ...env }));
+    expect(error).toMatch(why);
+    expect(error).not.toContain('fixture-never-shown');
+  });
+
+  it('names every bad variable at once', () => {
+    const error = configError(() => loadIngestConfig({ ZEGO_CALLBACK_SECRET: 's' }));
+    expect(error).toMatch(/^Invalid configuration: QUEUE_URL: .*; SIGNATURES_TABLE: /);
+  });
+});
+
+describe('loadConsumerConfig', () => {
+  const consumerBase = {
+    TASKS_TABLE: 'tasks',
+    IDEMPOTENCY_TABLE: 'idempotency',
+    DEAD_LETTER_QUEUE_URL: QUEUE_URL,
+  };
+
+  it('remembers callbacks 7 days and keeps stopped tasks 90 days by default', () => {
+    expect(loadConsumerConfig(consumerBase)).toEqual({
+      ...consumerBase,
+      IDEMPOTENCY_DAYS: 7,
+      TASK_RETENTION_DAYS: 90,
+    });
+  });
+
+  it('takes fractions of days, and a retention of 0 (keep forever)', () => {
+    const config = loadConsumerConfig({ ...consumerBase, IDEMPOTENCY_DAYS: '0.5', TASK_RETENTION_DAYS: '0' });
+    expect(config).toMatchObject({ IDEMPOTENCY_DAYS: 0.5, TASK_RETENTION_DAYS: 0 });
+  });
+
+  it.each([
+    ['an idempotency of 0 days', { IDEMPOTENCY_DAYS: '0' }, /IDEMPOTENCY_DAYS: must be more than 0/],
+    ['a negative retention', { TASK_RETENTION_DAYS: '-1' }, /TASK_RETENTION_DAYS/],
+    ['no dead-letter queue', { DEAD_LETTER_QUEUE_URL: '' }, /DEAD_LETTER_QUEUE_URL/],
+  ])('refuses %s, naming the variable', (_case, env, why) => {
+    expect(configError(() => loadConsumerConfig({ ...consumerBase, ...env }))).toMatch(why);
+  });
+});
+
+function configError(load: () => unknown): string {
+  try {
+    load();
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error('expected the configuration to be refused');
+}

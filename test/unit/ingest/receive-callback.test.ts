@@ -8,7 +8,7 @@ import { createMetrics } from '../../../lib/metrics';
 import { parseSecretBook, type SecretSource, staticSecretSource } from '../../../lib/zego/secrets';
 import { apiGatewayEvent, encode, signedCallback, TEST_NOW_MS, TEST_SECRET } from '../../support/callbacks';
 import { capturedLogger } from '../../support/logs';
-import { capturedMetrics, total } from '../../support/metrics';
+import { capturedMetrics, parseEmf, total } from '../../support/metrics';
 import { memorySignatureBindings } from '../../support/signatures';
 
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/zego-test-callbacks.fifo';
@@ -51,7 +51,11 @@ afterEach(() => sqsMock.reset());
 describe('receiveCallback', () => {
   it('answers 200 after SendMessage succeeded, with the ids and the message', async () => {
     const result = await receiveCallback(post(encode.json(signedCallback({ extra_field: 'kept' }))), deps());
-    expect(result.statusCode).toBe(200);
+    expect(result).toEqual({
+      statusCode: 200,
+      headers: { 'content-type': 'application/json' },
+      body: '{"ok":true}',
+    });
     const [call] = sqsMock.commandCalls(SendMessageCommand);
     const input = call?.args[0].input;
     expect(input).toMatchObject({
@@ -85,9 +89,11 @@ describe('receiveCallback', () => {
   it('answers 503 when SQS fails, and never 200', async () => {
     sqsMock.on(SendMessageCommand).rejects(new Error('ServiceUnavailable'));
     const result = await receiveCallback(post(encode.json(signedCallback())), deps());
-    expect(result.statusCode).toBe(503);
-    expect(errorOf(result)).toBe('queue_unavailable');
-    expect(result.body).not.toContain('ServiceUnavailable');
+    expect(result).toEqual({
+      statusCode: 503,
+      headers: { 'content-type': 'application/json' },
+      body: '{"error":"queue_unavailable"}',
+    });
   });
 
   it('answers 503 when SQS does not answer in time', async () => {
@@ -172,25 +178,26 @@ describe('receiveCallback', () => {
 
   it('logs the outcome with ids and latency, never the secret or the signature', async () => {
     const { logger, records, lines } = capturedLogger();
+    const clock = sqsTakingMs(250);
     const callback = signedCallback();
-    await receiveCallback(post(encode.json(callback)), { ...deps(), logger });
+    await receiveCallback(post(encode.json(callback)), { ...deps({ now: clock }), logger });
     await receiveCallback(post(encode.json(signedCallback({ signature: 'a'.repeat(40) }))), {
-      ...deps(),
+      ...deps({ now: clock }),
       logger,
     });
-    sqsMock.on(SendMessageCommand).rejects(new Error('down'));
-    await receiveCallback(post(encode.json(callback)), { ...deps(), logger });
+    const failing = sqsTakingMs(40, new Error('down'));
+    await receiveCallback(post(encode.json(callback)), { ...deps({ now: failing }), logger });
 
     const logs = records().filter((record) => 'message' in record); // not the metrics' lines
-    const outcomes = logs.map((record) => record.outcome);
-    expect(outcomes).toEqual(['accepted', 'rejected', 'failed']);
+    expect(logs.map((record) => record.outcome)).toEqual(['accepted', 'rejected', 'failed']);
     expect(logs[0]).toMatchObject({
       appid: '111111',
       event: 'mix_stop',
       seq: '1234',
       task_id: '111111:1111',
     });
-    expect(logs[0]?.latencyMs).toEqual(expect.any(Number));
+    // From receipt to the answer: the time SQS took, or none for a refusal decided before it.
+    expect(logs.map((record) => record.latencyMs)).toEqual([250, 0, 40]);
     const all = lines().join('\n');
     expect(all).not.toContain(TEST_SECRET);
     expect(all).not.toContain(String(callback.signature));
@@ -200,30 +207,92 @@ describe('receiveCallback', () => {
   it('emits received, accepted, latency and lag; rejected, unauthorized and failed by reason', async () => {
     const { metrics, emitted } = capturedMetrics('ingest');
     const at = (offset: number) => ({ ...deps(), metrics, now: () => TEST_NOW_MS + offset });
-    await receiveCallback(post(encode.json(signedCallback())), at(4_000));
+    await receiveCallback(post(encode.json(signedCallback())), { ...at(4_000), now: sqsTakingMs(30, 4_000) });
     await receiveCallback(post(encode.json(signedCallback({ signature: 'a'.repeat(40) }))), at(0));
+    // Two of one refusal and one of another: each count must follow its own kind.
     await receiveCallback(post('garbage'), at(0));
+    await receiveCallback(post('more garbage'), at(0));
     sqsMock.on(SendMessageCommand).rejects(new Error('down'));
     await receiveCallback(post(encode.json(signedCallback())), at(0));
 
     const out = emitted();
-    expect(total(out, 'CallbackReceived')).toBe(4);
+    expect(total(out, 'CallbackReceived')).toBe(5);
     expect(total(out, 'CallbackAccepted')).toBe(1);
     expect(total(out, 'CallbackAccepted', { appid: '111111' })).toBe(1);
-    expect(total(out, 'CallbackRejected')).toBe(2);
+    expect(total(out, 'CallbackRejected')).toBe(3);
     expect(total(out, 'CallbackRejected', { reason: 'bad_signature' })).toBe(1);
-    expect(total(out, 'CallbackRejected', { reason: 'malformed_body' })).toBe(1);
+    expect(total(out, 'CallbackRejected', { reason: 'malformed_body' })).toBe(2);
     expect(total(out, 'CallbackUnauthorized')).toBe(1);
+    expect(total(out, 'CallbackForged')).toBe(0);
     expect(total(out, 'CallbackFailed', { reason: 'queue_unavailable' })).toBe(1);
     // The alarms read these under service and function alone (serverless.yml).
     expect(total(out, 'CallbackFailed')).toBe(1);
     expect(total(out, 'CallbackLag')).toBe(4);
-    expect(out.find((m) => m.name === 'EnqueueLatency')?.unit).toBe('Milliseconds');
+    expect(out.find((m) => m.name === 'EnqueueLatency')).toMatchObject({
+      unit: 'Milliseconds',
+      values: [30],
+    });
     expect(
-      out.every((m) => m.dimensions.service === 'zego-mix-callbacks' && m.dimensions.function === 'ingest'),
+      out.every(
+        (m) =>
+          m.namespace === 'ZegoMixCallbacks' &&
+          m.dimensions.service === 'zego-mix-callbacks' &&
+          m.dimensions.function === 'ingest',
+      ),
     ).toBe(true);
   });
+
+  it('answers 500 with no detail, counted as failed, when something unexpected throws', async () => {
+    // One capture for both: the logger and the metrics write to the same stdout.
+    const { logger, records, lines } = capturedLogger();
+    const metrics = createMetrics('ingest');
+    const secrets = async (): Promise<never> => {
+      throw new Error('a bug with internals: fixture-detail');
+    };
+    const result = await receiveCallback(post(encode.json(signedCallback())), {
+      ...deps({ secrets }),
+      metrics,
+      logger,
+    });
+    expect(result.statusCode).toBe(500);
+    expect(JSON.parse(result.body ?? '{}')).toEqual({ error: 'internal_error' });
+    metrics.publishStoredMetrics();
+    const out = parseEmf(lines().join('\n'));
+    expect(total(out, 'CallbackFailed')).toBe(1);
+    expect(total(out, 'CallbackFailed', { reason: 'internal_error' })).toBe(1);
+    expect(total(out, 'CallbackRejected')).toBe(0);
+    const logged = records().filter((record) => 'message' in record);
+    expect(logged).toMatchObject([
+      { level: 'ERROR', outcome: 'failed', reason: 'internal_error', status: 500 },
+    ]);
+    expect(sqsMock.commandCalls(SendMessageCommand)).toHaveLength(0);
+  });
+
+  it('decides the body’s form by its content, whatever the Content-Type says', async () => {
+    const formAsJson = post(encode.form(signedCallback()), {
+      headers: { 'content-type': 'application/json' },
+    });
+    const jsonAsForm = post(encode.json(signedCallback()), {
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect((await receiveCallback(formAsJson, deps())).statusCode).toBe(200);
+    expect((await receiveCallback(jsonAsForm, deps())).statusCode).toBe(200);
+  });
 });
+
+/**
+ * A clock that stands still except while SQS handles a SendMessage, which takes `ms`; SQS then
+ * answers (or fails with `error`).
+ */
+function sqsTakingMs(ms: number, errorOrOffset?: Error | number): () => number {
+  let clock = TEST_NOW_MS + (typeof errorOrOffset === 'number' ? errorOrOffset : 0);
+  sqsMock.on(SendMessageCommand).callsFake(async () => {
+    clock += ms;
+    if (errorOrOffset instanceof Error) throw errorOrOffset;
+    return { MessageId: 'm-1' };
+  });
+  return () => clock;
+}
 
 describe('receiveCallback: one use per signature', () => {
   const genuine = signedCallback();

@@ -7,10 +7,12 @@ import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadOrphansConfig } from '../../../lib/config';
+import { createMetrics } from '../../../lib/metrics';
 import { createOrphansHandler } from '../../../lib/orphans/orphans-handler';
 import { parseQueuedMessage } from '../../../lib/queue/message';
 import { lambdaContext } from '../../../tools/local-stack/lambda-context';
-import { capturedMetrics, total } from '../../support/metrics';
+import { capturedLogger } from '../../support/logs';
+import { capturedMetrics, capturedStdout, total } from '../../support/metrics';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const sqs = mockClient(SQSClient);
@@ -119,12 +121,94 @@ describe('createOrphansHandler', () => {
     expect(total(emitted(), 'ReconcileLookups')).toBe(0);
   });
 
+  it('stops starting lookups once the time left is all reserved, to the millisecond', async () => {
+    // 20 s reserved plus two calls' timeouts (3 s each): 26 s left is no time for a lookup; 26.001 s is.
+    const at = (remainingMs: number) => ({
+      ...lambdaContext('orphans'),
+      getRemainingTimeInMillis: () => remainingMs,
+    });
+    const none = goneEverywhere();
+    await handler({ ZEGO_SERVER_SECRET: 'fixture-server-secret' }, none.fetch).run({}, at(26_000));
+    expect(none.asked).toEqual([]);
+    const some = goneEverywhere();
+    await handler({ ZEGO_SERVER_SECRET: 'fixture-server-secret' }, some.fetch).run({}, at(26_001));
+    expect(some.asked).toEqual(['111111:1111', '1111']);
+  });
+
+  it('reports a task as orphaned once it has run ORPHAN_AFTER_MINUTES', async () => {
+    const reported: string[] = [];
+    const onMixOrphaned = async ({ task }: { task: { task_id: string } }) => {
+      reported.push(task.task_id);
+    };
+    for (const minutes of ['120', '59']) {
+      await createOrphansHandler({
+        config: loadOrphansConfig({ TASKS_TABLE: 'tasks', ORPHAN_AFTER_MINUTES: minutes }),
+        hooks: { onMixOrphaned },
+        logger: new Logger({ logLevel: 'SILENT' }),
+        dynamo: new DynamoDBClient(aws),
+        now: () => NOW_MS,
+      })({}, lambdaContext('orphans', 60_000));
+    }
+    // The task has run an hour: not an orphan after 120 minutes, one after 59.
+    expect(reported).toEqual(['111111:1111']);
+  });
+
   it('fails the run, with no heartbeat, when the ServerSecret parameter cannot be read', async () => {
     ssm.on(GetParameterCommand).rejects(new Error('AccessDeniedException'));
     const zego = goneEverywhere();
     const { run, emitted } = handler({ ZEGO_SERVER_SECRET_PARAM: PARAM, ZEGO_APP_IDS: '111111' }, zego.fetch);
-    await expect(run({}, lambdaContext('orphans', 60_000))).rejects.toThrow(/reconciliation step/);
+    const failure = run({}, lambdaContext('orphans', 60_000));
+    await expect(failure).rejects.toThrow(/reconciliation step/);
+    await expect(failure).rejects.toMatchObject({
+      errors: [{ message: `the server secret parameter ${PARAM} could not be read` }],
+    });
     expect(zego.asked).toEqual([]);
     expect(total(emitted(), 'OrphanCheckCompleted')).toBe(0);
+  });
+
+  it('goes on with the last good ServerSecret when SSM fails, and warns', async () => {
+    const { logger, records } = capturedLogger();
+    const zego = goneEverywhere();
+    const run = createOrphansHandler({
+      config: loadOrphansConfig({
+        TASKS_TABLE: 'tasks',
+        QUEUE_URL,
+        ZEGO_SERVER_SECRET_PARAM: PARAM,
+        ZEGO_APP_IDS: '111111',
+        ZEGO_SECRET_CACHE_SECONDS: '0',
+      }),
+      hooks: { onMixOrphaned: async () => {} },
+      logger,
+      dynamo: new DynamoDBClient(aws),
+      sqs: new SQSClient(aws),
+      ssm: new SSMProvider({ awsSdkV3Client: new SSMClient(aws) }),
+      fetch: zego.fetch,
+      now: () => NOW_MS,
+      pacing: { callsPerSecond: 1_000 },
+    });
+    await run({}, lambdaContext('orphans', 60_000));
+    ssm.on(GetParameterCommand).rejects(new Error('ThrottlingException'));
+    await run({}, lambdaContext('orphans', 60_000));
+    expect(zego.asked).toEqual(['111111:1111', '1111', '111111:1111', '1111']);
+    expect(records().filter((record) => record.level === 'WARN')).toMatchObject([
+      { error: { message: 'ThrottlingException' } },
+    ]);
+  });
+
+  it('logs as service zego-mix-callbacks, function orphans, with no logger given', async () => {
+    const stdout = capturedStdout();
+    const run = createOrphansHandler({
+      config: loadOrphansConfig({ TASKS_TABLE: 'tasks' }),
+      hooks: { onMixOrphaned: async () => {} },
+      metrics: createMetrics('orphans'),
+      dynamo: new DynamoDBClient(aws),
+      now: () => NOW_MS,
+    });
+    await run({}, lambdaContext('orphans', 60_000));
+    const logged = stdout()
+      .split('\n')
+      .filter((line) => line.startsWith('{') && !line.includes('"_aws"'))
+      .map((line) => JSON.parse(line));
+    expect(logged).toMatchObject([{ running: 1, service: 'zego-mix-callbacks', function: 'orphans' }]);
   });
 });

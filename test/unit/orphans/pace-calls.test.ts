@@ -41,5 +41,6 @@ describe('paced', () => {
 
   it('refuses a pace that is not positive', () => {
     expect(() => paced(async () => {}, { perSecond: 0 })).toThrow(RangeError);
+    expect(() => paced(async () => {}, { perSecond: Number.NaN })).toThrow('perSecond must be more than 0');
   });
 });

@@ -1,10 +1,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { describe, expect, it, vi } from 'vitest';
+import { createMetrics } from '../../../lib/metrics';
 import { reconcileTasks } from '../../../lib/orphans/reconcile-tasks';
 import type { PreparedMessage } from '../../../lib/queue/enqueue';
 import { parseQueuedMessage } from '../../../lib/queue/message';
 import type { MixTask } from '../../../lib/store/task-store';
 import type { MixTaskInfoResult } from '../../../lib/zego-server-api/get-mix-task-info';
+import { capturedLogger } from '../../support/logs';
 import { capturedMetrics, total } from '../../support/metrics';
 
 const NOW_S = 1_800_000_000;
@@ -32,17 +34,36 @@ function zego(answers: Record<string, MixTaskInfoResult>) {
   return { lookup, asked };
 }
 
+/** The same answer for both forms of each task's id. */
+function everyForm(tasks: MixTask[], answer: (task: MixTask, index: number) => MixTaskInfoResult) {
+  return Object.fromEntries(
+    tasks.flatMap((t, i) => [
+      [t.task_id, answer(t, i)],
+      [t.task_id.slice('111111:'.length), answer(t, i)],
+    ]),
+  );
+}
+
 function run(
   tasks: MixTask[],
   lookup: (appid: string, taskId: string) => Promise<MixTaskInfoResult>,
   send = vi.fn(async (_m: PreparedMessage) => {}),
+  logger?: Logger,
 ) {
-  const { metrics, emitted } = capturedMetrics('orphans');
+  // Metrics and logs share stdout: a test reads one or the other.
+  const { metrics, emitted } = logger
+    ? {
+        metrics: createMetrics('orphans'),
+        emitted: (): never => {
+          throw new Error('the test reads the logs');
+        },
+      }
+    : capturedMetrics('orphans');
   const report = reconcileTasks(tasks, {
     afterSeconds: 10 * MINUTE,
     lookup,
     send,
-    logger: new Logger({ logLevel: 'SILENT' }),
+    logger: logger ?? new Logger({ logLevel: 'SILENT' }),
     metrics,
     now: () => NOW_S * 1000,
     pacing: { sleep: async () => {} },
@@ -94,7 +115,58 @@ describe('reconcileTasks', () => {
     const done = await report;
     expect(done.unknown.map((t) => t.task_id)).toEqual(['111111:slow']);
     expect(send).not.toHaveBeenCalled();
-    expect(total(emitted(), 'ReconcileLookupsFailed')).toBe(1);
+    const out = emitted();
+    expect(total(out, 'ReconcileLookups')).toBe(1);
+    expect(total(out, 'ReconcileLookupsFailed')).toBe(1);
+  });
+
+  it('looks up a task that has run exactly the grace period', async () => {
+    const { lookup, asked } = zego({});
+    const done = await run([task('edge', 10 * MINUTE), task('short', 10 * MINUTE - 1)], lookup).report;
+    expect(asked).toEqual(['111111:edge']);
+    expect(done.candidates).toBe(1);
+  });
+
+  it('logs why lookups failed: how many, by reason, and five examples', async () => {
+    const { logger, records } = capturedLogger();
+    const tasks = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((id, i) => task(id, (30 + i) * MINUTE));
+    const HTTP_500: MixTaskInfoResult = { state: 'unknown', reason: 'http_status', detail: 'HTTP 500' };
+    const { lookup } = zego(everyForm(tasks, (_t, i) => (i === 0 ? HTTP_500 : TIMEOUT)));
+    await run(tasks, lookup, undefined, logger).report;
+    const warning = records().find((record) => record.level === 'WARN');
+    expect(warning).toMatchObject({ failed: 7, reasons: { http_status: 1, timeout: 6 } });
+    // Oldest first: g started first.
+    expect(warning?.examples).toEqual([
+      { appid: '111111', task_id: '111111:g', reason: 'timeout', detail: 'no answer within 200 ms' },
+      ...['f', 'e', 'd', 'c'].map((id) => ({
+        appid: '111111',
+        task_id: `111111:${id}`,
+        reason: 'timeout',
+        detail: 'no answer within 200 ms',
+      })),
+    ]);
+  });
+
+  it('logs no failure when every lookup answered, and a summary of the check', async () => {
+    const { logger, records } = capturedLogger();
+    const { lookup } = zego({ '111111:gone': NOT_FOUND, gone: NOT_FOUND });
+    await run(
+      [task('gone', 30 * MINUTE), task('live', 30 * MINUTE), task('young', MINUTE)],
+      lookup,
+      undefined,
+      logger,
+    ).report;
+    const logged = records().filter((record) => 'message' in record);
+    expect(logged.map((record) => record.level)).toEqual(['INFO']);
+    expect(logged[0]).toMatchObject({
+      candidates: 2,
+      ended: 1,
+      enqueued: 1,
+      running: 1,
+      unknown: 0,
+      skipped: 0,
+      throttled: false,
+    });
   });
 
   it('publishes zero lookups when no task is old enough, so the alarm sees a check', async () => {
@@ -130,5 +202,25 @@ describe('reconcileTasks', () => {
     expect(send).toHaveBeenCalledTimes(2);
     expect(done.enqueued).toHaveLength(1);
     expect(done.failures).toEqual([new Error('SQS down')]);
+  });
+
+  it('logs the task SQS refused and how many were left unqueued', async () => {
+    const { logger, records } = capturedLogger();
+    const tasks = ['a', 'b', 'c'].map((id, i) => task(id, (30 + i) * MINUTE));
+    const { lookup } = zego(everyForm(tasks, () => NOT_FOUND));
+    let sends = 0;
+    const send = vi.fn(async () => {
+      sends += 1;
+      if (sends === 2) throw new Error('SQS down');
+    });
+    await run(tasks, lookup, send, logger).report;
+    const error = records().find((record) => record.level === 'ERROR');
+    // Oldest first: c was queued, b was refused, so b and a were not queued.
+    expect(error).toMatchObject({
+      appid: '111111',
+      task_id: '111111:b',
+      notQueued: 2,
+      error: { name: 'Error', message: 'SQS down' },
+    });
   });
 });

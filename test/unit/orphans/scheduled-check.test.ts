@@ -4,9 +4,11 @@ import { DynamoDBDocumentClient, ScanCommand, UpdateCommand } from '@aws-sdk/lib
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { MixOrphanedEvent } from '../../../lib/hook-contract';
+import { createMetrics } from '../../../lib/metrics';
 import type { ReconcileReport } from '../../../lib/orphans/reconcile-tasks';
 import { runScheduledCheck } from '../../../lib/orphans/scheduled-check';
 import type { MixTask } from '../../../lib/store/task-store';
+import { capturedLogger } from '../../support/logs';
 import { capturedMetrics, total } from '../../support/metrics';
 
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -38,15 +40,26 @@ const report = (enqueued: MixTask[], failures: unknown[] = []): ReconcileReport 
   failures,
 });
 
-function check(reconcile?: (running: readonly MixTask[]) => Promise<ReconcileReport>) {
-  const onMixOrphaned = vi.fn(async (_event: MixOrphanedEvent) => {});
-  const { metrics, emitted } = capturedMetrics('orphans');
+function check(
+  reconcile?: (running: readonly MixTask[]) => Promise<ReconcileReport>,
+  { orphanAfterSeconds = 4 * HOUR, logger }: { orphanAfterSeconds?: number; logger?: Logger } = {},
+  onMixOrphaned = vi.fn(async (_event: MixOrphanedEvent) => {}),
+) {
+  // Metrics and logs share stdout: a test reads one or the other.
+  const { metrics, emitted } = logger
+    ? {
+        metrics: createMetrics('orphans'),
+        emitted: (): never => {
+          throw new Error('the test reads the logs');
+        },
+      }
+    : capturedMetrics('orphans');
   const run = runScheduledCheck({
     tableName: 'tasks',
-    orphanAfterSeconds: 4 * HOUR,
+    orphanAfterSeconds,
     hooks: { onMixOrphaned },
     reconcile,
-    logger: new Logger({ logLevel: 'SILENT' }),
+    logger: logger ?? new Logger({ logLevel: 'SILENT' }),
     metrics,
     now: () => NOW_S * 1000,
     client,
@@ -89,5 +102,47 @@ describe('runScheduledCheck', () => {
     const { run, emitted } = check(async () => report([], [new Error('SQS down')]));
     await expect(run).rejects.toThrow(/reconciliation step/);
     expect(total(emitted(), 'OrphanCheckCompleted')).toBe(0);
+  });
+
+  it('fails the run with every failure inside, saying what failed', async () => {
+    const hookFailure = new Error('hook down');
+    const sqsFailure = new Error('SQS down');
+    const onMixOrphaned = vi.fn(async (event: MixOrphanedEvent) => {
+      if (event.task.task_id === 'gone') throw hookFailure;
+    });
+    const { run } = check(async () => report([], [sqsFailure]), {}, onMixOrphaned);
+    await expect(run).rejects.toThrow('1 orphan hook call(s) failed; 1 reconciliation step(s) failed');
+    await expect(run).rejects.toMatchObject({ errors: [hookFailure, sqsFailure] });
+  });
+
+  it('calls a task orphaned only once it has run longer than orphanAfterSeconds', async () => {
+    const { run, onMixOrphaned } = check(undefined, { orphanAfterSeconds: 5 * HOUR });
+    await run;
+    expect(onMixOrphaned).not.toHaveBeenCalled();
+  });
+
+  it('logs a failed reconciliation with its error, a failed hook with the task, and the counts', async () => {
+    const { logger, records } = capturedLogger();
+    const onMixOrphaned = vi.fn(async (event: MixOrphanedEvent) => {
+      if (event.task.task_id === 'gone') throw new Error('hook down');
+    });
+    const { run } = check(
+      async () => {
+        throw new Error('no secret');
+      },
+      { logger },
+      onMixOrphaned,
+    );
+    await expect(run).rejects.toThrow();
+    const logged = records().filter((record) => 'message' in record);
+    expect(logged.filter((record) => record.level === 'ERROR')).toMatchObject([
+      { error: { message: 'no secret' } },
+      { appid: '111111', task_id: 'gone', error: { message: 'hook down' } },
+    ]);
+    expect(logged.find((record) => record.level === 'INFO')).toMatchObject({
+      running: 2,
+      orphaned: 2,
+      newlyReported: 1,
+    });
   });
 });

@@ -72,4 +72,23 @@ describe('serverApiLookup', () => {
     });
     expect(zego.asked).toEqual([]);
   });
+
+  it('stops at the first secret ZEGO takes, and answers with it', async () => {
+    const zego = fakeZego(NEW);
+    expect(await lookupWith(`${NEW},${OLD}`, zego.fetch)('111111', 'running')).toMatchObject({
+      state: 'running',
+    });
+    expect(zego.asked.map((a) => a.signedWith)).toEqual([NEW]);
+  });
+
+  it('tries no other secret when ZEGO fails for another reason than the signature', async () => {
+    let calls = 0;
+    const failing = (async () => {
+      calls += 1;
+      return new Response('busy', { status: 500 });
+    }) as typeof globalThis.fetch;
+    const result = await lookupWith(`${NEW},${OLD}`, failing)('111111', 'running');
+    expect(result).toMatchObject({ state: 'unknown', reason: 'http_status' });
+    expect(calls).toBe(1);
+  });
 });

@@ -263,19 +263,81 @@ describe('consumeBatch', () => {
   it('counts failed records, and callbacks in progress elsewhere apart', async () => {
     const { metrics: captured, emitted } = capturedMetrics('consumer');
     const inProgress = new IdempotencyAlreadyInProgressError('in progress');
+    // Two of one and one of the other: each count must follow its own kind.
     const processOnce = vi.fn(async ({ message }: MessageInput) => {
-      if (seqOf(message) === '1') throw new Error('hook failed');
+      if (['1', '3'].includes(seqOf(message))) throw new Error('hook failed');
       if (seqOf(message) === '2') throw inProgress;
       return ok;
     });
-    await consumeBatch(sqsEvent(record('a', '1'), record('b', '2'), record('c', '3')), lambdaContext(), {
-      ...deps,
-      processOnce,
-      metrics: captured,
-    });
+    const batch = sqsEvent(record('a', '1'), record('b', '2'), record('c', '3'), record('d', '4'));
+    const response = await consumeBatch(batch, lambdaContext(), { ...deps, processOnce, metrics: captured });
+    expect(response.batchItemFailures).toHaveLength(3);
     const out = emitted();
-    expect(total(out, 'ProcessingFailed')).toBe(1);
+    expect(total(out, 'ProcessingFailed')).toBe(2);
     expect(total(out, 'InProgressElsewhere')).toBe(1);
+    expect(total(out, 'PoisonMessage')).toBe(0);
+  });
+});
+
+describe('consumeBatch logs', () => {
+  it('a failed record and one in progress elsewhere with their ids, where SQS holds them, and the outcome', async () => {
+    const { logger, records } = capturedLogger();
+    const failing = sqsRecord(signedCallback({ task_id: 'a', seq: '1' }), { receiveCount: 3 });
+    const busy = record('b', '2');
+    const processOnce = vi.fn(async ({ message }: MessageInput) => {
+      if (seqOf(message) === '2') throw new IdempotencyAlreadyInProgressError('in progress');
+      throw new Error('hook failed');
+    });
+    await consumeBatch(sqsEvent(failing, busy), lambdaContext(), { ...deps, logger, processOnce });
+    const logged = records().filter((entry) => 'message' in entry);
+    expect(logged.find((entry) => entry.outcome === 'failed')).toMatchObject({
+      level: 'ERROR',
+      messageId: failing.messageId,
+      groupId: '111111:a',
+      receiveCount: 3,
+      appid: '111111',
+      task_id: 'a',
+      event: 'mix_stop',
+      seq: '1',
+      error: { message: 'hook failed' },
+    });
+    expect(logged.find((entry) => entry.outcome === 'retry')).toMatchObject({
+      level: 'INFO',
+      messageId: busy.messageId,
+      task_id: 'b',
+      seq: '2',
+    });
+  });
+
+  it('a failed reconciliation under the #reconcile event', async () => {
+    const { logger, records } = capturedLogger();
+    const reconciliation = { appid: '111111', task_id: 'a', seq: '7', checkedAt: '2026-11-28T00:00:00.000Z' };
+    const r = { ...record('a', '7'), body: encodeMessageBody(toQueuedReconciliation(reconciliation, 0)) };
+    const { processOnce } = processFailingOn('7');
+    await consumeBatch(sqsEvent(r), lambdaContext(), { ...deps, logger, processOnce });
+    expect(records().find((entry) => entry.outcome === 'failed')).toMatchObject({
+      appid: '111111',
+      task_id: 'a',
+      seq: '7',
+      event: '#reconcile',
+    });
+  });
+
+  it('a dead-lettered message with its SQS ids and the reason', async () => {
+    const { logger, records } = capturedLogger();
+    const poison = sqsRecord(signedCallback({ task_id: 'a', seq: '1' }), { body: 'not json' });
+    const { processOnce } = processFailingOn();
+    await consumeBatch(sqsEvent(poison), lambdaContext(), { ...deps, logger, processOnce });
+    expect(records().filter((entry) => 'message' in entry)).toMatchObject([
+      {
+        level: 'ERROR',
+        messageId: poison.messageId,
+        groupId: '111111:a',
+        receiveCount: 1,
+        outcome: 'dead_lettered',
+        reason: 'the message body is not JSON',
+      },
+    ]);
   });
 });
 

@@ -8,6 +8,7 @@ import { createMetrics } from '../../../lib/metrics';
 import { processCallback } from '../../../lib/process/process-callback';
 import { parseQueuedCallback } from '../../../lib/queue/message';
 import { signedCallback, signedMixStart } from '../../support/callbacks';
+import { capturedLogger } from '../../support/logs';
 import { queuedBody } from '../../support/messages';
 import { capturedMetrics, total } from '../../support/metrics';
 
@@ -196,5 +197,90 @@ describe('processCallback', () => {
     expect(total(out, 'MixDuration')).toBe(90);
     expect(total(out, 'StaleCallback')).toBe(1);
     expect(total(out, 'IgnoredEvent')).toBe(1);
+  });
+
+  it('records a smoke test’s callback and calls no hook', async () => {
+    ddb.on(UpdateCommand).resolves({
+      Attributes: { ...storedTask('1234', 'stopped'), task_id: 'zego-smoke-1' },
+    });
+    const { metrics, emitted } = capturedMetrics('consumer');
+    const { hooks, deps: d } = deps();
+    const result = await processCallback(input(signedCallback({ task_id: 'zego-smoke-1' })), {
+      ...d,
+      metrics,
+    });
+    expect(result).toEqual({ event: 'mix_stop', outcome: 'applied', taskStatus: 'stopped' });
+    expect(hooks.onMixStopped).not.toHaveBeenCalled();
+    const out = emitted();
+    expect(total(out, 'CallbackProcessed')).toBe(1);
+    expect(total(out, 'MixStopped')).toBe(0);
+  });
+
+  it.each([
+    [
+      'a processed callback',
+      () => ddb.on(UpdateCommand).resolves({ Attributes: storedTask('1234', 'stopped') }),
+      'INFO',
+      { outcome: 'applied', taskStatus: 'stopped', taskSeq: '1234' },
+    ],
+    [
+      'a stale one',
+      () => {
+        ddb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
+        ddb.on(GetCommand).resolves({ Item: storedTask('9999', 'running') });
+      },
+      'WARN',
+      { outcome: 'stale', taskStatus: 'running', taskSeq: '9999' },
+    ],
+    [
+      'one of a run reconciliation stopped',
+      () => ddb.on(UpdateCommand).resolves({ Attributes: reconciledThenStopped('1234') }),
+      'INFO',
+      { outcome: 'applied', taskStatus: 'stopped', reconciledAt: '2023-07-20T07:00:00.000Z' },
+    ],
+  ])(
+    'logs %s once, with its ids, outcome and the task’s status and seq',
+    async (_case, arrange, level, fields) => {
+      arrange();
+      const { logger, records } = capturedLogger();
+      const { deps: d } = deps();
+      await processCallback(input(signedCallback()), { ...d, logger });
+      const logged = records().filter((record) => 'message' in record);
+      expect(logged).toHaveLength(1);
+      expect(logged[0]).toMatchObject({
+        level,
+        appid: '111111',
+        event: 'mix_stop',
+        seq: '1234',
+        task_id: '111111:1111',
+        ...fields,
+      });
+    },
+  );
+
+  it('logs a callback completed before the upgrade as already applied', async () => {
+    ddb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
+    ddb.on(GetCommand).resolves({ Item: storedTask('1234', 'stopped') });
+    const { logger, records } = capturedLogger();
+    const { deps: d } = deps();
+    await processCallback(input(signedCallback()), {
+      ...d,
+      logger,
+      completedBeforeUpgrade: async () => true,
+    });
+    expect(records()).toMatchObject([
+      { appid: '111111', seq: '1234', task_id: '111111:1111', outcome: 'already_applied', taskSeq: '1234' },
+    ]);
+  });
+
+  it('logs an ignored event with its ids and outcome ignored', async () => {
+    const fields = signedCallback({ event: 'mix_other' });
+    delete fields.task_id;
+    const { logger, records } = capturedLogger();
+    const { deps: d } = deps();
+    await processCallback(input(fields), { ...d, logger });
+    expect(records()).toMatchObject([
+      { appid: '111111', event: 'mix_other', seq: '1234', outcome: 'ignored' },
+    ]);
   });
 });

@@ -7,6 +7,7 @@ import type { Hooks } from '../../../lib/hook-contract';
 import { createMetrics } from '../../../lib/metrics';
 import { processReconciliation } from '../../../lib/process/process-reconciliation';
 import { toQueuedReconciliation } from '../../../lib/queue/message';
+import { capturedLogger } from '../../support/logs';
 import { capturedMetrics, total } from '../../support/metrics';
 
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -102,5 +103,52 @@ describe('processReconciliation', () => {
     await expect(processReconciliation(input, { ...d, metrics: createMetrics('consumer') })).rejects.toThrow(
       'billing down',
     );
+  });
+
+  it.each([
+    [
+      'a stop it made',
+      () => ddb.on(UpdateCommand).resolves({ Attributes: reconciled }),
+      'applied',
+      'stopped',
+      '123',
+    ],
+    [
+      'a stale one',
+      () => {
+        ddb.on(UpdateCommand).rejects(refused());
+        ddb.on(GetCommand).resolves({ Item: stored({ status: 'running', seq: '200' }) });
+      },
+      'stale',
+      'running',
+      '200',
+    ],
+  ])(
+    'logs %s with the task’s ids, the #reconcile event and the outcome',
+    async (_case, arrange, outcome, status, seq) => {
+      arrange();
+      const { deps: d } = deps(); // before the logger capture: both read stdout, the last one wins
+      const { logger, records } = capturedLogger();
+      await processReconciliation(input, { ...d, logger, metrics: createMetrics('consumer') });
+      expect(records().filter((record) => 'message' in record)).toMatchObject([
+        {
+          appid: '111111',
+          task_id: '111111:1111',
+          seq: '123',
+          event: '#reconcile',
+          outcome,
+          taskStatus: status,
+          taskSeq: seq,
+        },
+      ]);
+    },
+  );
+
+  it('logs when reconciliation stopped the task', async () => {
+    ddb.on(UpdateCommand).resolves({ Attributes: reconciled });
+    const { deps: d } = deps(); // before the logger capture: both read stdout, the last one wins
+    const { logger, records } = capturedLogger();
+    await processReconciliation(input, { ...d, logger, metrics: createMetrics('consumer') });
+    expect(records()[0]).toMatchObject({ reconciledAt: CHECKED_AT });
   });
 });

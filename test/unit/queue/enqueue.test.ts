@@ -1,5 +1,5 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { QueueUnavailableError } from '../../../lib/errors';
 import { sendMessage } from '../../../lib/queue/enqueue';
 
@@ -14,9 +14,12 @@ describe('sendMessage', () => {
         return new Promise(() => {});
       },
     } as unknown as SQSClient;
-    await expect(sendMessage(message, { queueUrl: 'q', timeoutMs: 50, sqs: hanging })).rejects.toThrow(
-      QueueUnavailableError,
-    );
+    const failure = sendMessage(message, { queueUrl: 'q', timeoutMs: 50, sqs: hanging });
+    await expect(failure).rejects.toThrow(QueueUnavailableError);
+    await expect(failure).rejects.toMatchObject({
+      message: 'the message could not be queued',
+      cause: { message: 'SQS did not answer within 50 ms' },
+    });
     expect(signal?.aborted).toBe(true);
   });
 
@@ -33,4 +36,23 @@ describe('sendMessage', () => {
     });
     expect(signal?.aborted).toBe(false);
   });
+
+  it('fails when SQS answers without a message id', async () => {
+    const odd = { send: async () => ({}) } as unknown as SQSClient;
+    await expect(sendMessage(message, { queueUrl: 'q', timeoutMs: 50, sqs: odd })).rejects.toMatchObject({
+      name: 'QueueUnavailableError',
+      cause: { message: 'SendMessage returned no MessageId' },
+    });
+  });
+
+  it('leaves no deadline timer behind once SQS has answered', async () => {
+    vi.useFakeTimers();
+    const answering = { send: async () => ({ MessageId: 'm-1' }) } as unknown as SQSClient;
+    await sendMessage(message, { queueUrl: 'q', timeoutMs: 60_000, sqs: answering });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+afterEach(() => {
+  vi.useRealTimers();
 });

@@ -7,6 +7,7 @@ import {
   isReconciliation,
   parseQueuedCallback,
   parseQueuedMessage,
+  QUEUE_MAX_MESSAGE_BYTES,
   toQueuedReconciliation,
 } from '../../../lib/queue/message';
 import { signedCallback, signedMixStart } from '../../support/callbacks';
@@ -54,9 +55,53 @@ describe('parseQueuedCallback', () => {
       }),
       /callback is invalid: task_id/,
     ],
+    [
+      'a mix_start without task_id',
+      JSON.stringify({
+        version: 1,
+        receivedAt: '2023-07-20T06:40:23.000Z',
+        callback: { ...signedMixStart(), task_id: undefined },
+      }),
+      /callback is invalid: task_id/,
+    ],
   ])('refuses %s as a poison message, saying why', (_case, body, why) => {
     expect(() => parseQueuedCallback(body)).toThrow(PoisonMessageError);
     expect(() => parseQueuedCallback(body)).toThrow(why);
+  });
+
+  it('says every problem, where it is, for the dead-letter queue’s reader', () => {
+    expect(() => parseQueuedCallback('[]')).toThrow(
+      /^the queued message is invalid: \(root\): Invalid input: expected object, received array$/,
+    );
+    expect(() => parseQueuedCallback(JSON.stringify({ version: 2, receivedAt: 'x', callback: {} }))).toThrow(
+      /^the queued message is invalid: version: .+; receivedAt: .+; callback\.event: .+$/,
+    );
+  });
+
+  it('keeps what went wrong as the cause', () => {
+    for (const body of ['nope', '[]']) {
+      try {
+        parseQueuedCallback(body);
+      } catch (error) {
+        expect((error as Error).cause).toBeInstanceOf(Error);
+      }
+    }
+    expect.assertions(2);
+  });
+});
+
+describe('encodeMessageBody', () => {
+  it('takes a message of exactly the queue maximum, and refuses one byte more', () => {
+    const message = parseQueuedCallback(queuedBody(signedCallback({ pad: '' })));
+    const room = QUEUE_MAX_MESSAGE_BYTES - encodeMessageBody(message).length;
+    const sized = (extra: number) => ({
+      ...message,
+      callback: { ...message.callback, pad: 'x'.repeat(room + extra) },
+    });
+    expect(encodeMessageBody(sized(0))).toHaveLength(QUEUE_MAX_MESSAGE_BYTES);
+    expect(() => encodeMessageBody(sized(1))).toThrow(
+      `the callback would make a queue message of ${QUEUE_MAX_MESSAGE_BYTES + 1} bytes; at most ${QUEUE_MAX_MESSAGE_BYTES} fit`,
+    );
   });
 });
 
@@ -106,6 +151,12 @@ describe('parseQueuedMessage', () => {
     ['an empty task id', envelope({ reconciliation: { ...reconciliation, task_id: '' } }), /task_id/],
     ['both a callback and a reconciliation', envelope({ callback: signedCallback() }), /callback/],
     ['a reconciliation that is not an object', envelope({ reconciliation: 'stop it' }), /reconciliation/],
+    ['a seq with a letter first', envelope({ reconciliation: { ...reconciliation, seq: 'x1' } }), /seq/],
+    [
+      'a seq with a letter, saying where',
+      envelope({ reconciliation: { ...reconciliation, seq: '1x' } }),
+      /^the queued reconciliation is invalid: reconciliation\.seq: must be 1 to 20 digits$/,
+    ],
   ])('refuses a reconciliation with %s as a poison message, saying why', (_case, body, why) => {
     expect(() => parseQueuedMessage(body)).toThrow(PoisonMessageError);
     expect(() => parseQueuedMessage(body)).toThrow(why);

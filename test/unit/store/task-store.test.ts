@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   NumberValue,
@@ -13,8 +14,10 @@ import { parseQueuedCallback, type QueuedMixStart, type QueuedMixStop } from '..
 import {
   applyMixEvent,
   applyReconciliation,
+  deleteTask,
   markOrphanReported,
   scanTasks,
+  taskKey,
   toTask,
 } from '../../../lib/store/task-store';
 import { signedCallback, signedMixStart, TEST_NOW_MS } from '../../support/callbacks';
@@ -95,6 +98,16 @@ describe('applyMixEvent', () => {
     });
   });
 
+  it('sets no expiry on a stopped task when stopped tasks are kept forever (retention 0)', async () => {
+    ddb.on(UpdateCommand).resolves({
+      Attributes: { ...KEY, status: 'stopped', seq: new NumberValue('1234'), updatedAt: UPDATED },
+    });
+    await applyMixEvent(stop(), 'now', { ...options, stoppedRetentionSeconds: 0 });
+    const update = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(update?.UpdateExpression).not.toContain('#expiresAt =');
+    expect(update?.ExpressionAttributeValues).not.toHaveProperty(':expiresAt');
+  });
+
   it('keeps every digit of a seq past 2^53', async () => {
     ddb.on(UpdateCommand).resolves({
       Attributes: {
@@ -135,6 +148,29 @@ describe('applyMixEvent', () => {
   it('lets other DynamoDB errors through', async () => {
     ddb.on(UpdateCommand).rejects(new Error('ProvisionedThroughputExceededException'));
     await expect(applyMixEvent(stop(), 'now', options)).rejects.toThrow('ProvisionedThroughput');
+  });
+
+  it('fails, with DynamoDB’s refusal as the cause, when a refused task is not there to read', async () => {
+    const refusal = refused();
+    ddb.on(UpdateCommand).rejects(refusal);
+    ddb.on(GetCommand).resolves({});
+    const failure = applyMixEvent(stop(), 'now', options);
+    await expect(failure).rejects.toThrow('conditional write failed but the task does not exist');
+    await expect(failure).rejects.toMatchObject({ cause: refusal });
+  });
+
+  it('stores a single play URL when the list is empty', async () => {
+    ddb.on(UpdateCommand).resolves({
+      Attributes: { ...KEY, status: 'running', seq: new NumberValue('123'), updatedAt: UPDATED },
+    });
+    await applyMixEvent(
+      start({ hls_urls: [], hls_url: 'https://play.example.invalid/one.m3u8', hdl_urls: [] }),
+      'now',
+      options,
+    );
+    const values = ddb.commandCalls(UpdateCommand)[0]?.args[0].input.ExpressionAttributeValues;
+    expect(values?.[':hls_urls']).toEqual(['https://play.example.invalid/one.m3u8']);
+    expect(values).not.toHaveProperty(':hdl_urls');
   });
 });
 
@@ -194,9 +230,21 @@ describe('applyReconciliation', () => {
     ],
     ['a new start got there first', { ...KEY, status: 'running', seq: 200, updatedAt: UPDATED }],
     ['another check reconciled it', { ...reconciled, reconciledAt: '2023-07-20T07:15:00.000Z' }],
+    // Each part of "this very reconciliation" counts, even where the others happen to match.
+    ['its callback stopped it, stamped with this check', { ...reconciled, stoppedBy: 'callback' }],
+    ['this check reconciled another run', { ...reconciled, seq: 124 }],
   ])('calls a refused write stale when %s', async (_case, current) => {
     ddb.on(UpdateCommand).rejects(refused(current));
     expect((await applyReconciliation(reconciliation, options)).outcome).toBe('stale');
+  });
+
+  it('reads every digit of the seq DynamoDB returns with a refusal', async () => {
+    const big = { ...reconciliation, seq: '90071992547409931' };
+    ddb.on(UpdateCommand).rejects(refused({ ...reconciled, seq: NumberValue.from('90071992547409931') }));
+    expect(await applyReconciliation(big, options)).toMatchObject({
+      outcome: 'already_applied',
+      task: { seq: '90071992547409931' },
+    });
   });
 
   it('calls a reconciliation of a task that is not in the table stale, and creates nothing', async () => {
@@ -236,7 +284,34 @@ describe('reading the table', () => {
   it('refuses an item that is not a task, naming what is wrong', () => {
     expect(() => toTask(item('t', { status: 'paused' }))).toThrow(/status/);
     expect(() => toTask(item('t', { seq: 'x1' }))).toThrow(/seq/);
+    expect(() => toTask(item('t', { seq: '1x' }))).toThrow(/seq/);
     expect(() => toTask(undefined)).toThrow(/no task item/);
+    const failure = (() => {
+      try {
+        toTask(item('t', { status: 'paused', rtmp_urls: ['ok', 7] }));
+      } catch (error) {
+        return error as Error;
+      }
+    })();
+    expect(failure?.message).toMatch(/^a tasks table item is not a task \(status: .+; rtmp_urls\.1: .+\)$/);
+    expect(failure?.cause).toBeInstanceOf(Error);
+  });
+
+  it('keys a task id that fits by itself, and one too long, or that looks hashed, by its hash', () => {
+    const hashed = /^sha256:[0-9a-f]{64}$/;
+    expect(taskKey('1', 'k'.repeat(1_024)).task_id).toBe('k'.repeat(1_024));
+    expect(taskKey('1', 'k'.repeat(1_025)).task_id).toMatch(hashed);
+    expect(taskKey('1', 'sha256:not-really').task_id).toMatch(hashed);
+    expect(taskKey('1', 'not-really:sha256:').task_id).toBe('not-really:sha256:');
+  });
+
+  it('deletes a task under its key, hashed when the id is long', async () => {
+    ddb.on(DeleteCommand).resolves({});
+    await deleteTask('111111', 'x'.repeat(2_000), { tableName: 'tasks', client });
+    expect(ddb.commandCalls(DeleteCommand)[0]?.args[0].input).toEqual({
+      TableName: 'tasks',
+      Key: taskKey('111111', 'x'.repeat(2_000)),
+    });
   });
 
   it('follows LastEvaluatedKey through every page of a scan', async () => {

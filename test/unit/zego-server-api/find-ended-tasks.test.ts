@@ -149,7 +149,35 @@ describe('findEndedTasks', () => {
     expect(plan).toEqual({ ended: [], running: [], unknown: [], skipped: [], throttled: false });
     await expect(
       findEndedTasks([task('a')], { concurrency: 0, lookup: async () => NOT_FOUND }),
-    ).rejects.toThrow(RangeError);
+    ).rejects.toThrow(new RangeError('concurrency must be 1 or more'));
+  });
+
+  it('refuses a negative or fractional maxLookups; 0 skips every task', async () => {
+    const lookup = async () => NOT_FOUND;
+    for (const maxLookups of [-1, 1.5]) {
+      await expect(findEndedTasks([task('a')], { maxLookups, lookup })).rejects.toThrow(
+        new RangeError('maxLookups must be 0 or more'),
+      );
+    }
+    const plan = await findEndedTasks([task('a'), task('b')], { maxLookups: 0, lookup });
+    expect(ids(plan.skipped)).toEqual(['111111:a', '111111:b']);
+    expect(plan.ended).toEqual([]);
+  });
+
+  it('looks up tasks with no start time after those with one, whatever order they come in', async () => {
+    const asked: string[] = [];
+    await findEndedTasks([task('none'), task('other-none'), task('started', 5)], {
+      concurrency: 1,
+      lookup: async (_appid, taskId) => {
+        asked.push(taskId);
+        return RUNNING;
+      },
+    });
+    expect(asked.filter((id) => id.startsWith('111111:'))).toEqual([
+      '111111:started',
+      '111111:none',
+      '111111:other-none',
+    ]);
   });
 
   it('starts no lookup once its signal is aborted, and leaves the rest skipped for the next run', async () => {

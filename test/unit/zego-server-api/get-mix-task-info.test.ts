@@ -155,6 +155,11 @@ describe('getMixTaskInfo: the answer', () => {
       expected: { state: 'unknown', reason: 'malformed', code: 0 },
     },
     {
+      name: 'Code 0 with a TaskInfo that is not an object is malformed',
+      answer: () => zego(0, { Data: { TaskInfo: 'running' } }),
+      expected: { state: 'unknown', reason: 'malformed', code: 0 },
+    },
+    {
       name: 'Code 0 with Data null is malformed',
       answer: () => zego(0, { Data: null }),
       expected: { state: 'unknown', reason: 'malformed', code: 0 },
@@ -284,6 +289,100 @@ describe('getMixTaskInfo: the answer', () => {
     expect(calls).toHaveLength(0);
   });
 });
+
+describe('getMixTaskInfo: the detail it gives for a log line', () => {
+  it.each([
+    ['overloaded', () => zego(110200194), 'overloaded (110200194): some message'],
+    ['failed', () => zego(110200001), 'failed (110200001): some message'],
+    ['bad input', () => zego(110200004), 'bad input (110200004): some message'],
+    [
+      'signature expired',
+      () => zego(100000004),
+      'signature expired, check the clock (100000004): some message',
+    ],
+    [
+      'signature wrong',
+      () => zego(100000005),
+      'signature wrong, check AppId and ServerSecret (100000005): some message',
+    ],
+    ['an unknown code', () => zego(110209002), 'unknown code (110209002): some message'],
+    ['a code with no Message', () => json({ Code: 110200001 }), 'failed (110200001):'],
+    ['Code 0 without TaskInfo', () => zego(0, { Data: {} }), 'Code 0 without Data.TaskInfo'],
+    [
+      'a body that is not JSON',
+      () => new Response('<html>', { status: 200 }),
+      'HTTP 200, the answer is not JSON',
+    ],
+    ['JSON without an integer Code', () => json({ Code: 1.5 }), 'the answer has no integer Code'],
+    ['an HTTP error', () => new Response('x', { status: 502 }), 'HTTP 502'],
+  ])('says what happened for %s', async (_case, answer, detail) => {
+    const { fetch } = fakeFetch(answer);
+    expect(await getMixTaskInfo('1111', options(fetch))).toMatchObject({ detail });
+  });
+
+  it('says the endpoint is no URL, and nothing else', async () => {
+    const { fetch } = fakeFetch(() => running(1));
+    expect(await getMixTaskInfo('1111', options(fetch, { endpoint: 'rtc-api.zego.im' }))).toEqual({
+      state: 'unknown',
+      reason: 'network',
+      detail: 'the endpoint is not a valid URL',
+    });
+  });
+
+  it('gives no duration when ZEGO gives none', async () => {
+    const { fetch } = fakeFetch(() => zego(0, { Data: { TaskInfo: { TaskId: '1111' } } }));
+    expect(await getMixTaskInfo('1111', options(fetch))).toStrictEqual({ state: 'running' });
+  });
+
+  it.each([
+    ['an AbortError', () => new DOMException('aborted', 'AbortError'), 'timeout'],
+    ['something not an Error', () => 'a string', 'network'],
+    ['a code that only contains a timeout code', () => codeError('X_UND_ERR_CONNECT_TIMEOUT'), 'network'],
+    ['a code that only starts with a timeout code', () => codeError('UND_ERR_BODY_TIMEOUT_X'), 'network'],
+    ['undici’s headers timeout', () => codeError('UND_ERR_HEADERS_TIMEOUT'), 'timeout'],
+  ])('tells a timeout from a network failure: %s', async (_case, failure, reason) => {
+    const { fetch } = fakeFetch(() => {
+      throw failure();
+    });
+    expect(await getMixTaskInfo('1111', options(fetch))).toMatchObject({ state: 'unknown', reason });
+  });
+
+  it('says which non-Error a failed request threw', async () => {
+    const { fetch } = fakeFetch(() => {
+      throw 'a string';
+    });
+    expect(await getMixTaskInfo('1111', options(fetch))).toMatchObject({ detail: 'request failed: string' });
+  });
+
+  it('writes each run of control characters as one space, and trims the ends', async () => {
+    const { fetch } = fakeFetch(() => zego(110200001, { Message: 'line1\r\nline2\n' }));
+    expect(await getMixTaskInfo('1111', options(fetch))).toMatchObject({
+      detail: 'failed (110200001): line1 line2',
+    });
+  });
+
+  it('keeps a detail of exactly 200 characters whole, and cuts a longer one to 200 with an ellipsis', async () => {
+    // "failed (110200001): " is 20 characters.
+    const detailOf = async (message: string) => {
+      const { fetch } = fakeFetch(() => zego(110200001, { Message: message }));
+      const result = await getMixTaskInfo('1111', options(fetch));
+      return result.state === 'unknown' ? result.detail : '';
+    };
+    expect(await detailOf('x'.repeat(180))).toBe(`failed (110200001): ${'x'.repeat(180)}`);
+    expect(await detailOf('x'.repeat(181))).toBe(`failed (110200001): ${'x'.repeat(179)}…`);
+  });
+
+  it('redacts a secret holding characters special in a regular expression', async () => {
+    const secret = 'fixture.secret+(not)*real?';
+    const { fetch } = fakeFetch(() => zego(100000005, { Message: `got ${secret} and fixtureXsecret` }));
+    const result = await getMixTaskInfo('1111', options(fetch, { serverSecret: secret }));
+    expect(result).toMatchObject({ detail: expect.stringMatching(/: got \[redacted\] and fixtureXsecret$/) });
+  });
+});
+
+function codeError(code: string): Error {
+  return new TypeError('fetch failed', { cause: Object.assign(new Error('x'), { code }) });
+}
 
 describe('getMixTaskInfo: what it reports', () => {
   it('never carries the ServerSecret or the Signature, even when an error or ZEGO echoes them', async () => {

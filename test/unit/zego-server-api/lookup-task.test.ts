@@ -107,6 +107,10 @@ describe('lookUpTask', () => {
     const throwsAtOnce = (() => {
       throw new Error('sync');
     }) as unknown as (taskId: string) => Promise<MixTaskInfoResult>;
-    expect(await lookUpTask(prefixed, throwsAtOnce)).toMatchObject({ state: 'unknown', reason: 'internal' });
+    expect(await lookUpTask(prefixed, throwsAtOnce)).toEqual({
+      state: 'unknown',
+      reason: 'internal',
+      detail: 'the lookup threw Error',
+    });
   });
 });

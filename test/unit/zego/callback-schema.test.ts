@@ -31,6 +31,12 @@ describe('parseCallback', () => {
     expect(parseCallback(signedCallback({ seq: '0' })).callback.seq).toBe('0');
   });
 
+  it('reads a nonce and a task_id sent as JSON integers (2022 docs), signing the nonce’s digits', () => {
+    const { callback, signed } = parseCallback(signedCallback({ nonce: 123456, task_id: 1111 }));
+    expect(signed.nonce).toBe('123456');
+    expect(callback).toMatchObject({ nonce: '123456', task_id: '1111' });
+  });
+
   it('keeps a 19-digit nonce exactly', () => {
     const { signed, callback } = parseCallback(signedCallback({ nonce: '9223372036854775807' }));
     expect(signed.nonce).toBe('9223372036854775807');
@@ -80,6 +86,11 @@ describe('parseCallback', () => {
 
   it.each([
     ['appid with letters', { appid: '11a' }],
+    ['appid with a letter first', { appid: 'x12' }],
+    ['seq with a letter first', { seq: 'x1' }],
+    ['seq with a letter last', { seq: '1x' }],
+    ['a signature with a character before 40 hex', { signature: `x${'a'.repeat(40)}` }],
+    ['a signature with a character after 40 hex', { signature: `${'a'.repeat(40)}x` }],
     ['a negative seq', { seq: -1 }],
     ['a fractional timestamp', { timestamp: 1689835223.5 }],
     ['a signature that is not SHA-1 hex', { signature: 'xyz' }],
@@ -123,5 +134,58 @@ describe('parseCallback', () => {
     expect(() => parseCallback(signedCallback({ event: 'mix_update', task_id: { a: 1 } }))).toThrow(
       /task_id/,
     );
+  });
+
+  it('says "is required" only for a missing field, and what is wrong with a present one', () => {
+    expect(() => parseCallback(signedCallback({ seq: ['1'] }))).toThrow(
+      'invalid callback: seq must be a whole number of at most 20 digits, as a string or a JSON integer',
+    );
+  });
+
+  it.each([
+    ['channel_id', { channel_id: { a: 1 } }, 'must be a string of at most 2048 characters'],
+    [
+      'rtmp_urls',
+      { rtmp_urls: ['ok', 7] },
+      'must be a list of at most 64 URLs of at most 2048 characters, or one URL',
+    ],
+    ['nonce', { nonce: { a: 1 } }, 'must be a non-empty string of at most 128 characters, or a whole number'],
+    ['event', { event: 5 }, 'must be a string'],
+    ['signature', { signature: 5 }, 'must be a string'],
+    ['signature', { signature: 'abc' }, 'must be 40 hexadecimal characters (a SHA-1 in hex)'],
+  ])('says what is wrong with %s', (field, override, says) => {
+    expect(() => parseCallback(signedMixStart(override))).toThrow(`invalid callback: ${field} ${says}`);
+  });
+
+  it('takes timestamps up to 9999999999 (the year 2286)', () => {
+    expect(parseCallback(signedCallback({ timestamp: '9999999999' })).callback.timestamp).toBe('9999999999');
+    expect(() => parseCallback(signedCallback({ timestamp: '10000000000' }))).toThrow(/timestamp/);
+  });
+
+  it('names at most eight problems, and keeps zod’s error as the cause', () => {
+    const fields = signedMixStart();
+    for (const field of [
+      'appid',
+      'seq',
+      'timestamp',
+      'nonce',
+      'signature',
+      'task_id',
+      'channel_id',
+      'mix_url',
+      'hls_urls',
+    ]) {
+      fields[field] = { wrong: true };
+    }
+    const error = (() => {
+      try {
+        parseCallback(fields);
+      } catch (thrown) {
+        return thrown as Error;
+      }
+    })();
+    expect(error?.message.split('; ')).toHaveLength(8);
+    expect(error?.message).not.toContain('hls_urls');
+    expect(error?.cause).toBeInstanceOf(Error);
   });
 });

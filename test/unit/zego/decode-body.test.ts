@@ -4,8 +4,6 @@ import { decodeBody, MAX_BODY_BYTES } from '../../../lib/zego/decode-body';
 import { encode, signedCallback, signedMixStart } from '../../support/callbacks';
 
 const callback = signedCallback();
-const asStrings = (fields: Record<string, unknown>) =>
-  Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, String(value)]));
 
 describe('decodeBody', () => {
   it.each([
@@ -66,9 +64,47 @@ describe('decodeBody', () => {
     expect(decodeBody({ body: 'a=1&a=2&b=3' })).toEqual({ a: ['1', '2'], b: '3' });
   });
 
-  it('decides by content, whatever the Content-Type says', () => {
-    // The decoder is never told the header; a form body is a form, JSON is JSON.
-    expect(decodeBody({ body: encode.form(callback) })).toEqual(asStrings(callback));
+  it('reads "+" in a form as a space, in keys and values', () => {
+    expect(decodeBody({ body: 'channel_id=room+one&a+b=c' })).toEqual({ channel_id: 'room one', 'a b': 'c' });
+  });
+
+  it('reads a body with whitespace around it (JSON, base64 with a line break)', () => {
+    const json = encode.json(callback);
+    expect(decodeBody({ body: `\n  ${json}\n` })).toEqual(callback);
+    const wrapped = `${Buffer.from(json).toString('base64')}\n`;
+    expect(decodeBody({ body: wrapped, isBase64Encoded: true })).toEqual(callback);
+  });
+
+  it('reads a form pair with no "=" as an empty value, and skips empty pairs', () => {
+    expect(decodeBody({ body: 'a=1&&flag&b=2&' })).toEqual({ a: '1', flag: '', b: '2' });
+  });
+
+  it('reads one "key[]" (or "key%5B%5D") as a list of one, and keeps "[]" inside a key', () => {
+    expect(decodeBody({ body: 'hls_urls[]=a&rtmp_urls%5B%5D=b&x[]y=c' })).toEqual({
+      hls_urls: ['a'],
+      rtmp_urls: ['b'],
+      'x[]y': 'c',
+    });
+  });
+
+  it('keeps fractions and huge exponents as numbers; only integers past 2^53 become digits', () => {
+    const fields = decodeBody({ body: '{"f":1.12345678901234567890,"e":1e400,"i":12345678901234567890}' });
+    expect(fields).toEqual({ f: 1.1234567890123457, e: Number.POSITIVE_INFINITY, i: '12345678901234567890' });
+  });
+
+  it.each([
+    ['a top-level value', '{"channel_id":"\\ud800x"}', /^channel_id holds a lone surrogate/],
+    ['a value in a list', '{"extra":["ok","\\udc00"]}', /^extra\[1\] holds a lone surrogate/],
+    ['a value in an object', '{"extra":{"inner":"\\ud800"}}', /^extra holds a lone surrogate/],
+    [
+      'a value under a name unfit to quote',
+      `{"${'k'.repeat(65)}":"\\ud800"}`,
+      /^a field holds a lone surrogate/,
+    ],
+    ['a field name', '{"\\ud800":"x"}', /^a field has a name with a lone surrogate/],
+    ['a name inside an object', '{"extra":{"\\ud800":"x"}}', /^extra has a name with a lone surrogate/],
+  ])('refuses a lone surrogate in %s, saying where', (_case, body, says) => {
+    expect(() => decodeBody({ body })).toThrow(says);
   });
 
   it('keeps unknown fields', () => {
@@ -85,25 +121,49 @@ describe('decodeBody', () => {
   });
 
   it.each([
-    ['an empty body', ''],
-    ['only whitespace', '  \n'],
-    ['a JSON array', '[1,2]'],
-    ['a JSON string', '"appid"'],
-    ['broken JSON', '{"appid":'],
-    ['JSON with conflicting duplicate keys', '{"seq":"1","seq":"2"}'],
-    ['invalid percent-encoding in JSON', '%7B%22a%22%3A%ZZ%7D'],
-    ['invalid percent-encoding in a form', 'appid=%E0%A4%A'],
-    ['plain text', 'hello world'],
-  ])('rejects %s as malformed', (_case, body) => {
-    expect(() => decodeBody({ body })).toThrow(MalformedBodyError);
+    ['an empty body', '', /^the body is empty$/],
+    ['only whitespace', '  \n', /^the body is empty$/],
+    ['a JSON array', '[1,2]', /^the body is neither JSON, percent-encoded JSON nor a url-encoded form$/],
+    ['a JSON string', '"appid"', /neither JSON/],
+    ['broken JSON', '{"appid":"1",,"b":2}', /^the body is not valid JSON \(at character 13\)$/],
+    ['JSON with conflicting duplicate keys', '{"seq":"1","seq":"2"}', /^the body is not valid JSON/],
+    [
+      'invalid percent-encoding in JSON',
+      '%7B%22a%22%3A%ZZ%7D',
+      /^the percent-encoded JSON body has invalid percent-encoding$/,
+    ],
+    [
+      'invalid percent-encoding in a form value',
+      'appid=%E0%A4%A',
+      /^the form value of "appid" has invalid percent-encoding$/,
+    ],
+    ['invalid percent-encoding in a form key', '%ZZ=1', /^a form key has invalid percent-encoding$/],
+    ['plain text', 'hello world', /neither JSON/],
+    ['a form with no name before its first "="', '=x&appid=1', /neither JSON/],
+  ])('rejects %s as malformed, saying why', (_case, body, says) => {
+    const error = thrownBy(() => decodeBody({ body }));
+    expect(error).toBeInstanceOf(MalformedBodyError);
+    expect(error.message).toMatch(says);
+  });
+
+  it('keeps the parser’s or decoder’s error as the cause, not in the message', () => {
+    expect(thrownBy(() => decodeBody({ body: '{"appid":' })).cause).toBeInstanceOf(SyntaxError);
+    expect(thrownBy(() => decodeBody({ body: 'a=%ZZ' })).cause).toBeInstanceOf(URIError);
   });
 
   it('rejects a missing body as malformed', () => {
-    expect(() => decodeBody({ body: undefined })).toThrow(MalformedBodyError);
+    expect(() => decodeBody({ body: undefined })).toThrow('the body is empty');
+    // What a JSON null in a test event or a proxy gives.
+    expect(() => decodeBody({ body: null as unknown as string })).toThrow('the body is empty');
   });
 
-  it('rejects base64 that is not base64', () => {
-    expect(() => decodeBody({ body: '{not base64}', isBase64Encoded: true })).toThrow(MalformedBodyError);
+  it('rejects base64 that is not base64, even where the valid part would decode', () => {
+    const valid = Buffer.from(encode.json(callback)).toString('base64');
+    for (const body of ['{not base64}', `${valid.slice(0, 8)}!${valid.slice(8)}`, `!${valid}`, `${valid}!`]) {
+      expect(() => decodeBody({ body, isBase64Encoded: true })).toThrow(
+        /^the body is marked base64 but is not valid base64$/,
+      );
+    }
   });
 
   it('rejects absurd nesting as malformed, not with a crash', () => {
@@ -111,9 +171,31 @@ describe('decodeBody', () => {
     expect(() => decodeBody({ body })).toThrow(MalformedBodyError);
   });
 
+  it.each([
+    ['lists', (levels: number) => `{"a":${'['.repeat(levels - 1)}${']'.repeat(levels - 1)}}`],
+    ['objects', (levels: number) => `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`],
+  ])('counts nested %s to 32 levels, and refuses the 33rd', (_case, nest) => {
+    expect(() => decodeBody({ body: nest(32) })).not.toThrow();
+    expect(() => decodeBody({ body: nest(33) })).toThrow(/^the JSON body nests deeper than 32 levels$/);
+  });
+
+  it('counts depth, not brackets: many siblings and brackets inside strings are fine', () => {
+    const siblings = `{"lists":[${Array(40).fill('[]').join(',')}],"objects":[${Array(40).fill('{}').join(',')}]}`;
+    expect(() => decodeBody({ body: siblings })).not.toThrow();
+    const quoted = `{"a":"${'['.repeat(40)}","b":"\\"${'{'.repeat(40)}"}`;
+    expect(decodeBody({ body: quoted })).toEqual({ a: '['.repeat(40), b: `"${'{'.repeat(40)}` });
+  });
+
+  it('takes a body of exactly the cap', () => {
+    const exact = `{"pad":"${'x'.repeat(MAX_BODY_BYTES - 10)}"}`;
+    expect(Buffer.byteLength(exact)).toBe(MAX_BODY_BYTES);
+    expect(decodeBody({ body: exact }).pad).toHaveLength(MAX_BODY_BYTES - 10);
+  });
+
   it('rejects a body over the cap, counted after base64 decoding', () => {
     const big = `{"pad":"${'x'.repeat(MAX_BODY_BYTES)}"}`;
     expect(() => decodeBody({ body: big })).toThrow(BodyTooLargeError);
+    expect(() => decodeBody({ body: big })).toThrow(/^the body is 65546 bytes; at most 65536 are accepted$/);
     expect(() => decodeBody({ body: Buffer.from(big).toString('base64'), isBase64Encoded: true })).toThrow(
       BodyTooLargeError,
     );
@@ -123,3 +205,12 @@ describe('decodeBody', () => {
     ).toHaveLength(MAX_BODY_BYTES - 20);
   });
 });
+
+function thrownBy(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a throw');
+}

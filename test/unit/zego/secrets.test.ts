@@ -57,23 +57,65 @@ describe('parseSecretBook', () => {
     expect(secretsFor(parseSecretBook('{"111111":"a","*":"any"}', anyApp), '9')).toEqual(['any']);
   });
 
-  it.each([
-    ['an empty value', ' , ', 'aaaa-never-shown'],
-    ['broken JSON', '{"111111":"aaaa-never-shown"', 'aaaa-never-shown'],
-    ['a secret written where an appid belongs', '{"aaaa-never-shown":"111111"}', 'aaaa-never-shown'],
-    ['a key that is an appid with letters', '{"app1":"aaaa-never-shown"}', 'app1'],
-    ['an empty list', '{"111111":[]}', '111111":'],
-    ['a secret that is not a string', '{"111111":{"aaaa-never-shown":1}}', 'aaaa-never-shown'],
-  ])('refuses %s without quoting the value or the key', (_case, spec, secretLike) => {
-    expect(() => parseSecretBook(spec, anyApp)).toThrow();
-    try {
-      parseSecretBook(spec, anyApp);
-    } catch (error) {
-      expect((error as Error).message).not.toContain(secretLike);
-      expect((error as Error).cause).toBeUndefined();
+  it('refuses a key with anything but digits around an appid', () => {
+    for (const key of ['app1', '1app', '11 11']) {
+      expect(() => parseSecretBook(`{"${key}":"a"}`, anyApp)).toThrow(/not an appid/);
     }
   });
+
+  it('keeps zeros that are not leading in an appid', () => {
+    expect(secretsFor(parseSecretBook('{"100":"a"}'), '100')).toEqual(['a']);
+    expect(secretsFor(parseSecretBook('{"100":"a"}'), '10')).toEqual([]);
+  });
+
+  it.each([
+    ['an empty value', ' , ', /^the secret holds no secret$/, 'aaaa-never-shown'],
+    [
+      'broken JSON',
+      '{"111111":"aaaa-never-shown"',
+      /starts with "\{" but is not valid JSON/,
+      'aaaa-never-shown',
+    ],
+    ['an empty book', '{}', /the per-appid secret book is empty/, '{}'],
+    [
+      'a secret written where an appid belongs',
+      '{"111111":"a","aaaa-never-shown":"111111"}',
+      /^entry 2 of the per-appid secret book has a key that is not an appid/,
+      'aaaa-never-shown',
+    ],
+    ['a key that is an appid with letters', '{"app1":"aaaa-never-shown"}', /entry 1 .* not an appid/, 'app1'],
+    ['an empty list', '{"111111":[]}', /^entry 1 of the per-appid secret book holds no secret$/, '111111":'],
+    [
+      'a secret that is not a string',
+      '{"111111":{"aaaa-never-shown":1}}',
+      /^entry 1 of the per-appid secret book must hold a secret or a list of secrets/,
+      'aaaa-never-shown',
+    ],
+    [
+      'a list with something that is not a string',
+      '{"111111":["a",{"aaaa-never-shown":1}]}',
+      /^entry 1 of the per-appid secret book must hold a secret or a list of secrets/,
+      'aaaa-never-shown',
+    ],
+  ])(
+    'refuses %s, saying what is wrong without quoting the value or the key',
+    (_case, spec, says, secretLike) => {
+      const error = thrownBy(() => parseSecretBook(spec, anyApp));
+      expect(error.message).toMatch(says);
+      expect(error.message).not.toContain(secretLike);
+      expect(error.cause).toBeUndefined();
+    },
+  );
 });
+
+function thrownBy(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a throw');
+}
 
 describe('parseAppIds', () => {
   it('reads appids separated by commas or spaces', () => {

@@ -115,4 +115,48 @@ describe('ssmSecretSource', () => {
     vi.setSystemTime(new Date('2026-11-28T00:10:01Z'));
     await expect(secrets()).rejects.toThrow(SecretsUnavailableError);
   });
+
+  it('asks SSM again exactly retryAfterFailureSeconds after a failure', async () => {
+    ssm.on(GetParameterCommand).resolves(answer('{"111111":"fake-old"}'));
+    const secrets = ssmSecretSource({ name: NAME, maxAgeSeconds: 0, provider: provider() });
+    await secrets();
+    ssm.on(GetParameterCommand).rejects(new Error('down'));
+    vi.setSystemTime(new Date('2026-11-28T00:00:01Z'));
+    await secrets(); // fails: the last good book serves; SSM rests 10 s
+    vi.setSystemTime(new Date('2026-11-28T00:00:10.999Z'));
+    await secrets();
+    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(2);
+    vi.setSystemTime(new Date('2026-11-28T00:00:11Z'));
+    await secrets();
+    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(3);
+  });
+
+  it('stops serving the last good book exactly staleIfErrorSeconds after it was read', async () => {
+    ssm.on(GetParameterCommand).resolves(answer('{"111111":"fake-old"}'));
+    const secrets = ssmSecretSource({
+      name: NAME,
+      maxAgeSeconds: 0,
+      staleIfErrorSeconds: 600,
+      retryAfterFailureSeconds: 0,
+      provider: provider(),
+    });
+    await secrets();
+    ssm.on(GetParameterCommand).rejects(new Error('down'));
+    vi.setSystemTime(new Date('2026-11-28T00:09:59.999Z'));
+    expect(secretsFor(await secrets(), '111111')).toEqual(['fake-old']);
+    vi.setSystemTime(new Date('2026-11-28T00:10:00Z'));
+    const failure = secrets();
+    await expect(failure).rejects.toThrow(SecretsUnavailableError);
+    await expect(failure).rejects.toMatchObject({ cause: { message: 'down' } });
+  });
+
+  it('answers 503 for a parameter with no value', async () => {
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Name: NAME, Type: 'SecureString' } });
+    await expect(
+      ssmSecretSource({ name: NAME, maxAgeSeconds: 300, provider: provider() })(),
+    ).rejects.toMatchObject({
+      name: 'SecretsUnavailableError',
+      cause: { message: 'the parameter has no value' },
+    });
+  });
 });
