@@ -195,11 +195,12 @@ describe('loadConsumerConfig', () => {
     DEAD_LETTER_QUEUE_URL: QUEUE_URL,
   };
 
-  it('remembers callbacks 7 days and keeps stopped tasks 90 days by default', () => {
+  it('remembers callbacks 7 days, keeps stopped tasks 90 days and expects 5 receives by default', () => {
     expect(loadConsumerConfig(consumerBase)).toEqual({
       ...consumerBase,
       IDEMPOTENCY_DAYS: 7,
       TASK_RETENTION_DAYS: 90,
+      MAX_RECEIVE_COUNT: 5,
     });
   });
 

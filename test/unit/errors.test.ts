@@ -46,7 +46,7 @@ describe('errors', () => {
       error: 'bad_signature',
       message:
         'the signature does not match the CallbackSecret configured here for this appid (or the appid is not served here); ' +
-        'check the secret and the appids configured for this endpoint (`npm run zego -- verify` checks a captured body)',
+        'check the secret and the appids configured for this endpoint (`npx zego verify` checks a captured body)',
     });
   });
 });

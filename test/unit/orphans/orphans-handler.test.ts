@@ -198,7 +198,8 @@ describe('createOrphansHandler', () => {
   it('logs as service zego-mix-callbacks, function orphans, with no logger given', async () => {
     const stdout = capturedStdout();
     const run = createOrphansHandler({
-      config: loadOrphansConfig({ TASKS_TABLE: 'tasks' }),
+      // An orphan to report: a check that finds none logs at debug, below the default level.
+      config: loadOrphansConfig({ TASKS_TABLE: 'tasks', ORPHAN_AFTER_MINUTES: '30' }),
       hooks: { onMixOrphaned: async () => {} },
       metrics: createMetrics('orphans'),
       dynamo: new DynamoDBClient(aws),
@@ -209,6 +210,8 @@ describe('createOrphansHandler', () => {
       .split('\n')
       .filter((line) => line.startsWith('{') && !line.includes('"_aws"'))
       .map((line) => JSON.parse(line));
-    expect(logged).toMatchObject([{ running: 1, service: 'zego-mix-callbacks', function: 'orphans' }]);
+    expect(logged).toMatchObject([
+      { running: 1, orphaned: 1, service: 'zego-mix-callbacks', function: 'orphans' },
+    ]);
   });
 });

@@ -43,7 +43,7 @@ describe('verifyCallback', () => {
     expect(error.message).toMatch(
       new RegExp(`^${says} \\(maxClockSkewSeconds\\)\\. A replayed capture is too old`),
     );
-    expect(error.message).toMatch(/`npm run zego -- send`\), or check the clocks$/);
+    expect(error.message).toMatch(/`npx zego send`\), or check the clocks$/);
   });
 });
 
