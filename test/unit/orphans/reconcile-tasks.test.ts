@@ -169,6 +169,14 @@ describe('reconcileTasks', () => {
     });
   });
 
+  it('logs the summary at debug when no task is old enough to look up (the check runs often)', async () => {
+    const { logger, records } = capturedLogger();
+    const { lookup } = zego({});
+    await run([task('young', MINUTE)], lookup, undefined, logger).report;
+    const logged = records().filter((record) => 'message' in record);
+    expect(logged).toMatchObject([{ level: 'DEBUG', message: 'reconciliation', candidates: 0 }]);
+  });
+
   it('publishes zero lookups when no task is old enough, so the alarm sees a check', async () => {
     const { lookup } = zego({});
     const { report, emitted } = run([task('young', MINUTE)], lookup);

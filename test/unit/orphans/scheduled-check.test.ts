@@ -121,6 +121,16 @@ describe('runScheduledCheck', () => {
     expect(onMixOrphaned).not.toHaveBeenCalled();
   });
 
+  it('logs a check that finds orphans at info, and one that finds none at debug (it runs often)', async () => {
+    const levelOfCheck = async (orphanAfterSeconds: number) => {
+      const { logger, records } = capturedLogger();
+      await check(undefined, { orphanAfterSeconds, logger }).run;
+      return records().find((record) => record.message === 'orphan check');
+    };
+    expect(await levelOfCheck(4 * HOUR)).toMatchObject({ level: 'INFO', orphaned: 2 });
+    expect(await levelOfCheck(5 * HOUR)).toMatchObject({ level: 'DEBUG', orphaned: 0 });
+  });
+
   it('logs a failed reconciliation with its error, a failed hook with the task, and the counts', async () => {
     const { logger, records } = capturedLogger();
     const onMixOrphaned = vi.fn(async (event: MixOrphanedEvent) => {

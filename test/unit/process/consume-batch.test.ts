@@ -256,7 +256,21 @@ describe('consumeBatch', () => {
           a2.messageId,
         ],
       ]);
-      expect(logged[1]).toMatchObject({ groupId: a1.attributes.MessageGroupId, receiveCount: 5 });
+      expect(logged[1]).toMatchObject({
+        level: 'ERROR',
+        groupId: a1.attributes.MessageGroupId,
+        receiveCount: 5,
+        outcome: 'failed',
+        toDeadLetterQueue: true,
+      });
+    });
+
+    it('logs nothing for the records skipped behind a failure before their last delivery', async () => {
+      const [a1, a2] = [record('a', '1', 4), record('a', '2', 4)];
+      const logged = await failureLogs([a1, a2], ['1'], 5);
+      expect(logged.map((line) => [line.message, line.messageId])).toEqual([
+        ['callback failed; SQS delivers it again', a1.messageId],
+      ]);
     });
   });
 

@@ -11,7 +11,10 @@ describe('parseSecretBook', () => {
   });
 
   it('refuses a plain secret with no appids where apps must be named (a deployed stage)', () => {
-    expect(() => parseSecretBook('only-secret')).toThrow(/name the appids this stage serves/);
+    expect(() => parseSecretBook('only-secret')).toThrow(
+      'a plain secret (or a "*" entry) would serve any appid: name the appids this stage serves ' +
+        '(stage parameter appIds, variable ZEGO_APP_IDS), or write a per-appid JSON book',
+    );
     expect(() => parseSecretBook('{"*":"any"}')).toThrow(/name the appids/);
   });
 
