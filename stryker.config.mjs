@@ -33,6 +33,8 @@ export default {
   timeoutMS: 10_000,
   thresholds: { high: 95, low: 90, break: 90 },
   reporters: ['clear-text', 'progress-append-only', 'html', 'json'],
+  // The terminal shows survivors and the table per file, not every test's mutant count.
+  clearTextReporter: { reportTests: false },
   htmlReporter: { fileName: 'reports/mutation/index.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   tempDirName: '.stryker-tmp',
