@@ -8,6 +8,7 @@ import {
   paginateQuery,
   paginateScan,
   UpdateCommand,
+  type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod';
@@ -120,32 +121,23 @@ export async function applyMixEvent(
   receivedAt: string,
   { tableName, stoppedRetentionSeconds, now = Date.now, client = documentClient }: TaskStoreOptions,
 ): Promise<ApplyResult> {
-  const key = taskKey(callback.appid, callback.task_id);
   const update = mixUpdate(callback, receivedAt, now(), stoppedRetentionSeconds);
-  try {
-    const { Attributes } = await client.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: key,
-        UpdateExpression: update.expression,
-        ConditionExpression: 'attribute_not_exists(#seq) OR #seq < :seq',
-        ExpressionAttributeNames: update.names,
-        ExpressionAttributeValues: update.values,
-        ReturnValues: 'ALL_NEW',
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      }),
-    );
-    return { outcome: 'applied', task: toTask(Attributes) };
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    // Engines that do not return the old item (some local ones) are read once, consistently.
-    const current = error.Item
-      ? toTask(unmarshall(error.Item, { wrapNumbers: true }))
-      : await getTask(callback.appid, callback.task_id, { tableName, client });
-    if (!current) throw new Error('conditional write failed but the task does not exist', { cause: error });
-    const outcome = BigInt(current.seq) === BigInt(callback.seq) ? 'already_applied' : 'stale';
-    return { outcome, task: current };
-  }
+  const result = await updateTaskIf(
+    {
+      TableName: tableName,
+      Key: taskKey(callback.appid, callback.task_id),
+      UpdateExpression: update.expression,
+      ConditionExpression: 'attribute_not_exists(#seq) OR #seq < :seq',
+      ExpressionAttributeNames: update.names,
+      ExpressionAttributeValues: update.values,
+    },
+    client,
+  );
+  if ('written' in result) return { outcome: 'applied', task: result.written };
+  const { current, refusal } = result;
+  if (!current) throw new Error('conditional write failed but the task does not exist', { cause: refusal });
+  const outcome = BigInt(current.seq) === BigInt(callback.seq) ? 'already_applied' : 'stale';
+  return { outcome, task: current };
 }
 
 /** What applyReconciliation did; `task` is absent only when the task is not in the table at all. */
@@ -187,34 +179,57 @@ export async function applyReconciliation(
     values[':expiresAt'] = Math.floor(nowMs / 1000) + stoppedRetentionSeconds;
     set.push('expiresAt = :expiresAt');
   }
+  const result = await updateTaskIf(
+    {
+      TableName: tableName,
+      Key: taskKey(appid, task_id),
+      UpdateExpression: `SET ${set.join(', ')} REMOVE runningSince`,
+      // Also false when the item does not exist: a reconciliation never creates a task.
+      ConditionExpression: '#status = :running AND #seq = :seq',
+      ExpressionAttributeNames: { '#status': 'status', '#seq': 'seq' },
+      ExpressionAttributeValues: values,
+    },
+    client,
+  );
+  if ('written' in result) return { outcome: 'applied', task: result.written };
+  const { current } = result;
+  const same =
+    current?.status === 'stopped' &&
+    current.stoppedBy === 'reconciliation' &&
+    current.reconciledAt === checkedAt &&
+    BigInt(current.seq) === BigInt(seq);
+  return same && current
+    ? { outcome: 'already_applied', task: current }
+    : { outcome: 'stale', task: current };
+}
+
+/**
+ * One conditional update of a task: the item as written, or, when the condition failed, the item as
+ * it stands (undefined when there is none). Engines that do not return the old item on a failed
+ * condition (some local ones) are read once, consistently.
+ */
+async function updateTaskIf(
+  input: Omit<UpdateCommandInput, 'ReturnValues' | 'ReturnValuesOnConditionCheckFailure'>,
+  client: DynamoDBDocumentClient,
+): Promise<
+  { written: MixTask } | { current: MixTask | undefined; refusal: ConditionalCheckFailedException }
+> {
   try {
     const { Attributes } = await client.send(
       new UpdateCommand({
-        TableName: tableName,
-        Key: taskKey(appid, task_id),
-        UpdateExpression: `SET ${set.join(', ')} REMOVE runningSince`,
-        // Also false when the item does not exist: a reconciliation never creates a task.
-        ConditionExpression: '#status = :running AND #seq = :seq',
-        ExpressionAttributeNames: { '#status': 'status', '#seq': 'seq' },
-        ExpressionAttributeValues: values,
+        ...input,
         ReturnValues: 'ALL_NEW',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
-    return { outcome: 'applied', task: toTask(Attributes) };
+    return { written: toTask(Attributes) };
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    const current = error.Item
-      ? toTask(unmarshall(error.Item, { wrapNumbers: true }))
-      : await getTask(appid, task_id, { tableName, client });
-    const same =
-      current?.status === 'stopped' &&
-      current.stoppedBy === 'reconciliation' &&
-      current.reconciledAt === checkedAt &&
-      BigInt(current.seq) === BigInt(seq);
-    return same && current
-      ? { outcome: 'already_applied', task: current }
-      : { outcome: 'stale', task: current };
+    if (error.Item) return { current: toTask(unmarshall(error.Item, { wrapNumbers: true })), refusal: error };
+    const { Item } = await client.send(
+      new GetCommand({ TableName: input.TableName, Key: input.Key, ConsistentRead: true }),
+    );
+    return { current: Item ? toTask(Item) : undefined, refusal: error };
   }
 }
 

@@ -1,13 +1,12 @@
-import { Logger } from '@aws-lambda-powertools/logger';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { describe, expect, it, vi } from 'vitest';
-import { createMetrics } from '../../../lib/metrics';
 import { reconcileTasks } from '../../../lib/orphans/reconcile-tasks';
 import type { PreparedMessage } from '../../../lib/queue/enqueue';
 import { parseQueuedMessage } from '../../../lib/queue/message';
 import type { MixTask } from '../../../lib/store/task-store';
 import type { MixTaskInfoResult } from '../../../lib/zego-server-api/get-mix-task-info';
 import { capturedLogger } from '../../support/logs';
-import { capturedMetrics, total } from '../../support/metrics';
+import { logsOrMetrics, total } from '../../support/metrics';
 
 const NOW_S = 1_800_000_000;
 const MINUTE = 60;
@@ -50,20 +49,12 @@ function run(
   send = vi.fn(async (_m: PreparedMessage) => {}),
   logger?: Logger,
 ) {
-  // Metrics and logs share stdout: a test reads one or the other.
-  const { metrics, emitted } = logger
-    ? {
-        metrics: createMetrics('orphans'),
-        emitted: (): never => {
-          throw new Error('the test reads the logs');
-        },
-      }
-    : capturedMetrics('orphans');
+  const { metrics, emitted, logger: log } = logsOrMetrics('orphans', logger);
   const report = reconcileTasks(tasks, {
     afterSeconds: 10 * MINUTE,
     lookup,
     send,
-    logger: logger ?? new Logger({ logLevel: 'SILENT' }),
+    logger: log,
     metrics,
     now: () => NOW_S * 1000,
     pacing: { sleep: async () => {} },

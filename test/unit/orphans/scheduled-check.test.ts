@@ -1,15 +1,14 @@
-import { Logger } from '@aws-lambda-powertools/logger';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { MixOrphanedEvent } from '../../../lib/hook-contract';
-import { createMetrics } from '../../../lib/metrics';
 import type { ReconcileReport } from '../../../lib/orphans/reconcile-tasks';
 import { runScheduledCheck } from '../../../lib/orphans/scheduled-check';
 import type { MixTask } from '../../../lib/store/task-store';
 import { capturedLogger } from '../../support/logs';
-import { capturedMetrics, total } from '../../support/metrics';
+import { logsOrMetrics, total } from '../../support/metrics';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
@@ -45,21 +44,13 @@ function check(
   { orphanAfterSeconds = 4 * HOUR, logger }: { orphanAfterSeconds?: number; logger?: Logger } = {},
   onMixOrphaned = vi.fn(async (_event: MixOrphanedEvent) => {}),
 ) {
-  // Metrics and logs share stdout: a test reads one or the other.
-  const { metrics, emitted } = logger
-    ? {
-        metrics: createMetrics('orphans'),
-        emitted: (): never => {
-          throw new Error('the test reads the logs');
-        },
-      }
-    : capturedMetrics('orphans');
+  const { metrics, emitted, logger: log } = logsOrMetrics('orphans', logger);
   const run = runScheduledCheck({
     tableName: 'tasks',
     orphanAfterSeconds,
     hooks: { onMixOrphaned },
     reconcile,
-    logger: logger ?? new Logger({ logLevel: 'SILENT' }),
+    logger: log,
     metrics,
     now: () => NOW_S * 1000,
     client,

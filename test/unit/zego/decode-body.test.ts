@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BodyTooLargeError, MalformedBodyError } from '../../../lib/errors';
 import { decodeBody, MAX_BODY_BYTES } from '../../../lib/zego/decode-body';
 import { encode, signedCallback, signedMixStart } from '../../support/callbacks';
+import { thrownBy } from '../../support/thrown';
 
 const callback = signedCallback();
 
@@ -205,12 +206,3 @@ describe('decodeBody', () => {
     ).toHaveLength(MAX_BODY_BYTES - 20);
   });
 });
-
-function thrownBy(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a throw');
-}

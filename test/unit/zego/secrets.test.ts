@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseAppIds, parseSecretBook, secretsFor } from '../../../lib/zego/secrets';
+import { thrownBy } from '../../support/thrown';
 
 const anyApp = { allowAnyApp: true };
 
@@ -110,15 +111,6 @@ describe('parseSecretBook', () => {
     },
   );
 });
-
-function thrownBy(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('parseAppIds', () => {
   it('reads appids separated by commas or spaces', () => {

@@ -4,6 +4,7 @@ import { parseCallback } from '../../../lib/zego/callback-schema';
 import { parseSecretBook } from '../../../lib/zego/secrets';
 import { duration, verifyCallback } from '../../../lib/zego/verify-callback';
 import { signedCallback, TEST_NOW_MS, TEST_SECRET } from '../../support/callbacks';
+import { thrownBy } from '../../support/thrown';
 
 const secrets = parseSecretBook(`{"111111":"${TEST_SECRET}"}`);
 const verify = (overrides: Record<string, unknown>, offsetSeconds = 0) =>
@@ -12,15 +13,6 @@ const verify = (overrides: Record<string, unknown>, offsetSeconds = 0) =>
     maxClockSkewSeconds: 300,
     now: () => TEST_NOW_MS + offsetSeconds * 1000,
   });
-const thrownBy = (fn: () => unknown): Error => {
-  try {
-    fn();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a throw');
-};
-
 describe('verifyCallback', () => {
   it('names the appid that has no secret (in the log; the answer is the bad-signature one)', () => {
     const error = thrownBy(() => verify({ appid: '222222' }));
