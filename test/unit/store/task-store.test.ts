@@ -15,6 +15,7 @@ import {
   applyMixEvent,
   applyReconciliation,
   deleteTask,
+  getTask,
   markOrphanReported,
   scanTasks,
   taskKey,
@@ -303,6 +304,16 @@ describe('reading the table', () => {
     expect(taskKey('1', 'k'.repeat(1_025)).task_id).toMatch(hashed);
     expect(taskKey('1', 'sha256:not-really').task_id).toMatch(hashed);
     expect(taskKey('1', 'not-really:sha256:').task_id).toBe('not-really:sha256:');
+  });
+
+  it('reads one task consistently (the CLI and the smoke test read right after a write)', async () => {
+    ddb.on(GetCommand).resolves({ Item: item('t') });
+    expect(await getTask('111111', 't', { tableName: 'tasks', client })).toMatchObject({ task_id: 't' });
+    expect(ddb.commandCalls(GetCommand)[0]?.args[0].input).toEqual({
+      TableName: 'tasks',
+      Key: { appid: '111111', task_id: 't' },
+      ConsistentRead: true,
+    });
   });
 
   it('deletes a task under its key, hashed when the id is long', async () => {
