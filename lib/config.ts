@@ -1,31 +1,53 @@
-import * as z from 'zod';
 import { parseAppIds, parseSecretBook, type SecretBook } from './zego/secrets';
+import * as z from './zod';
 
 /** Unset and empty are the same: serverless.yml writes '' for a variable a stage leaves out. */
-const optional = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
+const optional = <T extends z.ZodMiniType>(schema: T) =>
+  z.pipe(
+    z.transform((value: unknown) => (value === '' ? undefined : value)),
+    z.optional(schema),
+  );
 
-const seconds = (fallback: number) => optional(z.coerce.number().int().min(0)).default(fallback);
+/** Whole numbers from a variable's text: at least `min`, or above 0. */
+const wholeNumber = (min: number) => z.coerce.number().check(z.int(), z.minimum(min));
+const positiveWholeNumber = () => z.coerce.number().check(z.int(), z.positive());
 
-const parameterName = () => z.string().startsWith('/', 'must be a full parameter name starting with "/"');
+const seconds = (fallback: number) => z._default(optional(wholeNumber(0)), fallback);
 
-const appIds = z.string().transform((text, ctx): string[] => {
-  try {
-    return parseAppIds(text);
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: (error as Error).message });
-    return z.NEVER;
-  }
-});
+const milliseconds = (fallback: number) => z._default(optional(positiveWholeNumber()), fallback);
+
+const parameterName = () =>
+  z.string().check(z.startsWith('/', 'must be a full parameter name starting with "/"'));
+
+const appIds = z.pipe(
+  z.string(),
+  z.transform((text, ctx): string[] => {
+    try {
+      return parseAppIds(text);
+    } catch (error) {
+      ctx.issues.push({ code: 'custom', message: (error as Error).message, input: text });
+      return z.NEVER;
+    }
+  }),
+);
+
+/** Reports a problem the fields' own schemas cannot see, at the variable to fix. */
+function refuse(ctx: z.core.ParsePayload, variable: string, message: string): never {
+  ctx.issues.push({ code: 'custom', path: [variable], message, input: ctx.value });
+  return z.NEVER;
+}
 
 /** How far a callback's timestamp may be from the endpoint's clock, by default (`zego verify` too). */
 export const DEFAULT_MAX_CLOCK_SKEW_SECONDS = 300;
 
-const ingestSchema = z
-  .object({
+/** A table name: DynamoDB's shortest is 3 characters. */
+const tableName = () => z.string().check(z.minLength(3));
+
+const ingestSchema = z.pipe(
+  z.object({
     QUEUE_URL: z.url(),
     /** One use per signature: the table binding each (appid, timestamp, nonce) to one callback. */
-    SIGNATURES_TABLE: z.string().min(3),
+    SIGNATURES_TABLE: tableName(),
     /** Local and tests: the secret(s) themselves; a plain secret may serve any appid. */
     ZEGO_CALLBACK_SECRET: optional(z.string()),
     /** Deployed: name of an SSM SecureString parameter holding the same format. */
@@ -34,17 +56,17 @@ const ingestSchema = z
     ZEGO_APP_IDS: optional(appIds),
     ZEGO_SECRET_CACHE_SECONDS: seconds(300),
     ZEGO_MAX_CLOCK_SKEW_SECONDS: seconds(DEFAULT_MAX_CLOCK_SKEW_SECONDS),
-    ENQUEUE_TIMEOUT_MS: optional(z.coerce.number().int().positive()).default(3_000),
-  })
-  .transform((env, ctx) => {
+    ENQUEUE_TIMEOUT_MS: milliseconds(3_000),
+  }),
+  z.transform((env, ctx) => {
     const secret = secretSetting(env, 'ZEGO_CALLBACK_SECRET', 'ZEGO_CALLBACK_SECRET_PARAM');
     if (secret === undefined || typeof secret === 'string') {
       const message = secret ?? 'set exactly one of ZEGO_CALLBACK_SECRET and ZEGO_CALLBACK_SECRET_PARAM';
-      ctx.addIssue({ code: 'custom', path: ['ZEGO_CALLBACK_SECRET'], message });
-      return z.NEVER;
+      return refuse(ctx, 'ZEGO_CALLBACK_SECRET', message);
     }
     return { ...env, secret };
-  });
+  }),
+);
 
 /** Where the secrets come from; an inline book is parsed now, so a bad one stops the cold start. */
 export type SecretSetting = { inline: SecretBook } | { parameter: string };
@@ -78,19 +100,19 @@ export function loadIngestConfig(env: NodeJS.ProcessEnv = process.env): IngestCo
   return load(ingestSchema, env);
 }
 
-const days = (fallback: number) => optional(z.coerce.number().min(0)).default(fallback);
+const days = (fallback: number) => z._default(optional(z.coerce.number().check(z.minimum(0))), fallback);
 
 const consumerSchema = z.object({
-  TASKS_TABLE: z.string().min(3),
-  IDEMPOTENCY_TABLE: z.string().min(3),
+  TASKS_TABLE: tableName(),
+  IDEMPOTENCY_TABLE: tableName(),
   /** Where a message that can never be processed goes at once. */
   DEAD_LETTER_QUEUE_URL: z.url(),
   /** How long a processed callback is remembered, so a replay changes nothing. */
-  IDEMPOTENCY_DAYS: days(7).refine((value) => value > 0, 'must be more than 0'),
+  IDEMPOTENCY_DAYS: days(7).check(z.refine((value) => value > 0, 'must be more than 0')),
   /** How long a stopped task stays in the table; 0 keeps it forever. */
   TASK_RETENTION_DAYS: days(90),
   /** The callback queue's maxReceiveCount: a record failing on that delivery goes to the DLQ. */
-  MAX_RECEIVE_COUNT: optional(z.coerce.number().int().min(1)).default(5),
+  MAX_RECEIVE_COUNT: z._default(optional(wholeNumber(1)), 5),
 });
 
 export type ConsumerConfig = z.output<typeof consumerSchema>;
@@ -100,7 +122,7 @@ export function loadConsumerConfig(env: NodeJS.ProcessEnv = process.env): Consum
 }
 
 /** Fails fast, naming each bad variable and never echoing a value (some are secrets). */
-function load<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.output<T> {
+function load<T extends z.ZodMiniType>(schema: T, env: NodeJS.ProcessEnv): z.output<T> {
   const result = schema.safeParse(env);
   if (result.success) return result.data;
   // Stryker disable next-line StringLiteral: every issue here is at one variable: paths have one part
@@ -108,11 +130,11 @@ function load<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.output<
   throw new Error(`Invalid configuration: ${problems.join('; ')}`);
 }
 
-const orphansSchema = z
-  .object({
-    TASKS_TABLE: z.string().min(3),
+const orphansSchema = z.pipe(
+  z.object({
+    TASKS_TABLE: tableName(),
     /** A task running this long with no stop is reported as orphaned. */
-    ORPHAN_AFTER_MINUTES: optional(z.coerce.number().int().positive()).default(240),
+    ORPHAN_AFTER_MINUTES: z._default(optional(positiveWholeNumber()), 240),
     /**
      * Reconciliation is on when one of these two holds the app's ServerSecret (not its
      * CallbackSecret), in the callback secret's format: local and tests, the value itself; deployed,
@@ -124,30 +146,27 @@ const orphansSchema = z
     ZEGO_APP_IDS: optional(appIds),
     ZEGO_SECRET_CACHE_SECONDS: seconds(300),
     /** ZEGO's server API: the global host, or a regional one (`https://rtc-api-sgp.zego.im`). */
-    ZEGO_SERVER_API_ENDPOINT: optional(z.url({ protocol: /^https?$/ })).default('https://rtc-api.zego.im'),
+    ZEGO_SERVER_API_ENDPOINT: z._default(
+      optional(z.url({ protocol: /^https?$/ })),
+      'https://rtc-api.zego.im',
+    ),
     /** One GetMixTaskInfo call, connection to body, at most this long. */
-    ZEGO_SERVER_API_TIMEOUT_MS: optional(z.coerce.number().int().positive().max(20_000)).default(3_000),
+    ZEGO_SERVER_API_TIMEOUT_MS: z._default(optional(positiveWholeNumber().check(z.maximum(20_000))), 3_000),
     /**
      * A task running this long with no stop is looked up. ZEGO ends a mix whose inputs are all gone
      * after 90 s; the grace also covers a mix_stop still in ZEGO's retries (~62 s) or in the queue.
      */
     // Fractions allowed: npm start looks up after seconds, to show it happen.
-    RECONCILE_AFTER_MINUTES: optional(z.coerce.number().positive()).default(10),
+    RECONCILE_AFTER_MINUTES: z._default(optional(z.coerce.number().check(z.positive())), 10),
     /** The callback queue: reconciliations join their task's callbacks there. Needed when on. */
     QUEUE_URL: optional(z.url()),
-    ENQUEUE_TIMEOUT_MS: optional(z.coerce.number().int().positive()).default(3_000),
-  })
-  .transform((env, ctx) => {
+    ENQUEUE_TIMEOUT_MS: milliseconds(3_000),
+  }),
+  z.transform((env, ctx) => {
     const secret = secretSetting(env, 'ZEGO_SERVER_SECRET', 'ZEGO_SERVER_SECRET_PARAM');
-    if (typeof secret === 'string') {
-      ctx.addIssue({ code: 'custom', path: ['ZEGO_SERVER_SECRET'], message: secret });
-      return z.NEVER;
-    }
+    if (typeof secret === 'string') return refuse(ctx, 'ZEGO_SERVER_SECRET', secret);
     if (secret === undefined) return { ...env, reconcile: undefined };
-    if (env.QUEUE_URL === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['QUEUE_URL'], message: 'is required when reconciliation is on' });
-      return z.NEVER;
-    }
+    if (env.QUEUE_URL === undefined) return refuse(ctx, 'QUEUE_URL', 'is required when reconciliation is on');
     const reconcile: ReconcileSettings = {
       secret,
       queueUrl: env.QUEUE_URL,
@@ -157,7 +176,8 @@ const orphansSchema = z
       enqueueTimeoutMs: env.ENQUEUE_TIMEOUT_MS,
     };
     return { ...env, reconcile };
-  });
+  }),
+);
 
 /** Reconciliation's settings, present only when it is on. */
 export interface ReconcileSettings {

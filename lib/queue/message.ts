@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import { BodyTooLargeError, PoisonMessageError } from '../errors';
 import {
   callbackEnvelopeSchema,
@@ -7,6 +6,7 @@ import {
   TASK_ID_MAX,
   type ZegoCallback,
 } from '../zego/callback-schema';
+import * as z from '../zod';
 
 /** Bumped when the body's shape changes, so a consumer can tell old messages from new ones. */
 export const MESSAGE_VERSION = 1;
@@ -20,9 +20,9 @@ export const QUEUE_MAX_MESSAGE_BYTES = 262_144;
 
 // The callback as queued: verified, normalised, without its signature (of no use once verified,
 // and it would let a reader of the queue replay the callback).
-const queuedMixStop = mixStopSchema.omit({ signature: true });
-const queuedMixStart = mixStartSchema.omit({ signature: true });
-const queuedOther = callbackEnvelopeSchema.omit({ signature: true });
+const queuedMixStop = z.omit(mixStopSchema, { signature: true });
+const queuedMixStart = z.omit(mixStartSchema, { signature: true });
+const queuedOther = z.omit(callbackEnvelopeSchema, { signature: true });
 
 export type QueuedMixStop = z.output<typeof queuedMixStop>;
 export type QueuedMixStart = z.output<typeof queuedMixStart>;
@@ -47,7 +47,7 @@ export function toQueuedCallback(callback: ZegoCallback, receivedAtMs: number): 
   return { version: MESSAGE_VERSION, receivedAt: new Date(receivedAtMs).toISOString(), callback: fields };
 }
 
-const digits = z.string().regex(/^\d{1,20}$/, 'must be 1 to 20 digits');
+const digits = z.string().check(z.regex(/^\d{1,20}$/, 'must be 1 to 20 digits'));
 
 /**
  * The second kind of message: the scheduled check found that ZEGO no longer knows a task that the
@@ -61,7 +61,7 @@ const reconciliationEnvelope = z.strictObject({
   receivedAt: z.iso.datetime(),
   reconciliation: z.strictObject({
     appid: digits,
-    task_id: z.string().min(1).max(TASK_ID_MAX),
+    task_id: z.string().check(z.minLength(1), z.maxLength(TASK_ID_MAX)),
     /** The seq of the run the check saw running: only that run may be stopped by this message. */
     seq: digits,
     /** When ZEGO answered that no form of the task id exists, ISO 8601. */
@@ -151,7 +151,7 @@ function callbackMessage(json: unknown): QueuedCallback {
   return { version: MESSAGE_VERSION, receivedAt: outer.data.receivedAt, callback: callback.data };
 }
 
-function poison(what: string, error: z.ZodError): PoisonMessageError {
+function poison(what: string, error: z.core.$ZodError): PoisonMessageError {
   const where = error.issues
     .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
     .join('; ');

@@ -11,60 +11,66 @@ import {
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import * as z from 'zod';
 import type { QueuedMixStart, QueuedMixStop, Reconciliation } from '../queue/message';
+import * as z from '../zod';
 import { documentClient } from './dynamodb-client';
 
 /** A DynamoDB number as read (wrapped, so no digit is lost) or as written. */
-const number = z.union([z.number(), z.instanceof(NumberValue)]).transform((value) => Number(String(value)));
-const urls = z.array(z.string()).optional();
+const number = z.pipe(
+  z.union([z.number(), z.instanceof(NumberValue)]),
+  z.transform((value) => Number(String(value))),
+);
+const optionalNumber = z.optional(number);
+const optionalText = z.optional(z.string());
+const urls = z.optional(z.array(z.string()));
 
 /**
  * One item per mix task (appid + task_id) in the tasks table, checked as it is read: this module
  * is the only one that reads or writes the table, and an item it cannot read is an error, not a
  * guess.
  */
-const mixTaskItem = z
-  .object({
+const mixTaskItem = z.pipe(
+  z.object({
     appid: z.string(),
     task_id: z.string(),
     /** Set when `task_id` is the hash of a task id too long for a key (taskKey). */
-    fullTaskId: z.string().optional(),
+    fullTaskId: optionalText,
     status: z.enum(['running', 'stopped']),
     /** The seq of the callback that last changed the task, every digit kept. */
-    seq: z
-      .union([z.string(), z.number(), z.instanceof(NumberValue)])
-      .transform(String)
-      .pipe(z.string().regex(/^\d+$/)),
+    seq: z.pipe(
+      z.pipe(z.union([z.string(), z.number(), z.instanceof(NumberValue)]), z.transform(String)),
+      z.string().check(z.regex(/^\d+$/)),
+    ),
     /** ZEGO's timestamps (Unix seconds) and our receive times (ISO 8601). */
-    startedAt: number.optional(),
-    startReceivedAt: z.string().optional(),
-    stoppedAt: number.optional(),
-    stopReceivedAt: z.string().optional(),
-    channel_id: z.string().optional(),
-    publish_id: z.string().optional(),
-    mix_url: z.string().optional(),
-    mix_stream_alias: z.string().optional(),
-    stream_alias: z.string().optional(),
+    startedAt: optionalNumber,
+    startReceivedAt: optionalText,
+    stoppedAt: optionalNumber,
+    stopReceivedAt: optionalText,
+    channel_id: optionalText,
+    publish_id: optionalText,
+    mix_url: optionalText,
+    mix_stream_alias: optionalText,
+    stream_alias: optionalText,
     rtmp_urls: urls,
     hls_urls: urls,
     hdl_urls: urls,
     updatedAt: z.string(),
     /** Unix seconds; DynamoDB TTL removes stopped tasks after the retention. */
-    expiresAt: number.optional(),
+    expiresAt: optionalNumber,
     /** Running tasks only: ZEGO's start time. Keys the sparse `running` index the orphan check reads. */
-    runningSince: number.optional(),
+    runningSince: optionalNumber,
     /** When the orphan check reported this run of the task (ISO 8601). */
-    orphanReportedAt: z.string().optional(),
+    orphanReportedAt: optionalText,
     /** How the stop was learned: its mix_stop, or reconciliation (ZEGO no longer knew the task). */
-    stoppedBy: z.enum(['callback', 'reconciliation']).optional(),
+    stoppedBy: z.optional(z.enum(['callback', 'reconciliation'])),
     /**
      * When reconciliation stopped this run (ISO 8601). Kept when a genuine mix_stop of the run comes
      * later (onMixStopped has run already); a new mix_start removes it.
      */
-    reconciledAt: z.string().optional(),
-  })
-  .transform(({ fullTaskId, ...task }) => ({ ...task, task_id: fullTaskId ?? task.task_id }));
+    reconciledAt: optionalText,
+  }),
+  z.transform(({ fullTaskId, ...task }) => ({ ...task, task_id: fullTaskId ?? task.task_id })),
+);
 
 export type MixTask = z.output<typeof mixTaskItem>;
 export type TaskStatus = MixTask['status'];

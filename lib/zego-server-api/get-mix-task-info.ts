@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod';
 import { ZEGO_API_CODE } from './codes';
 import { newSignatureNonce, signServerApiRequest } from './signature';
 
@@ -50,19 +50,19 @@ export type MixTaskInfoResult =
   | UnknownResult;
 
 /** ZEGO adds fields over time; only Code is required. A field of the wrong type counts as absent. */
+const orAbsent = <T extends z.ZodMiniType>(schema: T) => z.catch(z.optional(schema), undefined);
 const answerSchema = z.looseObject({
-  Code: z.number().int(),
-  Message: z.string().optional().catch(undefined),
-  RequestId: z.string().optional().catch(undefined),
-  Data: z
-    .looseObject({
-      TaskInfo: z
-        .looseObject({ MixDuration: z.number().nonnegative().optional().catch(undefined) })
-        .optional()
-        .catch(undefined),
-    })
-    .nullish()
-    .catch(undefined),
+  Code: z.int(),
+  Message: orAbsent(z.string()),
+  RequestId: orAbsent(z.string()),
+  Data: z.catch(
+    z.nullish(
+      z.looseObject({
+        TaskInfo: orAbsent(z.looseObject({ MixDuration: orAbsent(z.number().check(z.nonnegative())) })),
+      }),
+    ),
+    undefined,
+  ),
 });
 
 const MAX_DETAIL_CHARS = 200;

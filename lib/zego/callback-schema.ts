@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { InvalidCallbackError } from '../errors';
+import * as z from '../zod';
 import type { DecodedFields } from './decode-body';
 import type { SignedFields } from './signature';
 
@@ -13,11 +13,13 @@ const explain = (message: string) => (issue: { input?: unknown }) =>
  * already been rounded by its sender's JSON encoder or by ours, so it is refused rather than
  * guessed at; large values as strings are fine.
  */
-const decimal = z
-  .union([z.string().regex(/^\d{1,20}$/), z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)], {
+const safeWholeNumber = z.int().check(z.nonnegative(), z.maximum(Number.MAX_SAFE_INTEGER));
+const decimal = z.pipe(
+  z.union([z.string().check(z.regex(/^\d{1,20}$/)), safeWholeNumber], {
     error: explain('must be a whole number of at most 20 digits, as a string or a JSON integer'),
-  })
-  .transform((value) => (typeof value === 'number' ? String(value) : value.replace(/^0+(?=\d)/, '')));
+  }),
+  z.transform((value) => (typeof value === 'number' ? String(value) : value.replace(/^0+(?=\d)/, ''))),
+);
 
 /**
  * ZEGO's timestamp, Unix seconds. Only a plausible one (2001 to 2286: ten digits) is accepted, with
@@ -26,34 +28,41 @@ const decimal = z
  */
 const UNIX_SECONDS_MIN = 1_000_000_000;
 const UNIX_SECONDS_MAX = 9_999_999_999;
-const unixSeconds = decimal.refine(
-  // Stryker disable next-line ConditionalExpression: either upper bound alone refuses more than ten digits (no leading zeros remain)
-  (digits) => digits.length <= 10 && Number(digits) >= UNIX_SECONDS_MIN && Number(digits) <= UNIX_SECONDS_MAX,
-  'must be a Unix time in seconds (ten digits, e.g. 1689835223)',
+const unixSeconds = decimal.check(
+  z.refine(
+    // Stryker disable next-line ConditionalExpression: either upper bound alone refuses more than ten digits (no leading zeros remain)
+    (digits) =>
+      digits.length <= 10 && Number(digits) >= UNIX_SECONDS_MIN && Number(digits) <= UNIX_SECONDS_MAX,
+    'must be a Unix time in seconds (ten digits, e.g. 1689835223)',
+  ),
 );
 
 /** Signed fields are used exactly as received: a number is rendered as its digits, never reparsed. */
 const exactText = (max: number) =>
-  z
-    .union([z.string().min(1).max(max), z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)], {
+  z.pipe(
+    z.union([z.string().check(z.minLength(1), z.maxLength(max)), safeWholeNumber], {
       error: explain(`must be a non-empty string of at most ${max} characters, or a whole number`),
-    })
-    .transform(String);
+    }),
+    z.transform(String),
+  );
 
 /** Free text that ZEGO documents as a string but older senders may have sent as a number. */
 const text = (max: number) =>
-  z
-    .union([z.string().max(max), z.number()], {
+  z.pipe(
+    z.union([z.string().check(z.maxLength(max)), z.number()], {
       error: explain(`must be a string of at most ${max} characters`),
-    })
-    .transform(String);
+    }),
+    z.transform(String),
+  );
 
 /** Play URL lists: an array in the docs, a single string in one of their examples. */
-const urlList = z
-  .union([z.array(z.string().max(2048)).max(64), z.string().max(2048)], {
+const url = z.string().check(z.maxLength(2048));
+const urlList = z.pipe(
+  z.union([z.array(url).check(z.maxLength(64)), url], {
     error: explain('must be a list of at most 64 URLs of at most 2048 characters, or one URL'),
-  })
-  .transform((value) => (Array.isArray(value) ? value : [value]));
+  }),
+  z.transform((value) => (Array.isArray(value) ? value : [value])),
+);
 
 /** ZEGO documents 255 bytes for ids and URLs; the cap leaves room before it would lose a callback. */
 const FIELD_MAX = 2048;
@@ -63,8 +72,8 @@ export const TASK_ID_MAX = 4096;
 // Built once and shared by every field that takes them (zod schemas are immutable): building a
 // schema per field was most of this module's share of the consumer's cold start.
 const taskId = exactText(TASK_ID_MAX);
-const optionalText = text(FIELD_MAX).optional();
-const optionalUrlList = urlList.optional();
+const optionalText = z.optional(text(FIELD_MAX));
+const optionalUrlList = z.optional(urlList);
 
 export const MIX_EVENTS = ['mix_start', 'mix_stop'] as const;
 export type MixEvent = (typeof MIX_EVENTS)[number];
@@ -77,16 +86,18 @@ export type MixEvent = (typeof MIX_EVENTS)[number];
  */
 export const callbackEnvelopeSchema = z.looseObject({
   appid: decimal,
-  event: z.string({ error: explain('must be a string') }).regex(/^[A-Za-z0-9_.-]{1,64}$/, {
-    error: 'must be an event name such as mix_stop (letters, digits, "_", "." or "-", at most 64)',
-  }),
+  event: z.string({ error: explain('must be a string') }).check(
+    z.regex(/^[A-Za-z0-9_.-]{1,64}$/, {
+      error: 'must be an event name such as mix_stop (letters, digits, "_", "." or "-", at most 64)',
+    }),
+  ),
   seq: decimal,
   timestamp: unixSeconds,
   nonce: exactText(128),
   signature: z
     .string({ error: explain('must be a string') })
-    .regex(/^[0-9a-fA-F]{40}$/, 'must be 40 hexadecimal characters (a SHA-1 in hex)'),
-  task_id: taskId.optional(),
+    .check(z.regex(/^[0-9a-fA-F]{40}$/, 'must be 40 hexadecimal characters (a SHA-1 in hex)')),
+  task_id: z.optional(taskId),
 });
 
 const mixFields = {
@@ -97,12 +108,12 @@ const mixFields = {
   mix_stream_alias: optionalText,
 };
 
-export const mixStopSchema = callbackEnvelopeSchema.extend({
+export const mixStopSchema = z.extend(callbackEnvelopeSchema, {
   event: z.literal('mix_stop'),
   ...mixFields,
 });
 
-export const mixStartSchema = callbackEnvelopeSchema.extend({
+export const mixStartSchema = z.extend(callbackEnvelopeSchema, {
   event: z.literal('mix_start'),
   ...mixFields,
   stream_alias: optionalText,
@@ -159,7 +170,7 @@ export function parseCallback(fields: DecodedFields): ParsedCallback {
 }
 
 /** Names the fields and what was wrong with each, never the values (they may be long or hostile). */
-function describeIssues(error: z.ZodError): string {
+function describeIssues(error: z.core.$ZodError): string {
   // Stryker disable StringLiteral: the fields are an object and the unions report at their own key, so a path has one part
   return error.issues
     .slice(0, 8)

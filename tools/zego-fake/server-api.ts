@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import * as z from 'zod';
 import { SIGNATURE_SKEW_SECONDS, ZEGO_API_CODE } from '../../lib/zego-server-api/codes';
 import { signServerApiRequest } from '../../lib/zego-server-api/signature';
+import * as z from '../../lib/zod';
 import { readBody } from '../local-stack/http-api';
 
 /**
@@ -51,8 +51,8 @@ const COMMON_PARAMS = ['Action', 'AppId', 'SignatureNonce', 'Timestamp', 'Signat
 
 const controlSchema = z.object({
   action: z.enum(['start', 'stop', 'kill']),
-  appid: z.string().min(1),
-  task_id: z.string().min(1),
+  appid: z.string().check(z.minLength(1)),
+  task_id: z.string().check(z.minLength(1)),
 });
 
 interface ApiAnswer {
