@@ -28,13 +28,11 @@ const decimal = z.pipe(
  */
 const UNIX_SECONDS_MIN = 1_000_000_000;
 const UNIX_SECONDS_MAX = 9_999_999_999;
+const isUnixSeconds = (digits: string) =>
+  // Stryker disable next-line ConditionalExpression: either upper bound alone refuses more than ten digits (no leading zeros remain)
+  digits.length <= 10 && Number(digits) >= UNIX_SECONDS_MIN && Number(digits) <= UNIX_SECONDS_MAX;
 const unixSeconds = decimal.check(
-  z.refine(
-    // Stryker disable next-line ConditionalExpression: either upper bound alone refuses more than ten digits (no leading zeros remain)
-    (digits) =>
-      digits.length <= 10 && Number(digits) >= UNIX_SECONDS_MIN && Number(digits) <= UNIX_SECONDS_MAX,
-    'must be a Unix time in seconds (ten digits, e.g. 1689835223)',
-  ),
+  z.refine(isUnixSeconds, 'must be a Unix time in seconds (ten digits, e.g. 1689835223)'),
 );
 
 /** Signed fields are used exactly as received: a number is rendered as its digits, never reparsed. */
