@@ -11,12 +11,21 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildBundles, bundleSize } from './bundles';
+import { buildBundles, bundleParts, bundleSize, FLOORS } from './bundles';
 import { measureColdStarts } from './cold-starts';
 import { countDynamoOperations } from './dynamodb-operations';
 import { benchApiEvent, benchSqsEvent } from './fixtures';
 import { measureIngestLatency } from './ingest-latency';
-import { coldStartDetail, fill, met, operationsTable, type Results, rows, table } from './report';
+import {
+  bundlePartsTable,
+  coldStartDetail,
+  fill,
+  met,
+  operationsTable,
+  type Results,
+  rows,
+  table,
+} from './report';
 import { startBenchStack } from './stack';
 import { measureConsumerThroughput, measureIngestThroughput } from './throughput';
 
@@ -50,8 +59,10 @@ async function main() {
         ingestDeployed: { bundle: bundles.ingest, ...api, env: stack.deployedSecretEnv },
         sendMessage: { bundle: bundles.floors.sendMessage, ...api },
         bindAndSend: { bundle: bundles.floors.bindAndSend, ...api },
+        deployedIngestFloor: { bundle: bundles.floors.deployedIngest, ...api, env: stack.deployedSecretEnv },
         consumer: { bundle: bundles.consumer, ...batch },
         bareConsumer: { bundle: bundles.floors.consumer, ...batch },
+        idempotentConsumer: { bundle: bundles.floors.idempotentConsumer, ...batch },
       },
       stack.env,
       RUNS,
@@ -63,6 +74,18 @@ async function main() {
     const latency = await measureIngestLatency(stack, REQUESTS);
     step('DynamoDB requests per callback');
     const operations = await countDynamoOperations(stack);
+    const parts: Results['parts'] = [];
+    const partsOf: [label: string, entry: string][] = [
+      ['ingest', 'functions/ingest.ts'],
+      ['floor: SSM GetParameter + PutItem + SendMessage', `bench/floors/${FLOORS.deployedIngest}.ts`],
+      ['floor: SendMessage', `bench/floors/${FLOORS.sendMessage}.ts`],
+      ['consumer', 'functions/consumer.ts'],
+      ['floor: claim, task, completion', `bench/floors/${FLOORS.idempotentConsumer}.ts`],
+      ['floor: bare consumer', `bench/floors/${FLOORS.consumer}.ts`],
+    ];
+    for (const [label, entry] of partsOf) {
+      parts.push({ label, ...(await bundleParts(entry)) });
+    }
 
     const results: Results = {
       runs: RUNS,
@@ -73,13 +96,16 @@ async function main() {
         consumer: bundleSize(bundles.consumer),
         sendMessage: bundleSize(bundles.floors.sendMessage),
         bindAndSend: bundleSize(bundles.floors.bindAndSend),
+        deployedIngest: bundleSize(bundles.floors.deployedIngest),
         bareConsumer: bundleSize(bundles.floors.consumer),
+        idempotentConsumer: bundleSize(bundles.floors.idempotentConsumer),
       },
       cold,
       ingest,
       consumer,
       latency,
       operations,
+      parts,
     };
     const cpu = cpus();
     const machine = `${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; SQS: fauxqs in this process; DynamoDB: ${stack.dynamoKind === 'dynalite' ? 'dynalite in this process' : 'DynamoDB Local (Java, its own process)'}`;
@@ -89,9 +115,12 @@ async function main() {
       machine,
       table: table(all),
       coldStarts: coldStartDetail(results),
+      bundleParts: bundlePartsTable(results),
       operations: operationsTable(results),
     };
-    console.log(`\n${machine}\n\n${values.table}\n\n${values.coldStarts}\n\n${values.operations}\n`);
+    console.log(
+      `\n${machine}\n\n${values.table}\n\n${values.coldStarts}\n\n${values.bundleParts}\n\n${values.operations}\n`,
+    );
     const missed = all.filter((row) => met(row) === false).length;
     console.log(
       `targets: ${all.filter((row) => met(row) !== undefined).length - missed} met, ${missed} not met`,

@@ -33,6 +33,8 @@ export interface ConsumerRates {
   rawPut: number;
   /** bench/floors/consumer.ts: one conditional write per record, batches of ten, like the consumer. */
   bareConsumer: number;
+  /** bench/floors/idempotent-consumer.ts: the consumer's three writes per record, batches of ten. */
+  idempotentConsumer: number;
 }
 
 /** The bundles read their configuration as they load: the stack's environment first. */
@@ -99,11 +101,13 @@ export async function measureConsumerThroughput(
 ): Promise<ConsumerRates> {
   const consumer = load<SQSBatchResponse>(bundles.consumer, stack.env);
   const bare = load<SQSBatchResponse>(bundles.floors.consumer, stack.env);
+  const idempotent = load<SQSBatchResponse>(bundles.floors.idempotentConsumer, stack.env);
   const context = lambdaContext('bench', 30_000);
   const documents = DynamoDBDocumentClient.from(stack.dynamo);
   const batches = (count: number) => Array.from({ length: count }, () => benchSqsEvent(BATCH));
   const consumerBatches = batches(requests / BATCH);
   const bareBatches = batches(requests / BATCH);
+  const idempotentBatches = batches(requests / BATCH);
   const batch = (handler: Handler<SQSBatchResponse>, events: object[]) => async (i: number) => {
     // Every tenth call runs a batch of ten, so every side counts callbacks.
     if (i % BATCH !== 0) return;
@@ -111,7 +115,7 @@ export async function measureConsumerThroughput(
     if (response.batchItemFailures.length > 0) throw new Error('a consumer reported failures');
   };
   // One Lambda instance: batches one after another; the raw loop writes one item at a time.
-  const [rawPut = 0, bareConsumer = 0, consumerRate = 0] = await quietly(() =>
+  const [rawPut = 0, bareConsumer = 0, idempotentConsumer = 0, consumerRate = 0] = await quietly(() =>
     interleavedRates(ROUNDS, requests / ROUNDS, 1, [
       async (i) => {
         await documents.send(
@@ -126,8 +130,9 @@ export async function measureConsumerThroughput(
         );
       },
       batch(bare, bareBatches),
+      batch(idempotent, idempotentBatches),
       batch(consumer, consumerBatches),
     ]),
   );
-  return { consumer: consumerRate, rawPut, bareConsumer };
+  return { consumer: consumerRate, rawPut, bareConsumer, idempotentConsumer };
 }

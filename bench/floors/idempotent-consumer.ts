@@ -1,0 +1,55 @@
+// The least a consumer that keeps Powertools Idempotency's record can be: for each record, the
+// three writes the consumer makes for a new callback, in its order: claim the idempotency record
+// (a conditional PutItem, as the persistence layer writes it), the task's conditional write (as
+// consumer.ts), then mark the record completed (UpdateItem). All records of a batch at once. No
+// validation, no hook, no logs or metrics. Bundled like the real functions; the gap to consumer.ts
+// is what the idempotency record's two writes cost.
+import { createHash } from 'node:crypto';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { documentClient as documents } from '../../lib/store/dynamodb-client';
+
+const DAY_SECONDS = 86_400;
+
+export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+  const results = await Promise.allSettled(
+    event.Records.map(async (record) => {
+      const { callback } = JSON.parse(record.body);
+      const id = `floor#${createHash('md5').update(record.body).digest('hex')}`;
+      const now = Math.floor(Date.now() / 1000);
+      await documents.send(
+        new PutCommand({
+          TableName: process.env.IDEMPOTENCY_TABLE,
+          Item: { id, status: 'INPROGRESS', expiration: now + DAY_SECONDS, in_progress_expiration: now + 30 },
+          ConditionExpression: 'attribute_not_exists(#id) OR #expiry < :now',
+          ExpressionAttributeNames: { '#id': 'id', '#expiry': 'expiration' },
+          ExpressionAttributeValues: { ':now': now },
+        }),
+      );
+      await documents.send(
+        new UpdateCommand({
+          TableName: process.env.TASKS_TABLE,
+          Key: { appid: callback.appid, task_id: callback.task_id },
+          UpdateExpression: 'SET #status = :status, #seq = :seq',
+          ConditionExpression: 'attribute_not_exists(#seq) OR #seq < :seq',
+          ExpressionAttributeNames: { '#status': 'status', '#seq': 'seq' },
+          ExpressionAttributeValues: { ':status': callback.event, ':seq': Number(callback.seq) },
+        }),
+      );
+      await documents.send(
+        new UpdateCommand({
+          TableName: process.env.IDEMPOTENCY_TABLE,
+          Key: { id },
+          UpdateExpression: 'SET #status = :status, #data = :data, #expiry = :expiry',
+          ExpressionAttributeNames: { '#status': 'status', '#data': 'data', '#expiry': 'expiration' },
+          ExpressionAttributeValues: { ':status': 'COMPLETED', ':data': '{}', ':expiry': now + DAY_SECONDS },
+        }),
+      );
+    }),
+  );
+  return {
+    batchItemFailures: event.Records.filter((_, i) => results[i]?.status === 'rejected').map((record) => ({
+      itemIdentifier: record.messageId,
+    })),
+  };
+};
