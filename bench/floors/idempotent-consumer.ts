@@ -2,12 +2,14 @@
 // three writes the consumer makes for a new callback, in its order: claim the idempotency record
 // (a conditional PutItem, as the persistence layer writes it), the task's conditional write (as
 // consumer.ts), then mark the record completed (UpdateItem). All records of a batch at once. No
-// validation, no hook, no logs or metrics. Bundled like the real functions; the gap to consumer.ts
-// is what the idempotency record's two writes cost.
+// validation, no hook, no logs or metrics; the consumer's clients (the record's writes on its
+// idempotency client, the task's on its document client). Bundled like the real functions; the gap
+// to consumer.ts is what the idempotency record's two writes cost.
 import { createHash } from 'node:crypto';
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { documentClient as documents } from '../../lib/store/dynamodb-client';
+import { documentClient as documents, idempotencyClient as records } from '../../lib/store/dynamodb-client';
 
 const DAY_SECONDS = 86_400;
 
@@ -15,15 +17,21 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
   const results = await Promise.allSettled(
     event.Records.map(async (record) => {
       const { callback } = JSON.parse(record.body);
-      const id = `floor#${createHash('md5').update(record.body).digest('hex')}`;
+      const id = { S: `floor#${createHash('md5').update(record.body).digest('hex')}` };
       const now = Math.floor(Date.now() / 1000);
-      await documents.send(
-        new PutCommand({
+      const expiry = { N: String(now + DAY_SECONDS) };
+      await records.send(
+        new PutItemCommand({
           TableName: process.env.IDEMPOTENCY_TABLE,
-          Item: { id, status: 'INPROGRESS', expiration: now + DAY_SECONDS, in_progress_expiration: now + 30 },
+          Item: {
+            id,
+            status: { S: 'INPROGRESS' },
+            expiration: expiry,
+            in_progress_expiration: { N: String(now + 30) },
+          },
           ConditionExpression: 'attribute_not_exists(#id) OR #expiry < :now',
           ExpressionAttributeNames: { '#id': 'id', '#expiry': 'expiration' },
-          ExpressionAttributeValues: { ':now': now },
+          ExpressionAttributeValues: { ':now': { N: String(now) } },
         }),
       );
       await documents.send(
@@ -36,13 +44,17 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
           ExpressionAttributeValues: { ':status': callback.event, ':seq': Number(callback.seq) },
         }),
       );
-      await documents.send(
-        new UpdateCommand({
+      await records.send(
+        new UpdateItemCommand({
           TableName: process.env.IDEMPOTENCY_TABLE,
           Key: { id },
           UpdateExpression: 'SET #status = :status, #data = :data, #expiry = :expiry',
           ExpressionAttributeNames: { '#status': 'status', '#data': 'data', '#expiry': 'expiration' },
-          ExpressionAttributeValues: { ':status': 'COMPLETED', ':data': '{}', ':expiry': now + DAY_SECONDS },
+          ExpressionAttributeValues: {
+            ':status': { S: 'COMPLETED' },
+            ':data': { S: '{}' },
+            ':expiry': expiry,
+          },
         }),
       );
     }),

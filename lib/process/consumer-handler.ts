@@ -11,7 +11,7 @@ import type { ConsumerConfig } from '../config';
 import type { Hooks } from '../hook-contract';
 import { createMetrics } from '../metrics';
 import { sqsDeadLetter } from '../queue/dead-letter';
-import { documentClientFor, dynamoClient } from '../store/dynamodb-client';
+import { documentClientFor, dynamoClient, idempotencyClient } from '../store/dynamodb-client';
 import { consumeBatch } from './consume-batch';
 import { legacyCompletions } from './legacy-completions';
 import { processMessage } from './process-message';
@@ -27,6 +27,8 @@ export interface ConsumerHandlerOptions {
   metrics?: Metrics;
   /** Clients; the module singletons by default. */
   dynamo?: DynamoDBClient;
+  /** Idempotency's records; the module's idempotencyClient with the module's `dynamo`, else `dynamo`. */
+  idempotencyDynamo?: DynamoDBClient;
   sqs?: SQSClient;
   /** Current time in milliseconds. */
   now?: () => number;
@@ -42,12 +44,13 @@ export function createConsumerHandler({
   logger = new Logger({ serviceName: 'zego-mix-callbacks', persistentKeys: { function: 'consumer' } }),
   metrics = createMetrics('consumer'),
   dynamo = dynamoClient,
+  idempotencyDynamo = dynamo === dynamoClient ? idempotencyClient : dynamo,
   sqs,
   now = Date.now,
 }: ConsumerHandlerOptions) {
   const idempotency = idempotencyConfig({ days: config.IDEMPOTENCY_DAYS, metrics });
   const persistence = () =>
-    new DynamoDBPersistenceLayer({ tableName: config.IDEMPOTENCY_TABLE, awsSdkV3Client: dynamo });
+    new DynamoDBPersistenceLayer({ tableName: config.IDEMPOTENCY_TABLE, awsSdkV3Client: idempotencyDynamo });
   const store = {
     tableName: config.TASKS_TABLE,
     stoppedRetentionSeconds: config.TASK_RETENTION_DAYS * DAY_SECONDS,

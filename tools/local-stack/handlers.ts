@@ -34,6 +34,7 @@ export function consumerHandler(
     hooks,
     sqs: stack.clients.sqs,
     dynamo: stack.clients.dynamo,
+    idempotencyDynamo: stack.clients.idempotencyDynamo,
     ...options,
   });
 }

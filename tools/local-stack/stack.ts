@@ -4,7 +4,11 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createIngestDynamoClient } from '../../lib/ingest/dynamodb-client';
 import { createSqsClient } from '../../lib/queue/sqs-client';
-import { createDynamoClient, documentClientFor } from '../../lib/store/dynamodb-client';
+import {
+  createDynamoClient,
+  createIdempotencyClient,
+  documentClientFor,
+} from '../../lib/store/dynamodb-client';
 import {
   type DynamoKind,
   type Engine,
@@ -48,6 +52,8 @@ export interface LocalStack {
     sqs: SQSClient;
     ingestDynamo: DynamoDBClient;
     dynamo: DynamoDBClient;
+    /** The consumer's client for idempotency records: `dynamo`'s sockets, cached middleware. */
+    idempotencyDynamo: DynamoDBClient;
     documents: DynamoDBDocumentClient;
   };
   stop: () => Promise<void>;
@@ -69,10 +75,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     dynamoEndpoint = engine.endpoint;
   }
   const aws = { region: LOCAL_REGION, credentials: localCredentials };
+  const dynamo = createDynamoClient({ ...aws, endpoint: dynamoEndpoint });
   const clients = {
     sqs: createSqsClient({ ...aws, endpoint: sqsEngine.endpoint }),
     ingestDynamo: createIngestDynamoClient({ ...aws, endpoint: dynamoEndpoint }),
-    dynamo: createDynamoClient({ ...aws, endpoint: dynamoEndpoint }),
+    dynamo,
+    idempotencyDynamo: createIdempotencyClient(dynamo, { ...aws, endpoint: dynamoEndpoint }),
   };
   const prefix = options.prefix ?? `t${randomUUID().slice(0, 8)}-`;
   const queues = await createQueues(clients.sqs, prefix, options.queueAttributes);
