@@ -20,7 +20,7 @@ export const handler = async (event: { body?: string }) => {
       ExpressionAttributeValues: { ':identity': { S: key }, ':now': { N: now } },
     }),
   );
-  await sqs.send(
+  await sqs().send(
     new SendMessageCommand({
       QueueUrl: process.env.QUEUE_URL,
       MessageBody: body,

@@ -5,7 +5,7 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { sqsClient } from '../../lib/queue/sqs-client';
 
 export const handler = async (event: { body?: string }) => {
-  await sqsClient.send(
+  await sqsClient().send(
     new SendMessageCommand({
       QueueUrl: process.env.QUEUE_URL,
       MessageBody: event.body ?? '{}',

@@ -14,15 +14,9 @@ export type DeadLetter = (record: SQSRecord, reason: string) => Promise<void>;
  * instead of failing maxReceiveCount times (5 x 180 s) while it holds its task's later callbacks
  * back. It keeps its group; the de-duplication id is the original message's id.
  */
-export function sqsDeadLetter({
-  queueUrl,
-  sqs = sqsClient,
-}: {
-  queueUrl: string;
-  sqs?: SQSClient;
-}): DeadLetter {
+export function sqsDeadLetter({ queueUrl, sqs }: { queueUrl: string; sqs?: SQSClient }): DeadLetter {
   return async (record, reason) => {
-    await sqs.send(
+    await (sqs ?? sqsClient()).send(
       new SendMessageCommand({
         QueueUrl: queueUrl,
         MessageBody: record.body,

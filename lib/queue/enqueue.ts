@@ -46,7 +46,7 @@ export interface SendOptions {
  */
 export async function sendMessage(
   message: PreparedMessage,
-  { queueUrl, timeoutMs, sqs = sqsClient }: SendOptions,
+  { queueUrl, timeoutMs, sqs = sqsClient() }: SendOptions,
 ): Promise<{ messageId: string }> {
   let timer: NodeJS.Timeout | undefined;
   // Past the deadline the SDK call is aborted, not left to retry in the background: a callback

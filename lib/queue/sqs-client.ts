@@ -19,5 +19,14 @@ export function createSqsClient(overrides: SQSClientConfig = {}): SQSClient {
   });
 }
 
-/** One client per cold start; region and endpoint from the standard SDK variables. */
-export const sqsClient = createSqsClient();
+let shared: SQSClient | undefined;
+
+/**
+ * One client per cold start, made on first use; region and endpoint from the standard SDK variables.
+ * Made when needed because the consumer sends to SQS only to dead-letter a message: most of its
+ * cold starts never need a client (constructing one is ~2 ms of a cold start, BENCHMARKS.md).
+ */
+export function sqsClient(): SQSClient {
+  shared ??= createSqsClient();
+  return shared;
+}

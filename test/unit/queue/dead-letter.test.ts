@@ -1,7 +1,8 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { sqsDeadLetter } from '../../../lib/queue/dead-letter';
+import { sqsClient } from '../../../lib/queue/sqs-client';
 import { signedCallback } from '../../support/callbacks';
 import { sqsRecord } from '../../support/messages';
 
@@ -39,5 +40,18 @@ describe('sqsDeadLetter', () => {
     await expect(
       sqsDeadLetter({ queueUrl: 'dlq', sqs: new SQSClient({ region: 'us-east-1' }) })(record, 'bad'),
     ).rejects.toThrow('SQS down');
+  });
+
+  it('sends through the client it is given, or else the shared one, made when first needed', async () => {
+    sqs.on(SendMessageCommand).resolves({ MessageId: 'd-1' });
+    const record = sqsRecord(signedCallback(), { body: 'not json' });
+    const given = new SQSClient({ region: 'us-east-1' });
+    const viaGiven = vi.spyOn(given, 'send');
+    const viaShared = vi.spyOn(sqsClient(), 'send');
+    await sqsDeadLetter({ queueUrl: 'dlq', sqs: given })(record, 'bad');
+    expect([viaGiven.mock.calls.length, viaShared.mock.calls.length]).toEqual([1, 0]);
+    await sqsDeadLetter({ queueUrl: 'dlq' })(record, 'bad');
+    expect([viaGiven.mock.calls.length, viaShared.mock.calls.length]).toEqual([1, 1]);
+    expect(sqsClient()).toBe(sqsClient());
   });
 });
