@@ -43,30 +43,33 @@ export const DEFAULT_MAX_CLOCK_SKEW_SECONDS = 300;
 /** A table name: DynamoDB's shortest is 3 characters. */
 const tableName = () => z.string().check(z.minLength(3));
 
-const ingestSchema = z.pipe(
-  z.object({
-    QUEUE_URL: z.url(),
-    /** One use per signature: the table binding each (appid, timestamp, nonce) to one callback. */
-    SIGNATURES_TABLE: tableName(),
-    /** Local and tests: the secret(s) themselves; a plain secret may serve any appid. */
-    ZEGO_CALLBACK_SECRET: optional(z.string()),
-    /** Deployed: name of an SSM SecureString parameter holding the same format. */
-    ZEGO_CALLBACK_SECRET_PARAM: optional(parameterName()),
-    /** The appids this stage serves; a plain secret in SSM needs them. */
-    ZEGO_APP_IDS: optional(appIds),
-    ZEGO_SECRET_CACHE_SECONDS: seconds(300),
-    ZEGO_MAX_CLOCK_SKEW_SECONDS: seconds(DEFAULT_MAX_CLOCK_SKEW_SECONDS),
-    ENQUEUE_TIMEOUT_MS: milliseconds(3_000),
-  }),
-  z.transform((env, ctx) => {
-    const secret = secretSetting(env, 'ZEGO_CALLBACK_SECRET', 'ZEGO_CALLBACK_SECRET_PARAM');
-    if (secret === undefined || typeof secret === 'string') {
-      const message = secret ?? 'set exactly one of ZEGO_CALLBACK_SECRET and ZEGO_CALLBACK_SECRET_PARAM';
-      return refuse(ctx, 'ZEGO_CALLBACK_SECRET', message);
-    }
-    return { ...env, secret };
-  }),
-);
+// Each schema is built by the function that loads it, once per cold start: a function builds only
+// its own configuration's.
+const ingestSchema = () =>
+  z.pipe(
+    z.object({
+      QUEUE_URL: z.url(),
+      /** One use per signature: the table binding each (appid, timestamp, nonce) to one callback. */
+      SIGNATURES_TABLE: tableName(),
+      /** Local and tests: the secret(s) themselves; a plain secret may serve any appid. */
+      ZEGO_CALLBACK_SECRET: optional(z.string()),
+      /** Deployed: name of an SSM SecureString parameter holding the same format. */
+      ZEGO_CALLBACK_SECRET_PARAM: optional(parameterName()),
+      /** The appids this stage serves; a plain secret in SSM needs them. */
+      ZEGO_APP_IDS: optional(appIds),
+      ZEGO_SECRET_CACHE_SECONDS: seconds(300),
+      ZEGO_MAX_CLOCK_SKEW_SECONDS: seconds(DEFAULT_MAX_CLOCK_SKEW_SECONDS),
+      ENQUEUE_TIMEOUT_MS: milliseconds(3_000),
+    }),
+    z.transform((env, ctx) => {
+      const secret = secretSetting(env, 'ZEGO_CALLBACK_SECRET', 'ZEGO_CALLBACK_SECRET_PARAM');
+      if (secret === undefined || typeof secret === 'string') {
+        const message = secret ?? 'set exactly one of ZEGO_CALLBACK_SECRET and ZEGO_CALLBACK_SECRET_PARAM';
+        return refuse(ctx, 'ZEGO_CALLBACK_SECRET', message);
+      }
+      return { ...env, secret };
+    }),
+  );
 
 /** Where the secrets come from; an inline book is parsed now, so a bad one stops the cold start. */
 export type SecretSetting = { inline: SecretBook } | { parameter: string };
@@ -94,31 +97,32 @@ function secretSetting<Inline extends string, Parameter extends string>(
   }
 }
 
-export type IngestConfig = z.output<typeof ingestSchema>;
+export type IngestConfig = z.output<ReturnType<typeof ingestSchema>>;
 
 export function loadIngestConfig(env: NodeJS.ProcessEnv = process.env): IngestConfig {
-  return load(ingestSchema, env);
+  return load(ingestSchema(), env);
 }
 
 const days = (fallback: number) => z._default(optional(z.coerce.number().check(z.minimum(0))), fallback);
 
-const consumerSchema = z.object({
-  TASKS_TABLE: tableName(),
-  IDEMPOTENCY_TABLE: tableName(),
-  /** Where a message that can never be processed goes at once. */
-  DEAD_LETTER_QUEUE_URL: z.url(),
-  /** How long a processed callback is remembered, so a replay changes nothing. */
-  IDEMPOTENCY_DAYS: days(7).check(z.refine((value) => value > 0, 'must be more than 0')),
-  /** How long a stopped task stays in the table; 0 keeps it forever. */
-  TASK_RETENTION_DAYS: days(90),
-  /** The callback queue's maxReceiveCount: a record failing on that delivery goes to the DLQ. */
-  MAX_RECEIVE_COUNT: z._default(optional(wholeNumber(1)), 5),
-});
+const consumerSchema = () =>
+  z.object({
+    TASKS_TABLE: tableName(),
+    IDEMPOTENCY_TABLE: tableName(),
+    /** Where a message that can never be processed goes at once. */
+    DEAD_LETTER_QUEUE_URL: z.url(),
+    /** How long a processed callback is remembered, so a replay changes nothing. */
+    IDEMPOTENCY_DAYS: days(7).check(z.refine((value) => value > 0, 'must be more than 0')),
+    /** How long a stopped task stays in the table; 0 keeps it forever. */
+    TASK_RETENTION_DAYS: days(90),
+    /** The callback queue's maxReceiveCount: a record failing on that delivery goes to the DLQ. */
+    MAX_RECEIVE_COUNT: z._default(optional(wholeNumber(1)), 5),
+  });
 
-export type ConsumerConfig = z.output<typeof consumerSchema>;
+export type ConsumerConfig = z.output<ReturnType<typeof consumerSchema>>;
 
 export function loadConsumerConfig(env: NodeJS.ProcessEnv = process.env): ConsumerConfig {
-  return load(consumerSchema, env);
+  return load(consumerSchema(), env);
 }
 
 /** Fails fast, naming each bad variable and never echoing a value (some are secrets). */
@@ -130,54 +134,56 @@ function load<T extends z.ZodMiniType>(schema: T, env: NodeJS.ProcessEnv): z.out
   throw new Error(`Invalid configuration: ${problems.join('; ')}`);
 }
 
-const orphansSchema = z.pipe(
-  z.object({
-    TASKS_TABLE: tableName(),
-    /** A task running this long with no stop is reported as orphaned. */
-    ORPHAN_AFTER_MINUTES: z._default(optional(positiveWholeNumber()), 240),
-    /**
-     * Reconciliation is on when one of these two holds the app's ServerSecret (not its
-     * CallbackSecret), in the callback secret's format: local and tests, the value itself; deployed,
-     * the name of an SSM SecureString parameter. Neither: off, and onMixOrphaned is the only net.
-     */
-    ZEGO_SERVER_SECRET: optional(z.string()),
-    ZEGO_SERVER_SECRET_PARAM: optional(parameterName()),
-    /** The appids this stage serves; a plain secret in SSM needs them. */
-    ZEGO_APP_IDS: optional(appIds),
-    ZEGO_SECRET_CACHE_SECONDS: seconds(300),
-    /** ZEGO's server API: the global host, or a regional one (`https://rtc-api-sgp.zego.im`). */
-    ZEGO_SERVER_API_ENDPOINT: z._default(
-      optional(z.url({ protocol: /^https?$/ })),
-      'https://rtc-api.zego.im',
-    ),
-    /** One GetMixTaskInfo call, connection to body, at most this long. */
-    ZEGO_SERVER_API_TIMEOUT_MS: z._default(optional(positiveWholeNumber().check(z.maximum(20_000))), 3_000),
-    /**
-     * A task running this long with no stop is looked up. ZEGO ends a mix whose inputs are all gone
-     * after 90 s; the grace also covers a mix_stop still in ZEGO's retries (~62 s) or in the queue.
-     */
-    // Fractions allowed: npm start looks up after seconds, to show it happen.
-    RECONCILE_AFTER_MINUTES: z._default(optional(z.coerce.number().check(z.positive())), 10),
-    /** The callback queue: reconciliations join their task's callbacks there. Needed when on. */
-    QUEUE_URL: optional(z.url()),
-    ENQUEUE_TIMEOUT_MS: milliseconds(3_000),
-  }),
-  z.transform((env, ctx) => {
-    const secret = secretSetting(env, 'ZEGO_SERVER_SECRET', 'ZEGO_SERVER_SECRET_PARAM');
-    if (typeof secret === 'string') return refuse(ctx, 'ZEGO_SERVER_SECRET', secret);
-    if (secret === undefined) return { ...env, reconcile: undefined };
-    if (env.QUEUE_URL === undefined) return refuse(ctx, 'QUEUE_URL', 'is required when reconciliation is on');
-    const reconcile: ReconcileSettings = {
-      secret,
-      queueUrl: env.QUEUE_URL,
-      endpoint: env.ZEGO_SERVER_API_ENDPOINT,
-      timeoutMs: env.ZEGO_SERVER_API_TIMEOUT_MS,
-      afterSeconds: env.RECONCILE_AFTER_MINUTES * 60,
-      enqueueTimeoutMs: env.ENQUEUE_TIMEOUT_MS,
-    };
-    return { ...env, reconcile };
-  }),
-);
+const orphansSchema = () =>
+  z.pipe(
+    z.object({
+      TASKS_TABLE: tableName(),
+      /** A task running this long with no stop is reported as orphaned. */
+      ORPHAN_AFTER_MINUTES: z._default(optional(positiveWholeNumber()), 240),
+      /**
+       * Reconciliation is on when one of these two holds the app's ServerSecret (not its
+       * CallbackSecret), in the callback secret's format: local and tests, the value itself; deployed,
+       * the name of an SSM SecureString parameter. Neither: off, and onMixOrphaned is the only net.
+       */
+      ZEGO_SERVER_SECRET: optional(z.string()),
+      ZEGO_SERVER_SECRET_PARAM: optional(parameterName()),
+      /** The appids this stage serves; a plain secret in SSM needs them. */
+      ZEGO_APP_IDS: optional(appIds),
+      ZEGO_SECRET_CACHE_SECONDS: seconds(300),
+      /** ZEGO's server API: the global host, or a regional one (`https://rtc-api-sgp.zego.im`). */
+      ZEGO_SERVER_API_ENDPOINT: z._default(
+        optional(z.url({ protocol: /^https?$/ })),
+        'https://rtc-api.zego.im',
+      ),
+      /** One GetMixTaskInfo call, connection to body, at most this long. */
+      ZEGO_SERVER_API_TIMEOUT_MS: z._default(optional(positiveWholeNumber().check(z.maximum(20_000))), 3_000),
+      /**
+       * A task running this long with no stop is looked up. ZEGO ends a mix whose inputs are all gone
+       * after 90 s; the grace also covers a mix_stop still in ZEGO's retries (~62 s) or in the queue.
+       */
+      // Fractions allowed: npm start looks up after seconds, to show it happen.
+      RECONCILE_AFTER_MINUTES: z._default(optional(z.coerce.number().check(z.positive())), 10),
+      /** The callback queue: reconciliations join their task's callbacks there. Needed when on. */
+      QUEUE_URL: optional(z.url()),
+      ENQUEUE_TIMEOUT_MS: milliseconds(3_000),
+    }),
+    z.transform((env, ctx) => {
+      const secret = secretSetting(env, 'ZEGO_SERVER_SECRET', 'ZEGO_SERVER_SECRET_PARAM');
+      if (typeof secret === 'string') return refuse(ctx, 'ZEGO_SERVER_SECRET', secret);
+      if (secret === undefined) return { ...env, reconcile: undefined };
+      if (env.QUEUE_URL === undefined)
+        return refuse(ctx, 'QUEUE_URL', 'is required when reconciliation is on');
+      const reconcile: ReconcileSettings = {
+        secret,
+        queueUrl: env.QUEUE_URL,
+        endpoint: env.ZEGO_SERVER_API_ENDPOINT,
+        timeoutMs: env.ZEGO_SERVER_API_TIMEOUT_MS,
+        afterSeconds: env.RECONCILE_AFTER_MINUTES * 60,
+        enqueueTimeoutMs: env.ENQUEUE_TIMEOUT_MS,
+      };
+      return { ...env, reconcile };
+    }),
+  );
 
 /** Reconciliation's settings, present only when it is on. */
 export interface ReconcileSettings {
@@ -190,8 +196,8 @@ export interface ReconcileSettings {
   enqueueTimeoutMs: number;
 }
 
-export type OrphansConfig = z.output<typeof orphansSchema>;
+export type OrphansConfig = z.output<ReturnType<typeof orphansSchema>>;
 
 export function loadOrphansConfig(env: NodeJS.ProcessEnv = process.env): OrphansConfig {
-  return load(orphansSchema, env);
+  return load(orphansSchema(), env);
 }
