@@ -113,13 +113,12 @@ export const BUNDLE_PARTS = [
   'middy',
   'lossless-json',
   'this project',
-  'esbuild runtime and other',
+  'other',
 ] as const;
 
 function partOf(input: string): BundlePart {
   const name = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1];
-  if (name === undefined)
-    return /^(lib|functions|bench)\//.test(input) ? 'this project' : 'esbuild runtime and other';
+  if (name === undefined) return /^(lib|functions|bench)\//.test(input) ? 'this project' : 'other';
   // The SDK's own dependencies (endpoint cache, invoke store) count as the SDK.
   if (/^@(aws-sdk|smithy|aws)\/|^(mnemonist|obliterator|tslib|fast-xml-parser|strnum|bowser)$/.test(name))
     return 'AWS SDK';
@@ -127,7 +126,7 @@ function partOf(input: string): BundlePart {
   if (name.startsWith('@aws-lambda-powertools/')) return 'Powertools';
   if (name.startsWith('@middy/')) return 'middy';
   if (name === 'lossless-json') return 'lossless-json';
-  return 'esbuild runtime and other';
+  return 'other';
 }
 
 /**

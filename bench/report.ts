@@ -61,6 +61,8 @@ interface Row {
   floor: string;
   ratio?: number;
   target?: Target;
+  /** For a target: the same ratio for the floor that makes only the calls the guarantees require. */
+  least?: { floor: string; ratio: number };
 }
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
@@ -81,6 +83,10 @@ export function rows(r: Results): Row[] {
       floor: `${size(r.sizes.sendMessage)}: bare SendMessage handler`,
       ratio: r.sizes.ingest.bytes / r.sizes.sendMessage.bytes,
       target: { bound: 1.25, atMost: true },
+      least: {
+        floor: 'SSM GetParameter + PutItem + SendMessage, against the SendMessage floor',
+        ratio: r.sizes.deployedIngest.bytes / r.sizes.sendMessage.bytes,
+      },
     },
     {
       measure: 'ingest bundle, against the floor that binds too',
@@ -112,6 +118,10 @@ export function rows(r: Results): Row[] {
       floor: `${ms(cold('sendMessage'))}: bare SendMessage handler`,
       ratio: coldRatio('ingest', 'sendMessage'),
       target: { bound: 1.1, atMost: true },
+      least: {
+        floor: 'PutItem + SendMessage, against the SendMessage floor (the secret in the environment)',
+        ratio: coldRatio('bindAndSend', 'sendMessage'),
+      },
     },
     {
       measure: 'ingest cold start, against the floor that binds too',
@@ -143,6 +153,10 @@ export function rows(r: Results): Row[] {
       floor: `${ms(cold('bareConsumer'))}: bare consumer`,
       ratio: coldRatio('consumer', 'bareConsumer'),
       target: { bound: 1.25, atMost: true },
+      least: {
+        floor: 'claim, task, completion, against the bare consumer',
+        ratio: coldRatio('idempotentConsumer', 'bareConsumer'),
+      },
     },
     {
       measure: 'consumer cold start, against the floor that writes the idempotency record too',
@@ -162,6 +176,10 @@ export function rows(r: Results): Row[] {
       floor: `${rate(r.ingest.rawSend)}: raw SendMessage`,
       ratio: r.ingest.ingest / r.ingest.rawSend,
       target: { bound: 0.85, atMost: false },
+      least: {
+        floor: 'raw PutItem + SendMessage, against raw SendMessage',
+        ratio: r.ingest.rawBindAndSend / r.ingest.rawSend,
+      },
     },
     {
       measure: 'ingest throughput, against the floor that binds too',
@@ -181,6 +199,10 @@ export function rows(r: Results): Row[] {
       floor: `${rate(r.consumer.rawPut)}: raw conditional puts, one at a time (1 write)`,
       ratio: r.consumer.consumer / r.consumer.rawPut,
       target: { bound: 0.55, atMost: false },
+      least: {
+        floor: 'claim, task, completion (batches of 10), against raw conditional puts',
+        ratio: r.consumer.idempotentConsumer / r.consumer.rawPut,
+      },
     },
     {
       measure: 'consumer throughput, against the bare consumer (same batching)',
@@ -209,6 +231,38 @@ export function rows(r: Results): Row[] {
   ];
 }
 
+/**
+ * Each target against the least the guarantees allow: the same ratio for the floor that makes the
+ * calls they require (the binding, the SSM read, the idempotency record's writes) and nothing
+ * else. A target that floor misses cannot be met while the guarantees stand.
+ */
+export function guaranteeTable(r: Results): string {
+  const targets = rows(r).filter((row) => row.target !== undefined);
+  const lines = targets.map((row) => {
+    if (!row.least) throw new Error(`the target "${row.measure}" has no least-the-guarantees-allow floor`);
+    const { floor, ratio } = row.least;
+    const bound = row.target as Target;
+    const verdict = met(row)
+      ? 'met'
+      : reachable(row)
+        ? 'not met; the guarantees leave room'
+        : 'out of reach while the guarantees stand';
+    const target = `${bound.atMost ? '<=' : '>='} ${bound.bound.toFixed(2)}x`;
+    return `| ${row.measure} | ${target} | ${(row.ratio as number).toFixed(3)}x | ${floor}: ${ratio.toFixed(3)}x | ${verdict} |`;
+  });
+  return [
+    '| target | bound | this project | the least the guarantees allow | verdict |',
+    '|---|---|---|---|---|',
+    ...lines,
+  ].join('\n');
+}
+
+/** Whether the floor that makes only the guarantees' calls meets the row's target. */
+export function reachable({ least, target }: Row): boolean | undefined {
+  if (least === undefined || target === undefined) return undefined;
+  return target.atMost ? least.ratio <= target.bound : least.ratio >= target.bound;
+}
+
 export function met({ ratio, target }: Row): boolean | undefined {
   if (ratio === undefined || target === undefined) return undefined;
   return target.atMost ? ratio <= target.bound : ratio >= target.bound;
@@ -218,7 +272,8 @@ export function table(all: Row[]): string {
   const lines = all.map((row) => {
     const status = met(row);
     const target = row.target ? `${row.target.atMost ? '<=' : '>='} ${row.target.bound.toFixed(2)}x` : '';
-    const ratio = row.ratio === undefined ? '' : `${row.ratio.toFixed(2)}x`;
+    // A ratio judged against a target gets a third decimal, so one just under the bound reads as under it.
+    const ratio = row.ratio === undefined ? '' : `${row.ratio.toFixed(row.target ? 3 : 2)}x`;
     const verdict = status === undefined ? '' : status ? 'met' : 'not met';
     return `| ${row.measure} | ${row.ours} | ${row.floor} | ${ratio} | ${target} | ${verdict} |`;
   });
@@ -252,15 +307,19 @@ export function coldStartDetail(r: Results): string {
   ].join('\n');
 }
 
-/** What each bundle is made of, in KB of minified output: where the bytes beyond a floor come from. */
+/**
+ * What each bundle is made of, in KB of minified output: where the bytes beyond a floor come from.
+ * A part no bundle has gets no column.
+ */
 export function bundlePartsTable({ parts }: Results): string {
+  const shown = BUNDLE_PARTS.filter((part) => parts.some(({ parts: bytes }) => bytes[part] > 0));
   const lines = parts.map(
     ({ label, parts: bytes, total }) =>
-      `| ${label} | ${BUNDLE_PARTS.map((part) => (bytes[part] ? kb(bytes[part]) : '')).join(' | ')} | ${kb(total)} |`,
+      `| ${label} | ${shown.map((part) => (bytes[part] ? kb(bytes[part]) : '')).join(' | ')} | ${kb(total)} |`,
   );
   return [
-    `| bundle | ${BUNDLE_PARTS.join(' | ')} | total |`,
-    `|---|${BUNDLE_PARTS.map(() => '---|').join('')}---|`,
+    `| bundle | ${shown.join(' | ')} | total |`,
+    `|---|${shown.map(() => '---|').join('')}---|`,
     ...lines,
   ].join('\n');
 }
