@@ -7,21 +7,23 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { documentClient as documents } from '../../lib/store/dynamodb-client';
 
+/** The task's conditional write, by seq: the one write this floor makes per record. */
+export async function writeTask(callback: { appid: string; task_id: string; event: string; seq: string }) {
+  await documents.send(
+    new UpdateCommand({
+      TableName: process.env.TASKS_TABLE,
+      Key: { appid: callback.appid, task_id: callback.task_id },
+      UpdateExpression: 'SET #status = :status, #seq = :seq',
+      ConditionExpression: 'attribute_not_exists(#seq) OR #seq < :seq',
+      ExpressionAttributeNames: { '#status': 'status', '#seq': 'seq' },
+      ExpressionAttributeValues: { ':status': callback.event, ':seq': Number(callback.seq) },
+    }),
+  );
+}
+
 export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
   const results = await Promise.allSettled(
-    event.Records.map(async (record) => {
-      const { callback } = JSON.parse(record.body);
-      await documents.send(
-        new UpdateCommand({
-          TableName: process.env.TASKS_TABLE,
-          Key: { appid: callback.appid, task_id: callback.task_id },
-          UpdateExpression: 'SET #status = :status, #seq = :seq',
-          ConditionExpression: 'attribute_not_exists(#seq) OR #seq < :seq',
-          ExpressionAttributeNames: { '#status': 'status', '#seq': 'seq' },
-          ExpressionAttributeValues: { ':status': callback.event, ':seq': Number(callback.seq) },
-        }),
-      );
-    }),
+    event.Records.map((record) => writeTask(JSON.parse(record.body).callback)),
   );
   return {
     batchItemFailures: event.Records.filter((_, i) => results[i]?.status === 'rejected').map((record) => ({

@@ -3,13 +3,13 @@
 // (a conditional PutItem, as the persistence layer writes it), the task's conditional write (as
 // consumer.ts), then mark the record completed (UpdateItem). All records of a batch at once. No
 // validation, no hook, no logs or metrics; the consumer's clients (the record's writes on its
-// idempotency client, the task's on its document client). Bundled like the real functions; the gap
+// idempotency client, the task's as consumer.ts writes it). Bundled like the real functions; the gap
 // to consumer.ts is what the idempotency record's two writes cost.
 import { createHash } from 'node:crypto';
 import { PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { documentClient as documents, idempotencyClient as records } from '../../lib/store/dynamodb-client';
+import { idempotencyClient as records } from '../../lib/store/dynamodb-client';
+import { writeTask } from './consumer';
 
 const DAY_SECONDS = 86_400;
 
@@ -34,16 +34,7 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
           ExpressionAttributeValues: { ':now': { N: String(now) } },
         }),
       );
-      await documents.send(
-        new UpdateCommand({
-          TableName: process.env.TASKS_TABLE,
-          Key: { appid: callback.appid, task_id: callback.task_id },
-          UpdateExpression: 'SET #status = :status, #seq = :seq',
-          ConditionExpression: 'attribute_not_exists(#seq) OR #seq < :seq',
-          ExpressionAttributeNames: { '#status': 'status', '#seq': 'seq' },
-          ExpressionAttributeValues: { ':status': callback.event, ':seq': Number(callback.seq) },
-        }),
-      );
+      await writeTask(callback);
       await records.send(
         new UpdateItemCommand({
           TableName: process.env.IDEMPOTENCY_TABLE,
