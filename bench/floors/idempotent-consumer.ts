@@ -20,7 +20,7 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
       const id = { S: `floor#${createHash('md5').update(record.body).digest('hex')}` };
       const now = Math.floor(Date.now() / 1000);
       const expiry = { N: String(now + DAY_SECONDS) };
-      await records.send(
+      await records().send(
         new PutItemCommand({
           TableName: process.env.IDEMPOTENCY_TABLE,
           Item: {
@@ -35,7 +35,7 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
         }),
       );
       await writeTask(callback);
-      await records.send(
+      await records().send(
         new UpdateItemCommand({
           TableName: process.env.IDEMPOTENCY_TABLE,
           Key: { id },

@@ -27,7 +27,7 @@ export interface ConsumerHandlerOptions {
   metrics?: Metrics;
   /** Clients; the module singletons by default. */
   dynamo?: DynamoDBClient;
-  /** Idempotency's records; the module's idempotencyClient with the module's `dynamo`, else `dynamo`. */
+  /** Idempotency's records; the module's idempotencyClient() with the module's `dynamo`, else `dynamo`. */
   idempotencyDynamo?: DynamoDBClient;
   sqs?: SQSClient;
   /** Current time in milliseconds. */
@@ -44,7 +44,7 @@ export function createConsumerHandler({
   logger = new Logger({ serviceName: 'zego-mix-callbacks', persistentKeys: { function: 'consumer' } }),
   metrics = createMetrics('consumer'),
   dynamo = dynamoClient,
-  idempotencyDynamo = dynamo === dynamoClient ? idempotencyClient : dynamo,
+  idempotencyDynamo = dynamo === dynamoClient ? idempotencyClient() : dynamo,
   sqs,
   now = Date.now,
 }: ConsumerHandlerOptions) {

@@ -45,7 +45,13 @@ export function createIdempotencyClient(
   });
 }
 
-export const idempotencyClient = createIdempotencyClient(dynamoClient);
+let sharedIdempotencyClient: DynamoDBClient | undefined;
+
+/** The consumer's, made on first use: the orphan check shares this module and never needs one. */
+export function idempotencyClient(): DynamoDBClient {
+  sharedIdempotencyClient ??= createIdempotencyClient(dynamoClient);
+  return sharedIdempotencyClient;
+}
 
 /**
  * Numbers come back wrapped (NumberValue) so a seq past 2^53 keeps every digit; the task store

@@ -12,7 +12,7 @@ import { sqsEvent, sqsRecord } from '../../support/messages';
 import { capturedMetrics } from '../../support/metrics';
 
 const aws = { region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } };
-const records = mockClient(idempotencyClient);
+const records = mockClient(idempotencyClient());
 const tasks = mockClient(dynamoClient);
 const documents = mockClient(DynamoDBDocumentClient);
 

@@ -20,7 +20,8 @@ describe('the consumer’s DynamoDB clients', () => {
     expect(createDynamoClient({ region: 'eu-west-1' }).config.cacheMiddleware).not.toBe(true);
   });
 
-  it('the module’s idempotency client shares the module client’s sockets', () => {
-    expect(idempotencyClient.config.requestHandler).toBe(dynamoClient.config.requestHandler);
+  it('the module’s idempotency client is made once and shares the module client’s sockets', () => {
+    expect(idempotencyClient()).toBe(idempotencyClient());
+    expect(idempotencyClient().config.requestHandler).toBe(dynamoClient.config.requestHandler);
   });
 });
