@@ -215,7 +215,10 @@ export async function applyReconciliation(
  * condition (some local ones) are read once, consistently.
  */
 async function updateTaskIf(
-  input: Omit<UpdateCommandInput, 'ReturnValues' | 'ReturnValuesOnConditionCheckFailure'>,
+  input: Omit<UpdateCommandInput, 'ReturnValues' | 'ReturnValuesOnConditionCheckFailure'> & {
+    TableName: string;
+    Key: Record<string, unknown>;
+  },
   client: DynamoDBDocumentClient,
 ): Promise<
   { written: MixTask } | { current: MixTask | undefined; refusal: ConditionalCheckFailedException }
@@ -232,10 +235,7 @@ async function updateTaskIf(
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
     if (error.Item) return { current: toTask(unmarshall(error.Item, { wrapNumbers: true })), refusal: error };
-    const { Item } = await client.send(
-      new GetCommand({ TableName: input.TableName, Key: input.Key, ConsistentRead: true }),
-    );
-    return { current: Item ? toTask(Item) : undefined, refusal: error };
+    return { current: await readTask(input.TableName, input.Key, client), refusal: error };
   }
 }
 
@@ -244,8 +244,17 @@ export async function getTask(
   taskId: string,
   { tableName, client = documentClient }: Pick<TaskStoreOptions, 'tableName' | 'client'>,
 ): Promise<MixTask | undefined> {
+  return readTask(tableName, taskKey(appid, taskId), client);
+}
+
+/** The item under `key`, read consistently (a write just before it is seen); undefined when none. */
+async function readTask(
+  tableName: string,
+  key: Record<string, unknown>,
+  client: DynamoDBDocumentClient,
+): Promise<MixTask | undefined> {
   const { Item } = await client.send(
-    new GetCommand({ TableName: tableName, Key: taskKey(appid, taskId), ConsistentRead: true }),
+    new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }),
   );
   return Item ? toTask(Item) : undefined;
 }
