@@ -1,14 +1,12 @@
 // The least a deployed ingest can be: what bind-and-send.ts does, after reading the callback secret
 // from its SSM SecureString once per cold start (ZEGO_CALLBACK_SECRET_PARAM), as a deployed stage
-// must. The SSM client has ingest's settings (lib/zego/ssm-secret-source.ts) and no cache layer.
+// must. Ingest's SSM client (lib/zego/ssm-client.ts), without Powertools' cache layer.
 // Bundled like the real functions; the gap to bind-and-send.ts is what keeping the secret in SSM costs.
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand } from '@aws-sdk/client-ssm';
+import { createSsmClient } from '../../lib/zego/ssm-client';
 import { handler as bindAndSend } from './bind-and-send';
 
-const ssm = new SSMClient({
-  maxAttempts: 2,
-  requestHandler: { connectionTimeout: 1_000, requestTimeout: 1_500 },
-});
+const ssm = createSsmClient();
 let secret: Promise<string | undefined> | undefined;
 
 export const handler = async (event: { body?: string }) => {

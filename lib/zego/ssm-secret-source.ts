@@ -1,23 +1,14 @@
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
-import { SSMClient } from '@aws-sdk/client-ssm';
 import { SecretsUnavailableError } from '../errors';
 import { parseSecretBook, type SecretBook, type SecretSource } from './secrets';
+import { createSsmClient } from './ssm-client';
 
 let sharedProvider: SSMProvider | undefined;
 
-/**
- * Created on first use, so a deployment with the secret in the environment never loads it. Short
- * timeouts and two attempts: a cold start waits on this read while ZEGO waits on us.
- */
+/** Created on first use, so a deployment with the secret in the environment never makes one. */
 function defaultProvider(): SSMProvider {
-  // Stryker disable all: SDK client construction, left out like lib/**/*-client.ts (stryker.config.mjs)
-  sharedProvider ??= new SSMProvider({
-    awsSdkV3Client: new SSMClient({
-      maxAttempts: 2,
-      requestHandler: { connectionTimeout: 1_000, requestTimeout: 1_500 },
-    }),
-  });
-  // Stryker restore all
+  // Stryker disable next-line all: SDK client construction, left out like lib/**/*-client.ts (stryker.config.mjs)
+  sharedProvider ??= new SSMProvider({ awsSdkV3Client: createSsmClient() });
   return sharedProvider;
 }
 
