@@ -1,6 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LOCAL_DEV_SECRET, LOCAL_PORTS } from '../tools/local-stack/defaults';
 import { localCredentials } from '../tools/local-stack/engines';
 import type { PipelineInfo } from '../tools/local-stack/pipeline';
@@ -21,7 +20,8 @@ export function deployedNames(stage: string) {
 /** Where a command acts: the running `npm start`, or a deployed stage. */
 export interface Target {
   description: string;
-  documents: DynamoDBDocumentClient;
+  /** The tasks table's client. */
+  dynamo: DynamoDBClient;
   sqs: SQSClient;
   tasksTable: string;
   queueUrl: () => Promise<string>;
@@ -52,9 +52,7 @@ export function resolveTarget({ stage, region }: { stage?: string; region?: stri
     };
     return {
       description: `stage ${stage}`,
-      documents: DynamoDBDocumentClient.from(new DynamoDBClient(region ? { region } : {}), {
-        unmarshallOptions: { wrapNumbers: true },
-      }),
+      dynamo: new DynamoDBClient(region ? { region } : {}),
       sqs,
       tasksTable: names.tasksTable,
       queueUrl: () => queueUrl(names.queue),
@@ -66,9 +64,7 @@ export function resolveTarget({ stage, region }: { stage?: string; region?: stri
   const aws = { region: info.region, credentials: localCredentials, maxAttempts: 1 };
   return {
     description: 'the local stack',
-    documents: DynamoDBDocumentClient.from(new DynamoDBClient({ ...aws, endpoint: info.dynamoEndpoint }), {
-      unmarshallOptions: { wrapNumbers: true },
-    }),
+    dynamo: new DynamoDBClient({ ...aws, endpoint: info.dynamoEndpoint }),
     sqs: new SQSClient({ ...aws, endpoint: info.sqsEndpoint, useQueueUrlAsEndpoint: false }),
     tasksTable: info.tasksTable,
     queueUrl: async () => info.queueUrl,

@@ -1,22 +1,22 @@
 // The least a consumer can be: for each record of the batch, one conditional write of its task,
 // ordered by seq like lib/store/task-store.ts, all records of a batch at once (the real consumer
 // runs message groups concurrently; here every record is its own task). No idempotency record, no
-// validation, no hook; the consumer's own document client (lib/store/dynamodb-client.ts). Bundled
-// like the real functions.
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+// validation, no hook; the consumer's own client (lib/store/dynamodb-client.ts). Bundled like the
+// real functions.
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { documentClient as documents } from '../../lib/store/dynamodb-client';
+import { dynamoClient } from '../../lib/store/dynamodb-client';
 
 /** The task's conditional write, by seq: the one write this floor makes per record. */
 export async function writeTask(callback: { appid: string; task_id: string; event: string; seq: string }) {
-  await documents.send(
-    new UpdateCommand({
+  await dynamoClient.send(
+    new UpdateItemCommand({
       TableName: process.env.TASKS_TABLE,
-      Key: { appid: callback.appid, task_id: callback.task_id },
+      Key: { appid: { S: callback.appid }, task_id: { S: callback.task_id } },
       UpdateExpression: 'SET #status = :status, #seq = :seq',
       ConditionExpression: 'attribute_not_exists(#seq) OR #seq < :seq',
       ExpressionAttributeNames: { '#status': 'status', '#seq': 'seq' },
-      ExpressionAttributeValues: { ':status': callback.event, ':seq': Number(callback.seq) },
+      ExpressionAttributeValues: { ':status': { S: callback.event }, ':seq': { N: callback.seq } },
     }),
   );
 }

@@ -2,13 +2,12 @@
 // three writes the consumer makes for a new callback, in its order: claim the idempotency record
 // (a conditional PutItem, as the persistence layer writes it), the task's conditional write (as
 // consumer.ts), then mark the record completed (UpdateItem). All records of a batch at once. No
-// validation, no hook, no logs or metrics; the consumer's clients (the record's writes on its
-// idempotency client, the task's as consumer.ts writes it). Bundled like the real functions; the gap
-// to consumer.ts is what the idempotency record's two writes cost.
+// validation, no hook, no logs or metrics; the consumer's client for all three writes. Bundled like
+// the real functions; the gap to consumer.ts is what the idempotency record's two writes cost.
 import { createHash } from 'node:crypto';
 import { PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { idempotencyClient as records } from '../../lib/store/dynamodb-client';
+import { dynamoClient } from '../../lib/store/dynamodb-client';
 import { writeTask } from './consumer';
 
 const DAY_SECONDS = 86_400;
@@ -20,7 +19,7 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
       const id = { S: `floor#${createHash('md5').update(record.body).digest('hex')}` };
       const now = Math.floor(Date.now() / 1000);
       const expiry = { N: String(now + DAY_SECONDS) };
-      await records().send(
+      await dynamoClient.send(
         new PutItemCommand({
           TableName: process.env.IDEMPOTENCY_TABLE,
           Item: {
@@ -35,7 +34,7 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
         }),
       );
       await writeTask(callback);
-      await records().send(
+      await dynamoClient.send(
         new UpdateItemCommand({
           TableName: process.env.IDEMPOTENCY_TABLE,
           Key: { id },

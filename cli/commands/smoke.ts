@@ -8,7 +8,6 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { SMOKE_TASK_PREFIX } from '../../lib/hook-contract';
 import { forgetSignature } from '../../lib/ingest/signature-bindings';
 import { IDEMPOTENCY_KEY_PREFIX, idempotencyConfig } from '../../lib/process/process-once';
-import { documentClientFor } from '../../lib/store/dynamodb-client';
 import { deleteTask, getTask } from '../../lib/store/task-store';
 import { callbackIdentity } from '../../lib/zego/callback-identity';
 import { ANY_APP, parseAppIds, parseSecretBook, type SecretBook, secretsFor } from '../../lib/zego/secrets';
@@ -78,7 +77,7 @@ export async function smoke(args: string[]): Promise<void> {
         );
       }
     }
-    const store = { tableName: target.tables.tasks, client: documentClientFor(target.dynamo) };
+    const store = { tableName: target.tables.tasks, client: target.dynamo };
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       const task = await getTask(appid, taskId, store);
@@ -128,7 +127,7 @@ async function cleanUp(
   }
   await deleteTask(appid, taskId, {
     tableName: target.tables.tasks,
-    client: documentClientFor(target.dynamo),
+    client: target.dynamo,
   });
   console.log('  removed the task, its idempotency records and its signature bindings');
 }

@@ -84,8 +84,8 @@ export async function tasks(args: string[]): Promise<void> {
   let found: MixTask[];
   try {
     found = values.appid
-      ? await queryTasks(values.appid, { tableName: target.tasksTable, client: target.documents })
-      : await scanTasks({ tableName: target.tasksTable, client: target.documents });
+      ? await queryTasks(values.appid, { tableName: target.tasksTable, client: target.dynamo })
+      : await scanTasks({ tableName: target.tasksTable, client: target.dynamo });
   } catch (error) {
     explainAwsError(error, target);
   }
@@ -121,8 +121,8 @@ export async function task(args: string[]): Promise<void> {
   try {
     const appid = values.appid ?? /^(\d+):/.exec(taskId)?.[1];
     found = appid
-      ? await getTask(appid, taskId, { tableName: target.tasksTable, client: target.documents })
-      : (await scanTasks({ tableName: target.tasksTable, client: target.documents })).find(
+      ? await getTask(appid, taskId, { tableName: target.tasksTable, client: target.dynamo })
+      : (await scanTasks({ tableName: target.tasksTable, client: target.dynamo })).find(
           (t) => t.task_id === taskId,
         );
   } catch (error) {

@@ -1,9 +1,9 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Hooks } from '../hook-contract';
 import { metric } from '../metrics';
-import { documentClient } from '../store/dynamodb-client';
+import { dynamoClient } from '../store/dynamodb-client';
 import { type MixTask, markOrphanReported } from '../store/task-store';
 
 export interface DetectOrphansOptions {
@@ -14,7 +14,7 @@ export interface DetectOrphansOptions {
   metrics: Metrics;
   /** Current time in milliseconds. */
   now?: () => number;
-  client?: DynamoDBDocumentClient;
+  client?: DynamoDBClient;
 }
 
 export interface OrphanReport {
@@ -40,7 +40,7 @@ export async function detectOrphans(
     logger,
     metrics,
     now = Date.now,
-    client = documentClient,
+    client = dynamoClient,
   }: DetectOrphansOptions,
 ): Promise<OrphanReport> {
   const nowSeconds = Math.floor(now() / 1000);

@@ -11,7 +11,7 @@ import type { OrphansConfig, ReconcileSettings } from '../config';
 import type { Hooks } from '../hook-contract';
 import { createMetrics } from '../metrics';
 import { sendMessage } from '../queue/enqueue';
-import { documentClient, documentClientFor } from '../store/dynamodb-client';
+import { dynamoClient } from '../store/dynamodb-client';
 import type { MixTask } from '../store/task-store';
 import { staticSecretSource } from '../zego/secrets';
 import { ssmSecretSource } from '../zego/ssm-secret-source';
@@ -62,14 +62,13 @@ export function createOrphansHandler({
   hooks,
   logger = new Logger({ serviceName: 'zego-mix-callbacks', persistentKeys: { function: 'orphans' } }),
   metrics = createMetrics('orphans'),
-  dynamo,
+  dynamo = dynamoClient,
   sqs,
   ssm,
   fetch,
   now = Date.now,
   pacing,
 }: OrphansHandlerOptions) {
-  const client = dynamo ? documentClientFor(dynamo) : documentClient;
   const reconcile = config.reconcile
     ? reconciler(config.reconcile, { config, logger, metrics, sqs, ssm, fetch, now, pacing })
     : undefined;
@@ -87,7 +86,7 @@ export function createOrphansHandler({
         logger,
         metrics,
         now,
-        client,
+        client: dynamo,
       });
     });
 }

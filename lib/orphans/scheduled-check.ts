@@ -1,9 +1,9 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Hooks } from '../hook-contract';
 import { metric } from '../metrics';
-import { documentClient } from '../store/dynamodb-client';
+import { dynamoClient } from '../store/dynamodb-client';
 import { type MixTask, RUNNING_INDEX, scanTasks } from '../store/task-store';
 import { detectOrphans, type OrphanReport } from './detect-orphans';
 import type { ReconcileReport } from './reconcile-tasks';
@@ -18,7 +18,7 @@ export interface ScheduledCheckOptions {
   metrics: Metrics;
   /** Current time in milliseconds. */
   now?: () => number;
-  client?: DynamoDBDocumentClient;
+  client?: DynamoDBClient;
 }
 
 export interface CheckReport extends Omit<OrphanReport, 'failures'> {
@@ -40,7 +40,7 @@ export async function runScheduledCheck({
   logger,
   metrics,
   now = Date.now,
-  client = documentClient,
+  client = dynamoClient,
 }: ScheduledCheckOptions): Promise<CheckReport> {
   const running = await scanTasks({ tableName, client }, RUNNING_INDEX);
   metric(metrics, 'RunningTasks', running.length);

@@ -11,7 +11,7 @@ import type { ConsumerConfig } from '../config';
 import type { Hooks } from '../hook-contract';
 import { createMetrics } from '../metrics';
 import { sqsDeadLetter } from '../queue/dead-letter';
-import { documentClientFor, dynamoClient, idempotencyClient } from '../store/dynamodb-client';
+import { dynamoClient } from '../store/dynamodb-client';
 import { consumeBatch } from './consume-batch';
 import { legacyCompletions } from './legacy-completions';
 import { processMessage } from './process-message';
@@ -25,10 +25,8 @@ export interface ConsumerHandlerOptions {
   hooks: Pick<Hooks, 'onMixStarted' | 'onMixStopped'>;
   logger?: Logger;
   metrics?: Metrics;
-  /** Clients; the module singletons by default. */
+  /** Clients; the module singletons by default. One DynamoDB client for the task and its idempotency record. */
   dynamo?: DynamoDBClient;
-  /** Idempotency's records; the module's idempotencyClient() with the module's `dynamo`, else `dynamo`. */
-  idempotencyDynamo?: DynamoDBClient;
   sqs?: SQSClient;
   /** Current time in milliseconds. */
   now?: () => number;
@@ -44,17 +42,16 @@ export function createConsumerHandler({
   logger = new Logger({ serviceName: 'zego-mix-callbacks', persistentKeys: { function: 'consumer' } }),
   metrics = createMetrics('consumer'),
   dynamo = dynamoClient,
-  idempotencyDynamo = dynamo === dynamoClient ? idempotencyClient() : dynamo,
   sqs,
   now = Date.now,
 }: ConsumerHandlerOptions) {
   const idempotency = idempotencyConfig({ days: config.IDEMPOTENCY_DAYS, metrics });
   const persistence = () =>
-    new DynamoDBPersistenceLayer({ tableName: config.IDEMPOTENCY_TABLE, awsSdkV3Client: idempotencyDynamo });
+    new DynamoDBPersistenceLayer({ tableName: config.IDEMPOTENCY_TABLE, awsSdkV3Client: dynamo });
   const store = {
     tableName: config.TASKS_TABLE,
     stoppedRetentionSeconds: config.TASK_RETENTION_DAYS * DAY_SECONDS,
-    client: documentClientFor(dynamo),
+    client: dynamo,
     now,
   };
   const completedBeforeUpgrade = legacyCompletions(persistence());

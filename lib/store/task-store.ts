@@ -1,19 +1,18 @@
 import { createHash } from 'node:crypto';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  NumberValue,
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  type DynamoDBClient,
+  GetItemCommand,
   paginateQuery,
   paginateScan,
-  UpdateCommand,
-  type UpdateCommandInput,
-} from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, NumberValueImpl as NumberValue, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { QueuedMixStart, QueuedMixStop, Reconciliation } from '../queue/message';
 import * as z from '../zod';
-import { documentClient } from './dynamodb-client';
+import { dynamoClient } from './dynamodb-client';
 
 /** A DynamoDB number as read (wrapped, so no digit is lost) or as written. */
 const number = z.pipe(
@@ -80,13 +79,15 @@ export type TaskStatus = MixTask['status'];
  * task ids from other parameters, so a task_id that does not fit (or that looks like a hashed key
  * itself) is keyed by its SHA-256, and the item keeps the whole id in `fullTaskId`.
  */
-export function taskKey(appid: string, taskId: string): { appid: string; task_id: string } {
+export function taskKey(appid: string, taskId: string): TaskKey {
   const fits = Buffer.byteLength(taskId, 'utf8') <= MAX_SORT_KEY_BYTES && !taskId.startsWith(HASHED_KEY);
   return {
     appid,
     task_id: fits ? taskId : `${HASHED_KEY}${createHash('sha256').update(taskId, 'utf8').digest('hex')}`,
   };
 }
+
+export type TaskKey = { appid: string; task_id: string };
 
 const MAX_SORT_KEY_BYTES = 1_024;
 const HASHED_KEY = 'sha256:';
@@ -112,7 +113,7 @@ export interface TaskStoreOptions {
   stoppedRetentionSeconds: number;
   /** Current time in milliseconds. */
   now?: () => number;
-  client?: DynamoDBDocumentClient;
+  client?: DynamoDBClient;
 }
 
 type MixEvent = QueuedMixStart | QueuedMixStop;
@@ -125,7 +126,7 @@ type MixEvent = QueuedMixStart | QueuedMixStop;
 export async function applyMixEvent(
   callback: MixEvent,
   receivedAt: string,
-  { tableName, stoppedRetentionSeconds, now = Date.now, client = documentClient }: TaskStoreOptions,
+  { tableName, stoppedRetentionSeconds, now = Date.now, client = dynamoClient }: TaskStoreOptions,
 ): Promise<ApplyResult> {
   const update = mixUpdate(callback, receivedAt, now(), stoppedRetentionSeconds);
   const result = await updateTaskIf(
@@ -161,7 +162,7 @@ export type ReconcileResult =
  */
 export async function applyReconciliation(
   reconciliation: Reconciliation,
-  { tableName, stoppedRetentionSeconds, now = Date.now, client = documentClient }: TaskStoreOptions,
+  { tableName, stoppedRetentionSeconds, now = Date.now, client = dynamoClient }: TaskStoreOptions,
 ): Promise<ReconcileResult> {
   const { appid, task_id, seq, checkedAt } = reconciliation;
   const nowMs = now();
@@ -215,34 +216,56 @@ export async function applyReconciliation(
  * condition (some local ones) are read once, consistently.
  */
 async function updateTaskIf(
-  input: Omit<UpdateCommandInput, 'ReturnValues' | 'ReturnValuesOnConditionCheckFailure'> & {
-    TableName: string;
-    Key: Record<string, unknown>;
-  },
-  client: DynamoDBDocumentClient,
+  { Key, ExpressionAttributeValues, ...input }: ConditionalUpdate,
+  client: DynamoDBClient,
 ): Promise<
   { written: MixTask } | { current: MixTask | undefined; refusal: ConditionalCheckFailedException }
 > {
   try {
     const { Attributes } = await client.send(
-      new UpdateCommand({
+      new UpdateItemCommand({
         ...input,
+        Key: toAttributes(Key),
+        ExpressionAttributeValues: toAttributes(ExpressionAttributeValues),
         ReturnValues: 'ALL_NEW',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
-    return { written: toTask(Attributes) };
+    return { written: fromAttributes(Attributes) };
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    if (error.Item) return { current: toTask(unmarshall(error.Item, { wrapNumbers: true })), refusal: error };
-    return { current: await readTask(input.TableName, input.Key, client), refusal: error };
+    if (error.Item) return { current: fromAttributes(error.Item), refusal: error };
+    return { current: await readTask(input.TableName, Key, client), refusal: error };
   }
+}
+
+interface ConditionalUpdate {
+  TableName: string;
+  Key: TaskKey;
+  UpdateExpression: string;
+  ConditionExpression: string;
+  ExpressionAttributeNames: Record<string, string>;
+  ExpressionAttributeValues: Record<string, unknown>;
+}
+
+/**
+ * Items are written and read through util-dynamodb, as the document client would (which refuses a
+ * client with cached middleware, lib/store/dynamodb-client.ts): a field left undefined is not
+ * written, and numbers are read wrapped (NumberValue) so a seq past 2^53 keeps every digit; the
+ * schema converts them field by field.
+ */
+function toAttributes(values: Record<string, unknown>): Record<string, AttributeValue> {
+  return marshall(values, { removeUndefinedValues: true });
+}
+
+function fromAttributes(item: Record<string, AttributeValue> | undefined): MixTask {
+  return toTask(item && unmarshall(item, { wrapNumbers: true }));
 }
 
 export async function getTask(
   appid: string,
   taskId: string,
-  { tableName, client = documentClient }: Pick<TaskStoreOptions, 'tableName' | 'client'>,
+  { tableName, client = dynamoClient }: Pick<TaskStoreOptions, 'tableName' | 'client'>,
 ): Promise<MixTask | undefined> {
   return readTask(tableName, taskKey(appid, taskId), client);
 }
@@ -250,23 +273,23 @@ export async function getTask(
 /** The item under `key`, read consistently (a write just before it is seen); undefined when none. */
 async function readTask(
   tableName: string,
-  key: Record<string, unknown>,
-  client: DynamoDBDocumentClient,
+  key: TaskKey,
+  client: DynamoDBClient,
 ): Promise<MixTask | undefined> {
   const { Item } = await client.send(
-    new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }),
+    new GetItemCommand({ TableName: tableName, Key: toAttributes(key), ConsistentRead: true }),
   );
-  return Item ? toTask(Item) : undefined;
+  return Item ? fromAttributes(Item) : undefined;
 }
 
 /** Every task of the table, or of one of its indexes (the sparse `running` one), all pages. */
 export async function scanTasks(
-  { tableName, client = documentClient }: Pick<TaskStoreOptions, 'tableName' | 'client'>,
+  { tableName, client = dynamoClient }: Pick<TaskStoreOptions, 'tableName' | 'client'>,
   indexName?: string,
 ): Promise<MixTask[]> {
   const tasks: MixTask[] = [];
   for await (const page of paginateScan({ client }, { TableName: tableName, IndexName: indexName })) {
-    tasks.push(...(page.Items ?? []).map(toTask));
+    tasks.push(...(page.Items ?? []).map(fromAttributes));
   }
   return tasks;
 }
@@ -274,15 +297,16 @@ export async function scanTasks(
 /** Every task of one app, all pages. */
 export async function queryTasks(
   appid: string,
-  { tableName, client = documentClient }: Pick<TaskStoreOptions, 'tableName' | 'client'>,
+  { tableName, client = dynamoClient }: Pick<TaskStoreOptions, 'tableName' | 'client'>,
 ): Promise<MixTask[]> {
   const tasks: MixTask[] = [];
   const query = {
     TableName: tableName,
     KeyConditionExpression: 'appid = :appid',
-    ExpressionAttributeValues: { ':appid': appid },
+    ExpressionAttributeValues: toAttributes({ ':appid': appid }),
   };
-  for await (const page of paginateQuery({ client }, query)) tasks.push(...(page.Items ?? []).map(toTask));
+  for await (const page of paginateQuery({ client }, query))
+    tasks.push(...(page.Items ?? []).map(fromAttributes));
   return tasks;
 }
 
@@ -290,9 +314,11 @@ export async function queryTasks(
 export async function deleteTask(
   appid: string,
   taskId: string,
-  { tableName, client = documentClient }: Pick<TaskStoreOptions, 'tableName' | 'client'>,
+  { tableName, client = dynamoClient }: Pick<TaskStoreOptions, 'tableName' | 'client'>,
 ): Promise<void> {
-  await client.send(new DeleteCommand({ TableName: tableName, Key: taskKey(appid, taskId) }));
+  await client.send(
+    new DeleteItemCommand({ TableName: tableName, Key: toAttributes(taskKey(appid, taskId)) }),
+  );
 }
 
 /**
@@ -302,16 +328,16 @@ export async function deleteTask(
 export async function markOrphanReported(
   task: Pick<MixTask, 'appid' | 'task_id' | 'runningSince'>,
   at: string,
-  { tableName, client = documentClient }: Pick<TaskStoreOptions, 'tableName' | 'client'>,
+  { tableName, client = dynamoClient }: Pick<TaskStoreOptions, 'tableName' | 'client'>,
 ): Promise<boolean> {
   try {
     await client.send(
-      new UpdateCommand({
+      new UpdateItemCommand({
         TableName: tableName,
-        Key: taskKey(task.appid, task.task_id),
+        Key: toAttributes(taskKey(task.appid, task.task_id)),
         UpdateExpression: 'SET orphanReportedAt = :at',
         ConditionExpression: 'runningSince = :since AND attribute_not_exists(orphanReportedAt)',
-        ExpressionAttributeValues: { ':at': at, ':since': task.runningSince },
+        ExpressionAttributeValues: toAttributes({ ':at': at, ':since': task.runningSince }),
       }),
     );
     return true;

@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { getTask, type MixTask } from '../../lib/store/task-store';
 import { LOCAL_DEV_SECRET } from '../../tools/local-stack/defaults';
@@ -18,7 +17,7 @@ import { startNpmStart } from '../support/npm-start';
 // CLI's code over HTTP; stopped with Ctrl-C (SIGINT to the group) at the end, even after a failure.
 let started: Awaited<ReturnType<typeof startNpmStart>>;
 let info: PipelineInfo;
-let documents: DynamoDBDocumentClient;
+let dynamo: DynamoDBClient;
 let sqs: SQSClient;
 const output = () => started.output();
 const zego = (...args: string[]) => started.zego(...args);
@@ -33,14 +32,12 @@ beforeAll(async () => {
   });
   info = started.info;
   const aws = { region: info.region, credentials: localCredentials };
-  documents = DynamoDBDocumentClient.from(new DynamoDBClient({ ...aws, endpoint: info.dynamoEndpoint }), {
-    unmarshallOptions: { wrapNumbers: true },
-  });
+  dynamo = new DynamoDBClient({ ...aws, endpoint: info.dynamoEndpoint });
   sqs = new SQSClient({ ...aws, endpoint: info.sqsEndpoint, useQueueUrlAsEndpoint: false });
 }, 60_000);
 
 afterAll(async () => {
-  documents?.destroy();
+  dynamo?.destroy();
   sqs?.destroy();
   started?.kill();
 });
@@ -67,7 +64,7 @@ async function send(
 function taskWhen(taskId: string, done: (task: MixTask) => boolean): Promise<MixTask> {
   return vi.waitFor(
     async () => {
-      const task = await getTask('111111', taskId, { tableName: info.tasksTable, client: documents });
+      const task = await getTask('111111', taskId, { tableName: info.tasksTable, client: dynamo });
       if (!task || !done(task)) throw new Error(`task ${taskId} is ${JSON.stringify(task)}`);
       return task;
     },
@@ -117,9 +114,7 @@ describe('npm start, driven like ZEGO', () => {
     const attempt = await send('mix_stop', 'forged', seq(), 'json', 'not-the-secret');
     expect(attempt.status).toBe(401);
     expect(JSON.parse(attempt.body ?? '{}').error).toBe('bad_signature');
-    expect(
-      await getTask('111111', 'forged', { tableName: info.tasksTable, client: documents }),
-    ).toBeUndefined();
+    expect(await getTask('111111', 'forged', { tableName: info.tasksTable, client: dynamo })).toBeUndefined();
   });
 
   it('applies two tasks that reuse a seq', async () => {
@@ -147,7 +142,7 @@ describe('npm start, driven like ZEGO', () => {
     expect(stdout).toContain('mix killed (appid 111111) ended without a mix_stop');
     const task = await vi.waitFor(
       async () => {
-        const found = await getTask('111111', 'killed', { tableName: info.tasksTable, client: documents });
+        const found = await getTask('111111', 'killed', { tableName: info.tasksTable, client: dynamo });
         if (found?.status !== 'stopped') throw new Error(`task killed is ${JSON.stringify(found)}`);
         return found;
       },
@@ -163,16 +158,14 @@ describe('npm start, driven like ZEGO', () => {
 
   it('passes the smoke test, which leaves nothing behind and calls no hook', async () => {
     const count = async (TableName: string) =>
-      (await documents.send(new ScanCommand({ TableName, Select: 'COUNT' }))).Count;
+      (await dynamo.send(new ScanCommand({ TableName, Select: 'COUNT' }))).Count;
     const tables = [info.idempotencyTable, info.signaturesTable];
     const before = await Promise.all(tables.map(count));
     const { stdout } = await zego('smoke', '--timeout-ms', '20000');
     expect(await Promise.all(tables.map(count))).toEqual(before);
     expect(stdout).toMatch(/passed: callbacks in, task stopped in the tasks table after \d+ ms/);
     const taskId = /task (zego-smoke-\S+),/.exec(stdout)?.[1] ?? '';
-    expect(
-      await getTask('111111', taskId, { tableName: info.tasksTable, client: documents }),
-    ).toBeUndefined();
+    expect(await getTask('111111', taskId, { tableName: info.tasksTable, client: dynamo })).toBeUndefined();
     expect(output()).toMatch(new RegExp(`smoke test callback recorded; no hook .*task_id=${taskId}`));
     expect(output()).not.toMatch(new RegExp(`mix (started|stopped) .*task_id=${taskId}`));
   });

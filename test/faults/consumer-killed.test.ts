@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deduplicationId, messageGroupId } from '../../lib/queue/message-ids';
 import { getTask } from '../../lib/store/task-store';
@@ -89,10 +89,10 @@ describe('the consumer killed mid-batch', () => {
     // Completed = the idempotency record says so; a hook that returned just before the kill but
     // whose completion was not yet recorded counts as running.
     const startedAtKill = new Set(invocations());
-    const { Items = [] } = await stack.clients.documents.send(
+    const { Items = [] } = await stack.clients.dynamo.send(
       new ScanCommand({ TableName: stack.tables.idempotency }),
     );
-    const completedAtKill = Items.filter((item) => item.status === 'COMPLETED').length;
+    const completedAtKill = Items.filter((item) => item.status?.S === 'COMPLETED').length;
     expect(completedAtKill).toBeGreaterThan(0);
     expect(completedAtKill).toBeLessThan(startedAtKill.size);
 
@@ -103,7 +103,7 @@ describe('the consumer killed mid-batch', () => {
     for (let i = 0; i < CALLBACKS; i++) {
       const task = await getTask('111111', `kill-${i}`, {
         tableName: stack.tables.tasks,
-        client: stack.clients.documents,
+        client: stack.clients.dynamo,
       });
       expect(task).toMatchObject({ status: 'stopped', seq: String(500 + i) });
     }

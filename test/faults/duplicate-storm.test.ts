@@ -88,7 +88,7 @@ describe('a duplicate storm', () => {
 
     const tasks = await queryTasks('111111', {
       tableName: faults.stack.tables.tasks,
-      client: faults.stack.clients.documents,
+      client: faults.stack.clients.dynamo,
     });
     const actual = Object.fromEntries(
       tasks

@@ -45,7 +45,7 @@ describe('DynamoDB failing during consumption', () => {
     for (let i = 0; i < 12; i++) {
       const task = await getTask('111111', `ddb-${i}`, {
         tableName: faults.stack.tables.tasks,
-        client: faults.stack.clients.documents,
+        client: faults.stack.clients.dynamo,
       });
       expect(task).toMatchObject({ status: 'stopped', seq: String(101 + 2 * i), startedAt: Number(now) });
       expect(effects.get(`111111:ddb-${i}:mix_start:${100 + 2 * i}`)).toBe(1);

@@ -75,7 +75,7 @@ describe('SQS down while callbacks arrive', () => {
     for (const { taskId, key, delivery } of results) {
       const task = await getTask('111111', taskId, {
         tableName: faults.stack.tables.tasks,
-        client: faults.stack.clients.documents,
+        client: faults.stack.clients.dynamo,
       });
       if (delivery.outcome === 'delivered') {
         expect({ key, task: task?.status, effects: effects.get(key) }).toEqual({

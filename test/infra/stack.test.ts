@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRICS, METRICS_NAMESPACE, type MetricName } from '../../lib/metrics';
@@ -810,9 +810,10 @@ describe('reconciliation with ZEGO’s server API', () => {
 });
 
 describe('the orphan check heartbeat', () => {
-  const table = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
-  );
+  const table = new DynamoDBClient({
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
   const dynamo = mockClient(table);
   afterAll(() => dynamo.restore());
   const orphan = { appid: '1', task_id: 't', status: 'running', seq: '1', runningSince: 0, updatedAt: '' };
@@ -850,7 +851,7 @@ describe('the orphan check heartbeat', () => {
     dynamo
       .reset()
       .on(ScanCommand)
-      .resolves({ Items: [orphan] });
+      .resolves({ Items: [marshall(orphan)] });
     const { run, emitted } = check(async () => {
       throw new Error('pager down');
     });

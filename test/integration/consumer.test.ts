@@ -70,7 +70,7 @@ async function settle(timeout = 20_000) {
 const stopSeq = (event: MixStoppedEvent) => (event.inferred ? event.task.seq : event.callback.seq);
 
 const task = (taskId: string) =>
-  getTask('111111', taskId, { tableName: stack.tables.tasks, client: stack.clients.documents });
+  getTask('111111', taskId, { tableName: stack.tables.tasks, client: stack.clients.dynamo });
 
 describe('consumer against local SQS and DynamoDB engines', () => {
   it('runs the hook once for a callback delivered three times, with the same and other SQS message ids', async () => {
@@ -235,7 +235,7 @@ describe('consumer against local SQS and DynamoDB engines', () => {
       await applyMixEvent(parseQueuedCallback(queuedBody(fields)).callback as QueuedMixStop, 'r', {
         tableName: stack.tables.tasks,
         stoppedRetentionSeconds: 0,
-        client: stack.clients.documents,
+        client: stack.clients.dynamo,
       });
       if (seq === done) await completeUnderOldKey(`111111:mix_stop:${seq}`);
       await deliver(fields);

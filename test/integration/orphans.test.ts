@@ -20,7 +20,7 @@ const T0 = 1_800_000_000; // the clock of this test, in seconds
 const store = () => ({
   tableName: stack.tables.tasks,
   stoppedRetentionSeconds: 0,
-  client: stack.clients.documents,
+  client: stack.clients.dynamo,
 });
 const start = (task: string, seq: string, at: number) =>
   applyMixEvent(
@@ -55,7 +55,7 @@ describe('orphan check on DynamoDB Local', () => {
         logger: new Logger({ logLevel: 'SILENT' }),
         metrics,
         now: () => atSeconds * 1000,
-        client: stack.clients.documents,
+        client: stack.clients.dynamo,
       });
       return { report, out: emitted() };
     };
@@ -101,7 +101,7 @@ describe('orphan check on DynamoDB Local', () => {
         logger: new Logger({ logLevel: 'SILENT' }),
         metrics: capturedMetrics('orphans').metrics,
         now: () => T0 * 1000,
-        client: stack.clients.documents,
+        client: stack.clients.dynamo,
       });
     await expect(check()).rejects.toThrow(/1 orphan hook call/);
     expect((await check()).newlyReported).toEqual(['flaky']);

@@ -64,7 +64,7 @@ async function startMix(
 }
 
 const task = (taskId: string) =>
-  getTask(APPID, taskId, { tableName: stack.tables.tasks, client: stack.clients.documents });
+  getTask(APPID, taskId, { tableName: stack.tables.tasks, client: stack.clients.dynamo });
 const stopsOf = (taskId: string) =>
   onMixStopped.mock.calls.map(([event]) => event).filter((event) => event.task.task_id === taskId);
 

@@ -1,4 +1,4 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseQueuedCallback, type QueuedMixStart, type QueuedMixStop } from '../../lib/queue/message';
 import { applyMixEvent, getTask, queryTasks } from '../../lib/store/task-store';
@@ -15,7 +15,7 @@ afterAll(() => stack?.stop());
 const store = () => ({
   tableName: stack.tables.tasks,
   stoppedRetentionSeconds: 3_600,
-  client: stack.clients.documents,
+  client: stack.clients.dynamo,
 });
 const stop = (o = {}) => parseQueuedCallback(queuedBody(signedCallback(o))).callback as QueuedMixStop;
 const start = (o = {}) => parseQueuedCallback(queuedBody(signedMixStart(o))).callback as QueuedMixStart;
@@ -97,10 +97,13 @@ describe('task store on DynamoDB Local', () => {
   it('keeps the longest task id that fits a key as it is', async () => {
     const taskId = 'k'.repeat(1_024);
     await applyMixEvent(stop({ task_id: taskId, seq: '1', appid: '444444' }), 'r', store());
-    const item = await stack.clients.documents.send(
-      new GetCommand({ TableName: stack.tables.tasks, Key: { appid: '444444', task_id: taskId } }),
+    const item = await stack.clients.dynamo.send(
+      new GetItemCommand({
+        TableName: stack.tables.tasks,
+        Key: { appid: { S: '444444' }, task_id: { S: taskId } },
+      }),
     );
-    expect(item.Item).toMatchObject({ task_id: taskId });
+    expect(item.Item).toMatchObject({ task_id: { S: taskId } });
     expect(item.Item).not.toHaveProperty('fullTaskId');
   });
 

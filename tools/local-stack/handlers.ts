@@ -34,7 +34,6 @@ export function consumerHandler(
     hooks,
     sqs: stack.clients.sqs,
     dynamo: stack.clients.dynamo,
-    idempotencyDynamo: stack.clients.idempotencyDynamo,
     ...options,
   });
 }

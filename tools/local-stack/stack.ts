@@ -1,14 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createIngestDynamoClient } from '../../lib/ingest/dynamodb-client';
 import { createSqsClient } from '../../lib/queue/sqs-client';
-import {
-  createDynamoClient,
-  createIdempotencyClient,
-  documentClientFor,
-} from '../../lib/store/dynamodb-client';
+import { createDynamoClient } from '../../lib/store/dynamodb-client';
 import {
   type DynamoKind,
   type Engine,
@@ -51,10 +46,8 @@ export interface LocalStack {
   clients: {
     sqs: SQSClient;
     ingestDynamo: DynamoDBClient;
+    /** The consumer's and the orphan check's (the task store's too). */
     dynamo: DynamoDBClient;
-    /** The consumer's client for idempotency records: `dynamo`'s sockets, cached middleware. */
-    idempotencyDynamo: DynamoDBClient;
-    documents: DynamoDBDocumentClient;
   };
   stop: () => Promise<void>;
 }
@@ -75,12 +68,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     dynamoEndpoint = engine.endpoint;
   }
   const aws = { region: LOCAL_REGION, credentials: localCredentials };
-  const dynamo = createDynamoClient({ ...aws, endpoint: dynamoEndpoint });
   const clients = {
     sqs: createSqsClient({ ...aws, endpoint: sqsEngine.endpoint }),
     ingestDynamo: createIngestDynamoClient({ ...aws, endpoint: dynamoEndpoint }),
-    dynamo,
-    idempotencyDynamo: createIdempotencyClient(dynamo, { ...aws, endpoint: dynamoEndpoint }),
+    dynamo: createDynamoClient({ ...aws, endpoint: dynamoEndpoint }),
   };
   const prefix = options.prefix ?? `t${randomUUID().slice(0, 8)}-`;
   const queues = await createQueues(clients.sqs, prefix, options.queueAttributes);
@@ -118,7 +109,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       consumer: environment('consumer'),
       orphans: environment('orphans'),
     },
-    clients: { ...clients, documents: documentClientFor(clients.dynamo) },
+    clients,
     stop: async () => {
       for (const client of Object.values(clients)) client.destroy();
       for (const engine of engines.reverse()) await engine.stop();

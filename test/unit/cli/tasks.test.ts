@@ -1,9 +1,10 @@
-import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runningStack, zego } from './run-zego';
 
-const documents = mockClient(DynamoDBDocumentClient);
+const dynamo = mockClient(DynamoDBClient);
 
 const running = {
   appid: '111111',
@@ -28,17 +29,17 @@ const stopped = {
 
 beforeEach(() => {
   runningStack('any');
-  documents.reset();
+  dynamo.reset();
 });
 afterEach(() => {
-  documents.reset();
+  dynamo.reset();
 });
 
 describe('zego task', () => {
   it('shows every time in Unix seconds as a UTC time too: expiresAt, runningSince', async () => {
-    documents.on(GetCommand).resolves({ Item: running });
+    dynamo.on(GetItemCommand).resolves({ Item: marshall(running) });
     const shownRunning = (await zego('task', 'demo-1', '--appid', '111111')).stdout;
-    documents.on(GetCommand).resolves({ Item: stopped });
+    dynamo.on(GetItemCommand).resolves({ Item: marshall(stopped) });
     const shownStopped = (await zego('task', 'demo-2', '--appid', '111111')).stdout;
     expect(shownRunning).toContain('startedAt          1795903634 (2026-11-28 22:07:14 UTC)');
     expect(shownRunning).toContain('runningSince       1795903634 (2026-11-28 22:07:14 UTC)');
@@ -47,7 +48,7 @@ describe('zego task', () => {
   });
 
   it('says where to find the task ids when there is no such task', async () => {
-    documents.on(GetCommand).resolves({});
+    dynamo.on(GetItemCommand).resolves({});
     expect(await zego('task', 'nope', '--appid', '111111')).toEqual({
       code: 1,
       stdout: '',
@@ -58,7 +59,7 @@ describe('zego task', () => {
 
 describe('zego tasks', () => {
   it('prints every field as stored with --json, running tasks with runningSince', async () => {
-    documents.on(ScanCommand).resolves({ Items: [running, stopped] });
+    dynamo.on(ScanCommand).resolves({ Items: [running, stopped].map((item) => marshall(item)) });
     const lines = (await zego('tasks', '--json')).stdout.split('\n').map((line) => JSON.parse(line));
     expect(lines).toEqual([
       { ...stopped, seq: '12' },
@@ -67,7 +68,7 @@ describe('zego tasks', () => {
   });
 
   it('marks its times as UTC', async () => {
-    documents.on(ScanCommand).resolves({ Items: [stopped] });
+    dynamo.on(ScanCommand).resolves({ Items: [marshall(stopped)] });
     expect((await zego('tasks')).stdout.split('\n')[0]).toMatch(/STARTED \(UTC\) +STOPPED \(UTC\)/);
   });
 });

@@ -1,9 +1,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadOrphansConfig } from '../../../lib/config';
@@ -14,7 +14,7 @@ import { lambdaContext } from '../../../tools/local-stack/lambda-context';
 import { capturedLogger } from '../../support/logs';
 import { capturedMetrics, capturedStdout, total } from '../../support/metrics';
 
-const ddb = mockClient(DynamoDBDocumentClient);
+const ddb = mockClient(DynamoDBClient);
 const sqs = mockClient(SQSClient);
 const ssm = mockClient(SSMClient);
 const PARAM = '/zego-mix-callbacks/test/server-secret';
@@ -29,14 +29,14 @@ beforeEach(() => {
   // One mix running for an hour, under a task id ZEGO prefixed with the appid.
   ddb.on(ScanCommand).resolves({
     Items: [
-      {
+      marshall({
         appid: '111111',
         task_id: '111111:1111',
         status: 'running',
         seq: 42,
         runningSince: NOW_MS / 1000 - 3_600,
         updatedAt: '2027-01-15T07:00:00.000Z',
-      },
+      }),
     ],
   });
   sqs.on(SendMessageCommand).resolves({ MessageId: 'm-1' });

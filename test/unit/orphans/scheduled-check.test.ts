@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { MixOrphanedEvent } from '../../../lib/hook-contract';
@@ -10,8 +10,10 @@ import type { MixTask } from '../../../lib/store/task-store';
 import { capturedLogger } from '../../support/logs';
 import { logsOrMetrics, total } from '../../support/metrics';
 
-const ddb = mockClient(DynamoDBDocumentClient);
-const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
+const client = new DynamoDBClient({ region: 'us-east-1' });
+const ddb = mockClient(client);
+/** A stored item as DynamoDB sends it. */
+const wire = (item: Record<string, unknown>) => marshall(item, { removeUndefinedValues: true });
 const HOUR = 3_600;
 const NOW_S = 1_800_000_000;
 const item = (id: string, runningSince: number) => ({
@@ -26,8 +28,10 @@ const item = (id: string, runningSince: number) => ({
 beforeEach(() => {
   ddb.reset();
   // Two mixes running for 5 hours: past orphanAfterSeconds.
-  ddb.on(ScanCommand).resolves({ Items: [item('gone', NOW_S - 5 * HOUR), item('live', NOW_S - 5 * HOUR)] });
-  ddb.on(UpdateCommand).resolves({});
+  ddb
+    .on(ScanCommand)
+    .resolves({ Items: [item('gone', NOW_S - 5 * HOUR), item('live', NOW_S - 5 * HOUR)].map(wire) });
+  ddb.on(UpdateItemCommand).resolves({});
 });
 
 const report = (enqueued: MixTask[], failures: unknown[] = []): ReconcileReport => ({

@@ -1,30 +1,28 @@
-import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { loadConsumerConfig } from '../../../lib/config';
 import { createConsumerHandler } from '../../../lib/process/consumer-handler';
-import { dynamoClient, idempotencyClient } from '../../../lib/store/dynamodb-client';
+import { dynamoClient } from '../../../lib/store/dynamodb-client';
 import { lambdaContext } from '../../../tools/local-stack/lambda-context';
 import { capturedLogger } from '../../support/logs';
 import { sqsEvent, sqsRecord } from '../../support/messages';
 import { capturedMetrics } from '../../support/metrics';
 
 const aws = { region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } };
-const records = mockClient(idempotencyClient());
-const tasks = mockClient(dynamoClient);
-const documents = mockClient(DynamoDBDocumentClient);
+const shared = mockClient(dynamoClient);
 
-beforeEach(() => {
-  for (const mock of [records, tasks, documents]) mock.reset();
-  records.on(PutItemCommand).resolves({});
-  tasks.on(PutItemCommand).resolves({});
-  // The task's write fails: the record is claimed, then released, and nothing else is sent.
-  documents.on(UpdateCommand).rejects(new Error('the task write failed'));
-});
+/** The record's claim succeeds, the task's write fails: the record is then released. */
+function answer(mock: typeof shared) {
+  mock.reset();
+  mock.on(PutItemCommand).resolves({});
+  mock.on(UpdateItemCommand).rejects(new Error('the task write failed'));
+}
 
-/** Handles one new callback; which client claims its idempotency record is what the tests read. */
+beforeEach(() => answer(shared));
+
+/** Handles one new callback; which client claims its record and writes its task is what the tests read. */
 async function handleOne(clients: { dynamo?: DynamoDBClient }) {
   const handler = createConsumerHandler({
     config: loadConsumerConfig({
@@ -43,18 +41,19 @@ async function handleOne(clients: { dynamo?: DynamoDBClient }) {
 }
 
 describe('createConsumerHandler’s clients', () => {
-  it('claims idempotency records through the idempotency client by default', async () => {
+  it('claims the idempotency record and writes the task through the module’s client by default', async () => {
     await handleOne({});
-    expect(records.commandCalls(PutItemCommand, { TableName: 'idempotency' })).toHaveLength(1);
-    expect(tasks.commandCalls(PutItemCommand)).toHaveLength(0);
+    expect(shared.commandCalls(PutItemCommand, { TableName: 'idempotency' })).toHaveLength(1);
+    expect(shared.commandCalls(UpdateItemCommand, { TableName: 'tasks' })).toHaveLength(1);
   });
 
-  it('claims them through the DynamoDB client it is given, when given one alone', async () => {
+  it('makes both through the DynamoDB client it is given', async () => {
     const given = new DynamoDBClient(aws);
     const mock = mockClient(given);
-    mock.on(PutItemCommand).resolves({});
+    answer(mock);
     await handleOne({ dynamo: given });
     expect(mock.commandCalls(PutItemCommand, { TableName: 'idempotency' })).toHaveLength(1);
-    expect(records.commandCalls(PutItemCommand)).toHaveLength(0);
+    expect(mock.commandCalls(UpdateItemCommand, { TableName: 'tasks' })).toHaveLength(1);
+    expect(shared.calls()).toHaveLength(0);
   });
 });

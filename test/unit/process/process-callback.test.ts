@@ -1,6 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  GetItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Hooks } from '../../../lib/hook-contract';
@@ -12,8 +17,10 @@ import { capturedLogger } from '../../support/logs';
 import { queuedBody } from '../../support/messages';
 import { capturedMetrics, total } from '../../support/metrics';
 
-const ddb = mockClient(DynamoDBDocumentClient);
-const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
+const client = new DynamoDBClient({ region: 'us-east-1' });
+const ddb = mockClient(client);
+/** A stored item as DynamoDB sends it. */
+const wire = (item: Record<string, unknown>) => marshall(item, { removeUndefinedValues: true });
 
 const storedTask = (seq: string, status: 'running' | 'stopped') => ({
   appid: '111111',
@@ -56,7 +63,7 @@ beforeEach(() => ddb.reset());
 
 describe('processCallback', () => {
   it('records a stop, then calls onMixStopped with the task and a context', async () => {
-    ddb.on(UpdateCommand).resolves({ Attributes: storedTask('1234', 'stopped') });
+    ddb.on(UpdateItemCommand).resolves({ Attributes: wire(storedTask('1234', 'stopped')) });
     const { hooks, deps: d } = deps();
     const result = await processCallback(input(signedCallback()), d);
     expect(result).toEqual({ event: 'mix_stop', outcome: 'applied', taskStatus: 'stopped' });
@@ -73,7 +80,7 @@ describe('processCallback', () => {
   });
 
   it('calls onMixStarted for a start', async () => {
-    ddb.on(UpdateCommand).resolves({ Attributes: storedTask('123', 'running') });
+    ddb.on(UpdateItemCommand).resolves({ Attributes: wire(storedTask('123', 'running')) });
     const { hooks, deps: d } = deps();
     await processCallback(input(signedMixStart()), d);
     expect(hooks.onMixStarted).toHaveBeenCalledTimes(1);
@@ -82,9 +89,9 @@ describe('processCallback', () => {
 
   it('calls no hook for a stale callback (a start older than the stop already applied)', async () => {
     ddb
-      .on(UpdateCommand)
+      .on(UpdateItemCommand)
       .rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {}, Item: undefined }));
-    ddb.on(GetCommand).resolves({ Item: storedTask('6', 'stopped') });
+    ddb.on(GetItemCommand).resolves({ Item: wire(storedTask('6', 'stopped')) });
     const { hooks, deps: d } = deps();
     const result = await processCallback(input(signedMixStart({ seq: '5' })), d);
     expect(result).toEqual({ event: 'mix_start', outcome: 'stale', taskStatus: 'stopped' });
@@ -92,8 +99,10 @@ describe('processCallback', () => {
   });
 
   it('calls the hook again for a callback already applied whose hook failed before', async () => {
-    ddb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {} }));
-    ddb.on(GetCommand).resolves({ Item: storedTask('1234', 'stopped') });
+    ddb
+      .on(UpdateItemCommand)
+      .rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {} }));
+    ddb.on(GetItemCommand).resolves({ Item: wire(storedTask('1234', 'stopped')) });
     const { hooks, deps: d } = deps();
     const result = await processCallback(input(signedCallback()), d);
     expect(result.outcome).toBe('already_applied');
@@ -101,8 +110,8 @@ describe('processCallback', () => {
   });
 
   it('calls no hook again for a callback completed under the key used before the upgrade', async () => {
-    ddb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
-    ddb.on(GetCommand).resolves({ Item: storedTask('1234', 'stopped') });
+    ddb.on(UpdateItemCommand).rejects(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
+    ddb.on(GetItemCommand).resolves({ Item: wire(storedTask('1234', 'stopped')) });
     const { hooks, deps: d } = deps();
     const asked: unknown[] = [];
     const completedBeforeUpgrade = async (callback: unknown) => {
@@ -116,7 +125,7 @@ describe('processCallback', () => {
   });
 
   it('asks about the old key only when the store says this very callback was applied', async () => {
-    ddb.on(UpdateCommand).resolves({ Attributes: storedTask('1234', 'stopped') });
+    ddb.on(UpdateItemCommand).resolves({ Attributes: wire(storedTask('1234', 'stopped')) });
     const { hooks, deps: d } = deps();
     const completedBeforeUpgrade = vi.fn(async () => true);
     await processCallback(input(signedCallback()), { ...d, completedBeforeUpgrade });
@@ -125,12 +134,17 @@ describe('processCallback', () => {
   });
 
   it.each([
-    ['applied', () => ddb.on(UpdateCommand).resolves({ Attributes: reconciledThenStopped('1300') })],
+    [
+      'applied',
+      () => ddb.on(UpdateItemCommand).resolves({ Attributes: wire(reconciledThenStopped('1300')) }),
+    ],
     [
       'already applied',
       () => {
-        ddb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
-        ddb.on(GetCommand).resolves({ Item: reconciledThenStopped('1300') });
+        ddb
+          .on(UpdateItemCommand)
+          .rejects(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
+        ddb.on(GetItemCommand).resolves({ Item: wire(reconciledThenStopped('1300')) });
       },
     ],
   ])(
@@ -151,8 +165,8 @@ describe('processCallback', () => {
   it('calls onMixStopped for a mix_stop when the run was not reconciled (a reconciliation of an earlier run is gone)', async () => {
     // A new mix_start removes reconciledAt; what the store returns then has none.
     ddb
-      .on(UpdateCommand)
-      .resolves({ Attributes: { ...storedTask('1300', 'stopped'), stoppedBy: 'callback' } });
+      .on(UpdateItemCommand)
+      .resolves({ Attributes: wire({ ...storedTask('1300', 'stopped'), stoppedBy: 'callback' }) });
     const { hooks, deps: d } = deps();
     await processCallback(input(signedCallback({ seq: '1300' })), d);
     expect(hooks.onMixStopped).toHaveBeenCalledTimes(1);
@@ -168,7 +182,7 @@ describe('processCallback', () => {
   });
 
   it('lets a hook failure through, so the record is retried', async () => {
-    ddb.on(UpdateCommand).resolves({ Attributes: storedTask('1234', 'stopped') });
+    ddb.on(UpdateItemCommand).resolves({ Attributes: wire(storedTask('1234', 'stopped')) });
     const { hooks, deps: d } = deps();
     hooks.onMixStopped.mockRejectedValueOnce(new Error('downstream down'));
     await expect(processCallback(input(signedCallback()), d)).rejects.toThrow('downstream down');
@@ -179,12 +193,14 @@ describe('processCallback', () => {
     const { deps: d } = deps();
     const withMetrics = { ...d, metrics };
     const stopped = { ...storedTask('1234', 'stopped'), startedAt: 1000, stoppedAt: 1090 };
-    ddb.on(UpdateCommand).resolves({ Attributes: stopped });
+    ddb.on(UpdateItemCommand).resolves({ Attributes: wire(stopped) });
     await processCallback(input(signedCallback()), withMetrics);
-    ddb.on(UpdateCommand).resolves({ Attributes: storedTask('123', 'running') });
+    ddb.on(UpdateItemCommand).resolves({ Attributes: wire(storedTask('123', 'running')) });
     await processCallback(input(signedMixStart()), withMetrics);
-    ddb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {} }));
-    ddb.on(GetCommand).resolves({ Item: storedTask('9999', 'stopped') });
+    ddb
+      .on(UpdateItemCommand)
+      .rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {} }));
+    ddb.on(GetItemCommand).resolves({ Item: wire(storedTask('9999', 'stopped')) });
     await processCallback(input(signedMixStart({ seq: '5' })), withMetrics);
     const other = signedCallback({ event: 'mix_other' });
     delete other.task_id;
@@ -200,8 +216,8 @@ describe('processCallback', () => {
   });
 
   it('records a smoke test’s callback and calls no hook', async () => {
-    ddb.on(UpdateCommand).resolves({
-      Attributes: { ...storedTask('1234', 'stopped'), task_id: 'zego-smoke-1' },
+    ddb.on(UpdateItemCommand).resolves({
+      Attributes: wire({ ...storedTask('1234', 'stopped'), task_id: 'zego-smoke-1' }),
     });
     const { metrics, emitted } = capturedMetrics('consumer');
     const { hooks, deps: d } = deps();
@@ -219,22 +235,24 @@ describe('processCallback', () => {
   it.each([
     [
       'a processed callback',
-      () => ddb.on(UpdateCommand).resolves({ Attributes: storedTask('1234', 'stopped') }),
+      () => ddb.on(UpdateItemCommand).resolves({ Attributes: wire(storedTask('1234', 'stopped')) }),
       'INFO',
       { outcome: 'applied', taskStatus: 'stopped', taskSeq: '1234' },
     ],
     [
       'a stale one',
       () => {
-        ddb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
-        ddb.on(GetCommand).resolves({ Item: storedTask('9999', 'running') });
+        ddb
+          .on(UpdateItemCommand)
+          .rejects(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
+        ddb.on(GetItemCommand).resolves({ Item: wire(storedTask('9999', 'running')) });
       },
       'WARN',
       { outcome: 'stale', taskStatus: 'running', taskSeq: '9999' },
     ],
     [
       'one of a run reconciliation stopped',
-      () => ddb.on(UpdateCommand).resolves({ Attributes: reconciledThenStopped('1234') }),
+      () => ddb.on(UpdateItemCommand).resolves({ Attributes: wire(reconciledThenStopped('1234')) }),
       'INFO',
       { outcome: 'applied', taskStatus: 'stopped', reconciledAt: '2023-07-20T07:00:00.000Z' },
     ],
@@ -259,8 +277,8 @@ describe('processCallback', () => {
   );
 
   it('logs a callback completed before the upgrade as already applied', async () => {
-    ddb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
-    ddb.on(GetCommand).resolves({ Item: storedTask('1234', 'stopped') });
+    ddb.on(UpdateItemCommand).rejects(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
+    ddb.on(GetItemCommand).resolves({ Item: wire(storedTask('1234', 'stopped')) });
     const { logger, records } = capturedLogger();
     const { deps: d } = deps();
     await processCallback(input(signedCallback()), {

@@ -1,6 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  GetItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Hooks } from '../../../lib/hook-contract';
@@ -10,8 +15,10 @@ import { toQueuedReconciliation } from '../../../lib/queue/message';
 import { capturedLogger } from '../../support/logs';
 import { capturedMetrics, total } from '../../support/metrics';
 
-const ddb = mockClient(DynamoDBDocumentClient);
-const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
+const client = new DynamoDBClient({ region: 'us-east-1' });
+const ddb = mockClient(client);
+/** A stored item as DynamoDB sends it. */
+const wire = (item: Record<string, unknown>) => marshall(item, { removeUndefinedValues: true });
 const CHECKED_AT = '2023-07-20T07:00:00.000Z';
 const reconciliation = { appid: '111111', task_id: '111111:1111', seq: '123', checkedAt: CHECKED_AT };
 const input = {
@@ -51,7 +58,7 @@ beforeEach(() => ddb.reset());
 
 describe('processReconciliation', () => {
   it('stops the task, then calls onMixStopped once with inferred: true and no callback', async () => {
-    ddb.on(UpdateCommand).resolves({ Attributes: reconciled });
+    ddb.on(UpdateItemCommand).resolves({ Attributes: wire(reconciled) });
     const { hooks, deps: d, emitted } = deps();
     const result = await processReconciliation(input, d);
     expect(result).toEqual({ event: '#reconcile', outcome: 'applied', taskStatus: 'stopped' });
@@ -77,8 +84,8 @@ describe('processReconciliation', () => {
   });
 
   it('calls the hook again when this reconciliation was applied before and its hook failed', async () => {
-    ddb.on(UpdateCommand).rejects(refused());
-    ddb.on(GetCommand).resolves({ Item: reconciled });
+    ddb.on(UpdateItemCommand).rejects(refused());
+    ddb.on(GetItemCommand).resolves({ Item: wire(reconciled) });
     const { hooks, deps: d } = deps();
     expect((await processReconciliation(input, d)).outcome).toBe('already_applied');
     expect(hooks.onMixStopped).toHaveBeenCalledTimes(1);
@@ -88,8 +95,8 @@ describe('processReconciliation', () => {
     ['its genuine mix_stop', stored({ status: 'stopped', stoppedBy: 'callback', seq: '124' })],
     ['a new mix_start', stored({ status: 'running', seq: '200' })],
   ])('calls no hook when %s got there first, and counts it stale', async (_case, current) => {
-    ddb.on(UpdateCommand).rejects(refused());
-    ddb.on(GetCommand).resolves({ Item: current });
+    ddb.on(UpdateItemCommand).rejects(refused());
+    ddb.on(GetItemCommand).resolves({ Item: wire(current) });
     const { hooks, deps: d, emitted } = deps();
     expect((await processReconciliation(input, d)).outcome).toBe('stale');
     expect(hooks.onMixStopped).not.toHaveBeenCalled();
@@ -97,7 +104,7 @@ describe('processReconciliation', () => {
   });
 
   it('lets a hook failure through, so the record is retried', async () => {
-    ddb.on(UpdateCommand).resolves({ Attributes: reconciled });
+    ddb.on(UpdateItemCommand).resolves({ Attributes: wire(reconciled) });
     const { hooks, deps: d } = deps();
     hooks.onMixStopped.mockRejectedValueOnce(new Error('billing down'));
     await expect(processReconciliation(input, { ...d, metrics: createMetrics('consumer') })).rejects.toThrow(
@@ -108,7 +115,7 @@ describe('processReconciliation', () => {
   it.each([
     [
       'a stop it made',
-      () => ddb.on(UpdateCommand).resolves({ Attributes: reconciled }),
+      () => ddb.on(UpdateItemCommand).resolves({ Attributes: wire(reconciled) }),
       'applied',
       'stopped',
       '123',
@@ -116,8 +123,8 @@ describe('processReconciliation', () => {
     [
       'a stale one',
       () => {
-        ddb.on(UpdateCommand).rejects(refused());
-        ddb.on(GetCommand).resolves({ Item: stored({ status: 'running', seq: '200' }) });
+        ddb.on(UpdateItemCommand).rejects(refused());
+        ddb.on(GetItemCommand).resolves({ Item: wire(stored({ status: 'running', seq: '200' })) });
       },
       'stale',
       'running',
@@ -145,7 +152,7 @@ describe('processReconciliation', () => {
   );
 
   it('logs when reconciliation stopped the task', async () => {
-    ddb.on(UpdateCommand).resolves({ Attributes: reconciled });
+    ddb.on(UpdateItemCommand).resolves({ Attributes: wire(reconciled) });
     const { deps: d } = deps(); // before the logger capture: both read stdout, the last one wins
     const { logger, records } = capturedLogger();
     await processReconciliation(input, { ...d, logger, metrics: createMetrics('consumer') });

@@ -1,13 +1,12 @@
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  DeleteCommand,
-  DynamoDBDocumentClient,
-  GetCommand,
-  NumberValue,
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
   ScanCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, NumberValueImpl as NumberValue, unmarshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parseQueuedCallback, type QueuedMixStart, type QueuedMixStop } from '../../../lib/queue/message';
@@ -24,8 +23,8 @@ import {
 import { signedCallback, signedMixStart, TEST_NOW_MS } from '../../support/callbacks';
 import { queuedBody } from '../../support/messages';
 
-const ddb = mockClient(DynamoDBDocumentClient);
-const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
+const client = new DynamoDBClient({ region: 'us-east-1' });
+const ddb = mockClient(client);
 const options = { tableName: 'tasks', stoppedRetentionSeconds: 86_400, now: () => TEST_NOW_MS, client };
 
 const stop = (overrides = {}) =>
@@ -39,6 +38,19 @@ const refused = (item?: Record<string, unknown>) =>
     Item: item ? marshall(item) : undefined,
   });
 
+/** An item as DynamoDB sends and receives it. */
+const wire = (item: Record<string, unknown>) => marshall(item, { removeUndefinedValues: true });
+
+/**
+ * The first UpdateItem sent: its key and values read back (numbers as numbers), the seq as sent
+ * (a DynamoDB number of every digit).
+ */
+function sentUpdate() {
+  const input = ddb.commandCalls(UpdateItemCommand)[0]?.args[0].input;
+  const { ':seq': seq, ...values } = input?.ExpressionAttributeValues ?? {};
+  return { ...input, Key: unmarshall(input?.Key ?? {}), ExpressionAttributeValues: unmarshall(values), seq };
+}
+
 const KEY = { appid: '111111', task_id: '111111:1111' };
 const UPDATED = '2023-07-20T06:40:23.000Z';
 
@@ -46,20 +58,19 @@ beforeEach(() => ddb.reset());
 
 describe('applyMixEvent', () => {
   it('writes a stop only if no higher-or-equal seq was applied, in one conditional update', async () => {
-    ddb.on(UpdateCommand).resolves({
-      Attributes: {
+    ddb.on(UpdateItemCommand).resolves({
+      Attributes: wire({
         appid: '111111',
         task_id: '111111:1111',
         status: 'stopped',
         seq: new NumberValue('1234'),
         updatedAt: UPDATED,
-      },
+      }),
     });
     const result = await applyMixEvent(stop(), '2023-07-20T06:40:23.000Z', options);
     expect(result.outcome).toBe('applied');
     expect(result.task.seq).toBe('1234');
-    const [call] = ddb.commandCalls(UpdateCommand);
-    const update = call?.args[0].input;
+    const update = sentUpdate();
     expect(update?.ConditionExpression).toBe('attribute_not_exists(#seq) OR #seq < :seq');
     expect(update?.Key).toEqual({ appid: '111111', task_id: '111111:1111' });
     expect(update?.ExpressionAttributeValues).toMatchObject({
@@ -69,24 +80,24 @@ describe('applyMixEvent', () => {
       ':channel_id': '2222',
       ':expiresAt': 1689835223 + 86_400,
     });
-    expect(String(update?.ExpressionAttributeValues?.[':seq'])).toBe('1234');
+    expect(update.seq).toEqual({ N: '1234' });
     expect(update?.UpdateExpression).toMatch(/ REMOVE #runningSince$/); // leaves the running index
     // Says how the stop was learned, and leaves a reconciliation's reconciledAt in place.
     expect(update?.ExpressionAttributeValues).toMatchObject({ ':stoppedBy': 'callback' });
     expect(update?.UpdateExpression).not.toContain('reconciledAt');
-    expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(GetItemCommand)).toHaveLength(0);
   });
 
   it('marks a start running, stores the play URLs and clears a previous run’s stop, reconciled or not', async () => {
-    ddb.on(UpdateCommand).resolves({
-      Attributes: { ...KEY, status: 'running', seq: new NumberValue('123'), updatedAt: UPDATED },
+    ddb.on(UpdateItemCommand).resolves({
+      Attributes: wire({ ...KEY, status: 'running', seq: new NumberValue('123'), updatedAt: UPDATED }),
     });
     await applyMixEvent(
       start({ hls_urls: undefined, hls_url: 'https://play.example.invalid/one.m3u8' }),
       'now',
       options,
     );
-    const update = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+    const update = sentUpdate();
     expect(update?.UpdateExpression).toMatch(
       / REMOVE #stoppedAt, #stopReceivedAt, #expiresAt, #orphanReportedAt, #stoppedBy, #reconciledAt$/,
     );
@@ -100,76 +111,74 @@ describe('applyMixEvent', () => {
   });
 
   it('sets no expiry on a stopped task when stopped tasks are kept forever (retention 0)', async () => {
-    ddb.on(UpdateCommand).resolves({
-      Attributes: { ...KEY, status: 'stopped', seq: new NumberValue('1234'), updatedAt: UPDATED },
+    ddb.on(UpdateItemCommand).resolves({
+      Attributes: wire({ ...KEY, status: 'stopped', seq: new NumberValue('1234'), updatedAt: UPDATED }),
     });
     await applyMixEvent(stop(), 'now', { ...options, stoppedRetentionSeconds: 0 });
-    const update = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+    const update = sentUpdate();
     expect(update?.UpdateExpression).not.toContain('#expiresAt =');
     expect(update?.ExpressionAttributeValues).not.toHaveProperty(':expiresAt');
   });
 
   it('keeps every digit of a seq past 2^53', async () => {
-    ddb.on(UpdateCommand).resolves({
-      Attributes: {
+    ddb.on(UpdateItemCommand).resolves({
+      Attributes: wire({
         ...KEY,
         status: 'stopped',
         seq: new NumberValue('90071992547409931'),
         updatedAt: UPDATED,
-      },
+      }),
     });
     const result = await applyMixEvent(stop({ seq: '90071992547409931' }), 'now', options);
-    expect(
-      String(ddb.commandCalls(UpdateCommand)[0]?.args[0].input.ExpressionAttributeValues?.[':seq']),
-    ).toBe('90071992547409931');
+    expect(sentUpdate().seq).toEqual({ N: '90071992547409931' });
     expect(result.task.seq).toBe('90071992547409931');
   });
 
   it('calls a refused write with a higher stored seq stale, from the item DynamoDB returns', async () => {
-    ddb.on(UpdateCommand).rejects(refused({ ...KEY, status: 'stopped', seq: 6, updatedAt: UPDATED }));
+    ddb.on(UpdateItemCommand).rejects(refused({ ...KEY, status: 'stopped', seq: 6, updatedAt: UPDATED }));
     const result = await applyMixEvent(start({ seq: '5' }), 'now', options);
     expect(result).toMatchObject({ outcome: 'stale', task: { status: 'stopped', seq: '6' } });
-    expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(GetItemCommand)).toHaveLength(0);
   });
 
   it('calls a refused write with the same stored seq already applied', async () => {
-    ddb.on(UpdateCommand).rejects(refused({ ...KEY, status: 'stopped', seq: 1234, updatedAt: UPDATED }));
+    ddb.on(UpdateItemCommand).rejects(refused({ ...KEY, status: 'stopped', seq: 1234, updatedAt: UPDATED }));
     expect((await applyMixEvent(stop(), 'now', options)).outcome).toBe('already_applied');
   });
 
   it('reads the task consistently when the engine returns no old item', async () => {
-    ddb.on(UpdateCommand).rejects(refused());
-    ddb.on(GetCommand).resolves({
-      Item: { ...KEY, status: 'stopped', seq: new NumberValue('7'), updatedAt: UPDATED },
-    });
+    ddb.on(UpdateItemCommand).rejects(refused());
+    ddb
+      .on(GetItemCommand)
+      .resolves({ Item: wire({ ...KEY, status: 'stopped', seq: new NumberValue('7'), updatedAt: UPDATED }) });
     expect((await applyMixEvent(start({ seq: '5' }), 'now', options)).outcome).toBe('stale');
-    expect(ddb.commandCalls(GetCommand)[0]?.args[0].input.ConsistentRead).toBe(true);
+    expect(ddb.commandCalls(GetItemCommand)[0]?.args[0].input.ConsistentRead).toBe(true);
   });
 
   it('lets other DynamoDB errors through', async () => {
-    ddb.on(UpdateCommand).rejects(new Error('ProvisionedThroughputExceededException'));
+    ddb.on(UpdateItemCommand).rejects(new Error('ProvisionedThroughputExceededException'));
     await expect(applyMixEvent(stop(), 'now', options)).rejects.toThrow('ProvisionedThroughput');
   });
 
   it('fails, with DynamoDB’s refusal as the cause, when a refused task is not there to read', async () => {
     const refusal = refused();
-    ddb.on(UpdateCommand).rejects(refusal);
-    ddb.on(GetCommand).resolves({});
+    ddb.on(UpdateItemCommand).rejects(refusal);
+    ddb.on(GetItemCommand).resolves({});
     const failure = applyMixEvent(stop(), 'now', options);
     await expect(failure).rejects.toThrow('conditional write failed but the task does not exist');
     await expect(failure).rejects.toMatchObject({ cause: refusal });
   });
 
   it('stores a single play URL when the list is empty', async () => {
-    ddb.on(UpdateCommand).resolves({
-      Attributes: { ...KEY, status: 'running', seq: new NumberValue('123'), updatedAt: UPDATED },
+    ddb.on(UpdateItemCommand).resolves({
+      Attributes: wire({ ...KEY, status: 'running', seq: new NumberValue('123'), updatedAt: UPDATED }),
     });
     await applyMixEvent(
       start({ hls_urls: [], hls_url: 'https://play.example.invalid/one.m3u8', hdl_urls: [] }),
       'now',
       options,
     );
-    const values = ddb.commandCalls(UpdateCommand)[0]?.args[0].input.ExpressionAttributeValues;
+    const values = sentUpdate().ExpressionAttributeValues;
     expect(values?.[':hls_urls']).toEqual(['https://play.example.invalid/one.m3u8']);
     expect(values).not.toHaveProperty(':hdl_urls');
   });
@@ -188,16 +197,16 @@ describe('applyReconciliation', () => {
   };
 
   it('stops only the run the check saw running, at the check’s time, and takes it off the running index', async () => {
-    ddb.on(UpdateCommand).resolves({ Attributes: reconciled });
+    ddb.on(UpdateItemCommand).resolves({ Attributes: wire(reconciled) });
     const result = await applyReconciliation(reconciliation, options);
     expect(result).toMatchObject({
       outcome: 'applied',
       task: { status: 'stopped', stoppedBy: 'reconciliation' },
     });
-    const update = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+    const update = sentUpdate();
     expect(update?.Key).toEqual(KEY);
     expect(update?.ConditionExpression).toBe('#status = :running AND #seq = :seq');
-    expect(String(update?.ExpressionAttributeValues?.[':seq'])).toBe('123');
+    expect(update.seq).toEqual({ N: '123' });
     expect(update?.ExpressionAttributeValues).toMatchObject({
       ':stopped': 'stopped',
       ':by': 'reconciliation',
@@ -209,14 +218,14 @@ describe('applyReconciliation', () => {
   });
 
   it('sets no expiry when stopped tasks are kept forever', async () => {
-    ddb.on(UpdateCommand).resolves({ Attributes: reconciled });
+    ddb.on(UpdateItemCommand).resolves({ Attributes: wire(reconciled) });
     await applyReconciliation(reconciliation, { ...options, stoppedRetentionSeconds: 0 });
-    const update = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+    const update = sentUpdate();
     expect(update?.UpdateExpression).not.toContain('expiresAt');
   });
 
   it('calls a refused write already applied when this very reconciliation stopped the task', async () => {
-    ddb.on(UpdateCommand).rejects(refused(reconciled));
+    ddb.on(UpdateItemCommand).rejects(refused(reconciled));
     expect((await applyReconciliation(reconciliation, options)).outcome).toBe('already_applied');
   });
 
@@ -235,13 +244,13 @@ describe('applyReconciliation', () => {
     ['its callback stopped it, stamped with this check', { ...reconciled, stoppedBy: 'callback' }],
     ['this check reconciled another run', { ...reconciled, seq: 124 }],
   ])('calls a refused write stale when %s', async (_case, current) => {
-    ddb.on(UpdateCommand).rejects(refused(current));
+    ddb.on(UpdateItemCommand).rejects(refused(current));
     expect((await applyReconciliation(reconciliation, options)).outcome).toBe('stale');
   });
 
   it('reads every digit of the seq DynamoDB returns with a refusal', async () => {
     const big = { ...reconciliation, seq: '90071992547409931' };
-    ddb.on(UpdateCommand).rejects(refused({ ...reconciled, seq: NumberValue.from('90071992547409931') }));
+    ddb.on(UpdateItemCommand).rejects(refused({ ...reconciled, seq: NumberValue.from('90071992547409931') }));
     expect(await applyReconciliation(big, options)).toMatchObject({
       outcome: 'already_applied',
       task: { seq: '90071992547409931' },
@@ -249,13 +258,13 @@ describe('applyReconciliation', () => {
   });
 
   it('calls a reconciliation of a task that is not in the table stale, and creates nothing', async () => {
-    ddb.on(UpdateCommand).rejects(refused());
-    ddb.on(GetCommand).resolves({});
+    ddb.on(UpdateItemCommand).rejects(refused());
+    ddb.on(GetItemCommand).resolves({});
     expect(await applyReconciliation(reconciliation, options)).toEqual({ outcome: 'stale', task: undefined });
   });
 
   it('lets other DynamoDB errors through', async () => {
-    ddb.on(UpdateCommand).rejects(new Error('ProvisionedThroughputExceededException'));
+    ddb.on(UpdateItemCommand).rejects(new Error('ProvisionedThroughputExceededException'));
     await expect(applyReconciliation(reconciliation, options)).rejects.toThrow('ProvisionedThroughput');
   });
 });
@@ -307,33 +316,33 @@ describe('reading the table', () => {
   });
 
   it('reads one task consistently (the CLI and the smoke test read right after a write)', async () => {
-    ddb.on(GetCommand).resolves({ Item: item('t') });
+    ddb.on(GetItemCommand).resolves({ Item: wire(item('t')) });
     expect(await getTask('111111', 't', { tableName: 'tasks', client })).toMatchObject({ task_id: 't' });
-    expect(ddb.commandCalls(GetCommand)[0]?.args[0].input).toEqual({
+    expect(ddb.commandCalls(GetItemCommand)[0]?.args[0].input).toEqual({
       TableName: 'tasks',
-      Key: { appid: '111111', task_id: 't' },
+      Key: marshall({ appid: '111111', task_id: 't' }),
       ConsistentRead: true,
     });
   });
 
   it('deletes a task under its key, hashed when the id is long', async () => {
-    ddb.on(DeleteCommand).resolves({});
+    ddb.on(DeleteItemCommand).resolves({});
     await deleteTask('111111', 'x'.repeat(2_000), { tableName: 'tasks', client });
-    expect(ddb.commandCalls(DeleteCommand)[0]?.args[0].input).toEqual({
+    expect(ddb.commandCalls(DeleteItemCommand)[0]?.args[0].input).toEqual({
       TableName: 'tasks',
-      Key: taskKey('111111', 'x'.repeat(2_000)),
+      Key: marshall(taskKey('111111', 'x'.repeat(2_000))),
     });
   });
 
   it('follows LastEvaluatedKey through every page of a scan', async () => {
     const pages = [
-      { Items: [item('a')], LastEvaluatedKey: { appid: '111111', task_id: 'a' } },
-      { Items: [item('b')], LastEvaluatedKey: { appid: '111111', task_id: 'b' } },
-      { Items: [item('c')] },
+      { Items: [wire(item('a'))], LastEvaluatedKey: marshall({ appid: '111111', task_id: 'a' }) },
+      { Items: [wire(item('b'))], LastEvaluatedKey: marshall({ appid: '111111', task_id: 'b' }) },
+      { Items: [wire(item('c'))] },
     ];
     const asked: unknown[] = [];
     ddb.on(ScanCommand).callsFake((input) => {
-      asked.push([input.IndexName, input.ExclusiveStartKey?.task_id]);
+      asked.push([input.IndexName, input.ExclusiveStartKey?.task_id?.S]);
       return pages[asked.length - 1];
     });
     const tasks = await scanTasks({ tableName: 'tasks', client }, 'running');
@@ -350,22 +359,22 @@ describe('markOrphanReported', () => {
   const task = { appid: '111111', task_id: 't', runningSince: 1_689_835_223 };
 
   it('marks this run only: the condition names its start', async () => {
-    ddb.on(UpdateCommand).resolves({});
+    ddb.on(UpdateItemCommand).resolves({});
     expect(await markOrphanReported(task, 'now', { tableName: 'tasks', client })).toBe(true);
-    expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({
-      Key: { appid: '111111', task_id: 't' },
+    expect(ddb.commandCalls(UpdateItemCommand)[0]?.args[0].input).toMatchObject({
+      Key: marshall({ appid: '111111', task_id: 't' }),
       ConditionExpression: 'runningSince = :since AND attribute_not_exists(orphanReportedAt)',
-      ExpressionAttributeValues: { ':at': 'now', ':since': 1_689_835_223 },
+      ExpressionAttributeValues: marshall({ ':at': 'now', ':since': 1_689_835_223 }),
     });
   });
 
   it('answers false, without throwing, for a task that stopped or started again meanwhile', async () => {
-    ddb.on(UpdateCommand).rejects(refused());
+    ddb.on(UpdateItemCommand).rejects(refused());
     expect(await markOrphanReported(task, 'now', { tableName: 'tasks', client })).toBe(false);
   });
 
   it('lets throttling through, so the check fails and runs again', async () => {
-    ddb.on(UpdateCommand).rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
+    ddb.on(UpdateItemCommand).rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
     await expect(markOrphanReported(task, 'now', { tableName: 'tasks', client })).rejects.toThrow(
       'slow down',
     );
