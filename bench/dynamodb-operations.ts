@@ -135,7 +135,6 @@ export async function countDynamoOperations(stack: BenchStack, tasks = 50): Prom
     sqs: stack.sqs,
     logger: silent(),
   });
-  const context = lambdaContext('bench', 30_000);
   await quietly(async () => {
     for (let task = 0; task < tasks; task++) {
       const taskId = `count-${Date.now()}-${task}`;
@@ -150,7 +149,7 @@ export async function countDynamoOperations(stack: BenchStack, tasks = 50): Prom
               body: encodeCallback(fields, 'json').body,
               headers: { 'content-type': 'application/json' },
             }),
-            context,
+            lambdaContext('bench', 30_000),
           );
           if (answer.statusCode !== 200)
             throw new Error(`ingest answered ${answer.statusCode}: ${answer.body}`);
@@ -162,7 +161,7 @@ export async function countDynamoOperations(stack: BenchStack, tasks = 50): Prom
           );
           return sqsFifoRecord({ body, groupId, deduplicationId });
         });
-        const response = await consumer({ Records: records }, context);
+        const response = await consumer({ Records: records }, lambdaContext('bench', 30_000));
         if (response.batchItemFailures.length > 0) throw new Error('the consumer reported failures');
       }
     }

@@ -37,6 +37,12 @@ export interface ConsumerRates {
   idempotentConsumer: number;
 }
 
+/**
+ * Each call is an invocation of its own, as on Lambda: one context for a whole run would count down
+ * to its timeout across calls, and middy would end a long run's last ones early.
+ */
+const invocation = () => lambdaContext('bench', 30_000);
+
 /** The bundles read their configuration as they load: the stack's environment first. */
 function load<Result>(bundle: string, env: NodeJS.ProcessEnv): Handler<Result> {
   Object.assign(process.env, env);
@@ -50,7 +56,6 @@ export async function measureIngestThroughput(
   concurrency: number,
 ): Promise<IngestRates> {
   const ingest = load<APIGatewayProxyStructuredResultV2>(bundles.ingest, stack.env);
-  const context = lambdaContext('bench', 30_000);
   const events = Array.from({ length: requests }, benchApiEvent);
   // The floors send what ingest sends (the message of a fresh callback, its ids), each its own.
   const forSend = Array.from({ length: requests }, benchQueuedMessage);
@@ -85,7 +90,7 @@ export async function measureIngestThroughput(
         await send(message);
       },
       async (i) => {
-        const result = await ingest(events[i] as never, context);
+        const result = await ingest(events[i] as never, invocation());
         if (result.statusCode !== 200)
           throw new Error(`ingest answered ${result.statusCode}: ${result.body}`);
       },
@@ -102,7 +107,6 @@ export async function measureConsumerThroughput(
   const consumer = load<SQSBatchResponse>(bundles.consumer, stack.env);
   const bare = load<SQSBatchResponse>(bundles.floors.consumer, stack.env);
   const idempotent = load<SQSBatchResponse>(bundles.floors.idempotentConsumer, stack.env);
-  const context = lambdaContext('bench', 30_000);
   const documents = DynamoDBDocumentClient.from(stack.dynamo);
   const batches = (count: number) => Array.from({ length: count }, () => benchSqsEvent(BATCH));
   const consumerBatches = batches(requests / BATCH);
@@ -111,7 +115,7 @@ export async function measureConsumerThroughput(
   const batch = (handler: Handler<SQSBatchResponse>, events: object[]) => async (i: number) => {
     // Every tenth call runs a batch of ten, so every side counts callbacks.
     if (i % BATCH !== 0) return;
-    const response = await handler(events[i / BATCH] as never, context);
+    const response = await handler(events[i / BATCH] as never, invocation());
     if (response.batchItemFailures.length > 0) throw new Error('a consumer reported failures');
   };
   // One Lambda instance: batches one after another; the raw loop writes one item at a time.
