@@ -250,12 +250,12 @@ interface ConditionalUpdate {
 
 /**
  * Items are written and read through util-dynamodb, as the document client would (which refuses a
- * client with cached middleware, lib/store/dynamodb-client.ts): a field left undefined is not
- * written, and numbers are read wrapped (NumberValue) so a seq past 2^53 keeps every digit; the
- * schema converts them field by field.
+ * client with cached middleware, lib/store/dynamodb-client.ts). An undefined value is refused before
+ * anything is sent (mixUpdate leaves out the fields a callback lacks); numbers are read wrapped
+ * (NumberValue) so a seq past 2^53 keeps every digit, and the schema converts them field by field.
  */
 function toAttributes(values: Record<string, unknown>): Record<string, AttributeValue> {
-  return marshall(values, { removeUndefinedValues: true });
+  return marshall(values);
 }
 
 function fromAttributes(item: Record<string, AttributeValue> | undefined): MixTask {

@@ -368,6 +368,15 @@ describe('markOrphanReported', () => {
     });
   });
 
+  it('refuses a task without its start before anything is sent: the condition could not name the run', async () => {
+    ddb.on(UpdateItemCommand).resolves({});
+    const unstarted = { appid: '111111', task_id: 't', runningSince: undefined };
+    await expect(markOrphanReported(unstarted, 'now', { tableName: 'tasks', client })).rejects.toThrow(
+      /undefined/,
+    );
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
   it('answers false, without throwing, for a task that stopped or started again meanwhile', async () => {
     ddb.on(UpdateItemCommand).rejects(refused());
     expect(await markOrphanReported(task, 'now', { tableName: 'tasks', client })).toBe(false);
