@@ -7,7 +7,9 @@
 import { execFileSync } from 'node:child_process';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { DynamoKind } from '../tools/local-stack/engines';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createDynamoClient } from '../lib/store/dynamodb-client';
+import { type DynamoKind, LOCAL_REGION, localCredentials } from '../tools/local-stack/engines';
 import { startLocalStack } from '../tools/local-stack/stack';
 import type { LocalQueue } from '../tools/local-stack/stack-resources';
 import { type FakeSsm, startFakeSsm } from './fake-ssm';
@@ -17,6 +19,11 @@ export interface BenchStack {
   dynamoKind: DynamoKind;
   sqs: SQSClient;
   dynamo: DynamoDBClient;
+  /**
+   * The raw conditional puts' client, the floor the issue set: the document client over a client
+   * with the consumer's settings as they were then (no cached middleware).
+   */
+  documents: DynamoDBDocumentClient;
   queue: LocalQueue;
   tables: { tasks: string; idempotency: string; signatures: string };
   /** What a function process reads: the stack's names, local endpoints and credentials. */
@@ -34,10 +41,19 @@ export async function startBenchStack(): Promise<BenchStack> {
   );
   const dynamoKind: DynamoKind = hasJava() ? 'dynamodb-local' : 'dynalite';
   const stack = await startLocalStack({ dynamo: dynamoKind, prefix: 'bench-', secret: BENCH_SECRET });
+  const documents = DynamoDBDocumentClient.from(
+    createDynamoClient({
+      region: LOCAL_REGION,
+      credentials: localCredentials,
+      endpoint: stack.dynamoEndpoint,
+      cacheMiddleware: false,
+    }),
+  );
   return {
     dynamoKind,
     sqs: stack.clients.sqs,
     dynamo: stack.clients.dynamo,
+    documents,
     queue: stack.queue,
     tables: stack.tables,
     // One process environment serves either bundle: ingest's and the consumer's variables together.
@@ -50,6 +66,7 @@ export async function startBenchStack(): Promise<BenchStack> {
     },
     deployedSecretEnv: ssm.env,
     stop: async () => {
+      documents.destroy();
       await ssm.stop();
       await stack.stop();
     },

@@ -5,7 +5,7 @@
  */
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyStructuredResultV2, Context, SQSBatchResponse } from 'aws-lambda';
 import type { PreparedMessage } from '../lib/queue/enqueue';
 import { lambdaContext } from '../tools/local-stack/lambda-context';
@@ -18,6 +18,9 @@ type Handler<Result> = (event: never, context: Context) => Promise<Result>;
 
 const ROUNDS = 10;
 const BATCH = 10;
+
+/** Calls each side gets: the measured rounds' and the first, uncounted one's (interleavedRates). */
+const calls = (requests: number) => requests + requests / ROUNDS;
 
 export interface IngestRates {
   ingest: number;
@@ -56,10 +59,10 @@ export async function measureIngestThroughput(
   concurrency: number,
 ): Promise<IngestRates> {
   const ingest = load<APIGatewayProxyStructuredResultV2>(bundles.ingest, stack.env);
-  const events = Array.from({ length: requests }, benchApiEvent);
+  const events = Array.from({ length: calls(requests) }, benchApiEvent);
   // The floors send what ingest sends (the message of a fresh callback, its ids), each its own.
-  const forSend = Array.from({ length: requests }, benchQueuedMessage);
-  const forBind = Array.from({ length: requests }, benchQueuedMessage);
+  const forSend = Array.from({ length: calls(requests) }, benchQueuedMessage);
+  const forBind = Array.from({ length: calls(requests) }, benchQueuedMessage);
   const send = (message: PreparedMessage | undefined) =>
     stack.sqs.send(
       new SendMessageCommand({
@@ -107,11 +110,10 @@ export async function measureConsumerThroughput(
   const consumer = load<SQSBatchResponse>(bundles.consumer, stack.env);
   const bare = load<SQSBatchResponse>(bundles.floors.consumer, stack.env);
   const idempotent = load<SQSBatchResponse>(bundles.floors.idempotentConsumer, stack.env);
-  const documents = DynamoDBDocumentClient.from(stack.dynamo);
-  const batches = (count: number) => Array.from({ length: count }, () => benchSqsEvent(BATCH));
-  const consumerBatches = batches(requests / BATCH);
-  const bareBatches = batches(requests / BATCH);
-  const idempotentBatches = batches(requests / BATCH);
+  const batches = (count: number) => Array.from({ length: Math.ceil(count) }, () => benchSqsEvent(BATCH));
+  const consumerBatches = batches(calls(requests) / BATCH);
+  const bareBatches = batches(calls(requests) / BATCH);
+  const idempotentBatches = batches(calls(requests) / BATCH);
   const batch = (handler: Handler<SQSBatchResponse>, events: object[]) => async (i: number) => {
     // Every tenth call runs a batch of ten, so every side counts callbacks.
     if (i % BATCH !== 0) return;
@@ -122,7 +124,7 @@ export async function measureConsumerThroughput(
   const [rawPut = 0, bareConsumer = 0, idempotentConsumer = 0, consumerRate = 0] = await quietly(() =>
     interleavedRates(ROUNDS, requests / ROUNDS, 1, [
       async (i) => {
-        await documents.send(
+        await stack.documents.send(
           new UpdateCommand({
             TableName: stack.tables.tasks,
             Key: { appid: 'raw', task_id: `raw-${i}` },

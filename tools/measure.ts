@@ -50,7 +50,10 @@ export async function throughput(
 /**
  * Rates of several workloads measured in alternating rounds (a, b, c, a, b, c, ...), so that
  * whatever drifts during the run (a growing queue, a warming JIT, a neighbour's load) weighs on
- * all alike. Each task is called with a running index; returns operations per second of each.
+ * all alike. A first round of each is run and not counted: whatever ran first would otherwise pay
+ * for warming the engines and the JIT alone (four identical loops of conditional puts: the first
+ * ran ~20% slower than the other three). Each task is called with a running index over every round,
+ * the first included: (rounds + 1) x perRound calls in all. Returns operations per second of each.
  */
 export async function interleavedRates(
   rounds: number,
@@ -59,11 +62,11 @@ export async function interleavedRates(
   tasks: ((i: number) => Promise<void>)[],
 ): Promise<number[]> {
   const seconds = tasks.map(() => 0);
-  for (let round = 0; round < rounds; round++) {
+  for (let round = 0; round <= rounds; round++) {
     const offset = round * perRound;
     for (const [index, task] of tasks.entries()) {
-      seconds[index] =
-        (seconds[index] ?? 0) + perRound / (await throughput(perRound, concurrency, (i) => task(offset + i)));
+      const rate = await throughput(perRound, concurrency, (i) => task(offset + i));
+      if (round > 0) seconds[index] = (seconds[index] ?? 0) + perRound / rate;
     }
   }
   return seconds.map((total) => (rounds * perRound) / total);
