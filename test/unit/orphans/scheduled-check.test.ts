@@ -1,19 +1,15 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
+import { ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { MixOrphanedEvent } from '../../../lib/hook-contract';
 import type { ReconcileReport } from '../../../lib/orphans/reconcile-tasks';
 import { runScheduledCheck } from '../../../lib/orphans/scheduled-check';
 import type { MixTask } from '../../../lib/store/task-store';
+import { mockedDynamo, wire } from '../../support/dynamodb-mock';
 import { capturedLogger } from '../../support/logs';
 import { logsOrMetrics, total } from '../../support/metrics';
 
-const client = new DynamoDBClient({ region: 'us-east-1' });
-const ddb = mockClient(client);
-/** A stored item as DynamoDB sends it. */
-const wire = (item: Record<string, unknown>) => marshall(item, { removeUndefinedValues: true });
+const { client, ddb } = mockedDynamo();
 const HOUR = 3_600;
 const NOW_S = 1_800_000_000;
 const item = (id: string, runningSince: number) => ({

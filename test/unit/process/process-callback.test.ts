@@ -1,26 +1,17 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import {
-  ConditionalCheckFailedException,
-  DynamoDBClient,
-  GetItemCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
+import { ConditionalCheckFailedException, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Hooks } from '../../../lib/hook-contract';
 import { createMetrics } from '../../../lib/metrics';
 import { processCallback } from '../../../lib/process/process-callback';
 import { parseQueuedCallback } from '../../../lib/queue/message';
 import { signedCallback, signedMixStart } from '../../support/callbacks';
+import { mockedDynamo, wire } from '../../support/dynamodb-mock';
 import { capturedLogger } from '../../support/logs';
 import { queuedBody } from '../../support/messages';
 import { capturedMetrics, total } from '../../support/metrics';
 
-const client = new DynamoDBClient({ region: 'us-east-1' });
-const ddb = mockClient(client);
-/** A stored item as DynamoDB sends it. */
-const wire = (item: Record<string, unknown>) => marshall(item, { removeUndefinedValues: true });
+const { client, ddb } = mockedDynamo();
 
 const storedTask = (seq: string, status: 'running' | 'stopped') => ({
   appid: '111111',

@@ -1,24 +1,15 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import {
-  ConditionalCheckFailedException,
-  DynamoDBClient,
-  GetItemCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
+import { ConditionalCheckFailedException, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Hooks } from '../../../lib/hook-contract';
 import { createMetrics } from '../../../lib/metrics';
 import { processReconciliation } from '../../../lib/process/process-reconciliation';
 import { toQueuedReconciliation } from '../../../lib/queue/message';
+import { mockedDynamo, wire } from '../../support/dynamodb-mock';
 import { capturedLogger } from '../../support/logs';
 import { capturedMetrics, total } from '../../support/metrics';
 
-const client = new DynamoDBClient({ region: 'us-east-1' });
-const ddb = mockClient(client);
-/** A stored item as DynamoDB sends it. */
-const wire = (item: Record<string, unknown>) => marshall(item, { removeUndefinedValues: true });
+const { client, ddb } = mockedDynamo();
 const CHECKED_AT = '2023-07-20T07:00:00.000Z';
 const reconciliation = { appid: '111111', task_id: '111111:1111', seq: '123', checkedAt: CHECKED_AT };
 const input = {

@@ -1,13 +1,11 @@
 import {
   ConditionalCheckFailedException,
   DeleteItemCommand,
-  DynamoDBClient,
   GetItemCommand,
   ScanCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, NumberValueImpl as NumberValue, unmarshall } from '@aws-sdk/util-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parseQueuedCallback, type QueuedMixStart, type QueuedMixStop } from '../../../lib/queue/message';
 import {
@@ -21,10 +19,10 @@ import {
   toTask,
 } from '../../../lib/store/task-store';
 import { signedCallback, signedMixStart, TEST_NOW_MS } from '../../support/callbacks';
+import { mockedDynamo, wire } from '../../support/dynamodb-mock';
 import { queuedBody } from '../../support/messages';
 
-const client = new DynamoDBClient({ region: 'us-east-1' });
-const ddb = mockClient(client);
+const { client, ddb } = mockedDynamo();
 const options = { tableName: 'tasks', stoppedRetentionSeconds: 86_400, now: () => TEST_NOW_MS, client };
 
 const stop = (overrides = {}) =>
@@ -37,9 +35,6 @@ const refused = (item?: Record<string, unknown>) =>
     $metadata: {},
     Item: item ? marshall(item) : undefined,
   });
-
-/** An item as DynamoDB sends and receives it. */
-const wire = (item: Record<string, unknown>) => marshall(item, { removeUndefinedValues: true });
 
 /**
  * The first UpdateItem sent: its key and values read back (numbers as numbers), the seq as sent
