@@ -241,14 +241,12 @@ export function guaranteeTable(r: Results): string {
   const lines = targets.map((row) => {
     if (!row.least) throw new Error(`the target "${row.measure}" has no least-the-guarantees-allow floor`);
     const { floor, ratio } = row.least;
-    const bound = row.target as Target;
     const verdict = met(row)
       ? 'met'
       : reachable(row)
         ? 'not met; the guarantees leave room'
         : 'out of reach while the guarantees stand';
-    const target = `${bound.atMost ? '<=' : '>='} ${bound.bound.toFixed(2)}x`;
-    return `| ${row.measure} | ${target} | ${(row.ratio as number).toFixed(3)}x | ${floor}: ${ratio.toFixed(3)}x | ${verdict} |`;
+    return `| ${row.measure} | ${shownBound(row.target as Target)} | ${(row.ratio as number).toFixed(3)}x | ${floor}: ${ratio.toFixed(3)}x | ${verdict} |`;
   });
   return [
     '| target | bound | this project | the least the guarantees allow | verdict |',
@@ -260,18 +258,26 @@ export function guaranteeTable(r: Results): string {
 /** Whether the floor that makes only the guarantees' calls meets the row's target. */
 export function reachable({ least, target }: Row): boolean | undefined {
   if (least === undefined || target === undefined) return undefined;
-  return target.atMost ? least.ratio <= target.bound : least.ratio >= target.bound;
+  return within(least.ratio, target);
 }
 
 export function met({ ratio, target }: Row): boolean | undefined {
   if (ratio === undefined || target === undefined) return undefined;
-  return target.atMost ? ratio <= target.bound : ratio >= target.bound;
+  return within(ratio, target);
+}
+
+function within(ratio: number, { bound, atMost }: Target): boolean {
+  return atMost ? ratio <= bound : ratio >= bound;
+}
+
+function shownBound({ bound, atMost }: Target): string {
+  return `${atMost ? '<=' : '>='} ${bound.toFixed(2)}x`;
 }
 
 export function table(all: Row[]): string {
   const lines = all.map((row) => {
     const status = met(row);
-    const target = row.target ? `${row.target.atMost ? '<=' : '>='} ${row.target.bound.toFixed(2)}x` : '';
+    const target = row.target ? shownBound(row.target) : '';
     // A ratio judged against a target gets a third decimal, so one just under the bound reads as under it.
     const ratio = row.ratio === undefined ? '' : `${row.ratio.toFixed(row.target ? 3 : 2)}x`;
     const verdict = status === undefined ? '' : status ? 'met' : 'not met';
