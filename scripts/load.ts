@@ -43,6 +43,8 @@ const DUPLICATES = Number(values.duplicates);
 
 /** The default hooks' first log line, and the event whose hook it starts. */
 const HOOK_STARTS: Record<string, string> = { 'mix started': 'mix_start', 'mix stopped': 'mix_stop' };
+/** The default onMixStopped's lines, for a stop it was given and for one reconciliation inferred. */
+const STOP_HOOK_LINES = new Set(['mix stopped', 'mix stopped (inferred by reconciliation)']);
 
 async function main() {
   const stateFile = join(mkdtempSync(join(tmpdir(), 'zego-load-')), 'stack.json');
@@ -84,10 +86,7 @@ async function main() {
         if (record.message === 'callback stale') stale.add(key);
         if (String(record.message).startsWith('mix_stop recorded after reconciliation'))
           reconciledFirst.add(key);
-        if (
-          record.message === 'mix stopped' ||
-          record.message === 'mix stopped (inferred by reconciliation)'
-        ) {
+        if (STOP_HOOK_LINES.has(record.message as string)) {
           const task = `${record.appid}:${record.task_id}`;
           stopHooks.set(task, (stopHooks.get(task) ?? 0) + 1);
         }
