@@ -1,28 +1,29 @@
 /**
- * The contract between this pipeline and your code in `lib/hooks.ts` (README, "Hooks").
+ * The contract between this pipeline and your code in `lib/hooks.ts` (docs/hooks.md).
  *
- * The consumer calls onMixStarted / onMixStopped once per distinct ZEGO callback (appid + task_id +
- * event + seq), after the task store has been updated:
- * - A hook that returns completes the callback: it is never called again for it, however often
- *   ZEGO or SQS deliver it again within the idempotency retention (7 days by default).
+ * Your hooks follow a mix run's life (lib/run-life.ts), not each callback. A run is one mix of a
+ * task, from its mix_start to its stop; `runId` names it in every event and on the task.
+ * - onMixStarted: once per run, for the mix_start of a task that is not running.
+ * - onMixUpdated (optional): a further mix_start while the run is running (StartMix called again on
+ *   a running task updates the mix), once per such callback.
+ * - onMixStopped: once per run, whichever comes first: its mix_stop (`inferred: false`), or
+ *   reconciliation (`inferred: true`): ZEGO sends no mix_stop when a mix dies abnormally or its stop
+ *   request fails, so the scheduled check asks ZEGO's server API about tasks running longer than
+ *   RECONCILE_AFTER_MINUTES and stops those ZEGO no longer knows. A further mix_stop of a stopped run
+ *   (StopMix called twice, the genuine stop after a reconciled one) is recorded and calls nothing.
+ * - A stale callback (older than what the task holds) calls no hook.
+ *
+ * Each hook call completes at most once for what triggered it:
+ * - A hook that returns completes it: it is never called again for it, however often ZEGO or SQS
+ *   deliver the callback again within the idempotency retention (7 days by default).
  * - A hook that throws (or times out) fails the record: SQS delivers it again, and the hook is
  *   called again, up to maxReceiveCount (5) deliveries; then the callback goes to the DLQ. Later
- *   callbacks of the same task wait meanwhile. So a hook may run more than once for a callback
- *   when it fails part-way: make outside effects idempotent with `context.idempotencyKey`.
- * - A stale callback (seq lower than the one the task already has) calls no hook.
+ *   callbacks of the same task wait meanwhile. So a hook may run more than once when it fails
+ *   part-way: key outside effects on `runId` (per run) or `context.idempotencyKey` (per callback).
  * - Keep each call well under `context.remainingTimeMs()`: a batch holds up to 10 callbacks and
  *   the function times out after 30 s.
  * - Task ids starting with SMOKE_TASK_PREFIX are the post-deploy smoke test's (`zego smoke`): their
  *   callbacks are recorded like any other but call no hook, so your code never sees them.
- *
- * onMixStopped is called once per run of a task (a run starts with a mix_start), from one of two
- * sources, with the same guarantees:
- * - the mix_stop callback (`inferred: false`);
- * - reconciliation (`inferred: true`): ZEGO sends no mix_stop when a mix dies abnormally or its stop
- *   request fails, so the scheduled check asks ZEGO's server API about tasks running longer than
- *   RECONCILE_AFTER_MINUTES; when ZEGO no longer knows the task, the consumer stops it and calls the
- *   hook. There is no callback then. A genuine mix_stop arriving later for the same run is recorded
- *   on the task but calls no hook a second time.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { QueuedMixStart, QueuedMixStop } from './queue/message';
@@ -37,8 +38,9 @@ export function isSmokeTask(taskId: string): boolean {
 
 export interface HookContext {
   /**
-   * The same for every delivery of what triggered the call: the callback's identity,
-   * `appid:task_id:event:seq`, or for a reconciled stop `appid:task_id:#reconcile:seq`.
+   * The same for every delivery of what triggered the call, and different for each callback: the
+   * callback's identity, `appid:task_id:event:seq`, or for a reconciled stop
+   * `appid:task_id:#reconcile:seq`. For one key per run, use the event's `runId`.
    */
   idempotencyKey: string;
   /** When our endpoint received the callback (for a reconciled stop: when the check queued it), ISO 8601. */
@@ -48,8 +50,13 @@ export interface HookContext {
   remainingTimeMs: () => number;
 }
 
+/** The run's id: `appid:task_id:<seq of the callback that began it>`, the same for all its hooks. */
+interface OfRun {
+  runId: string;
+}
+
 /** The stop as ZEGO reported it with its mix_stop callback. */
-export interface MixStoppedByCallback {
+export interface MixStoppedByCallback extends OfRun {
   inferred: false;
   /** The callback as ZEGO sent it (normalised, unknown fields kept, no signature). */
   callback: QueuedMixStop;
@@ -62,7 +69,7 @@ export interface MixStoppedByCallback {
  * mix_stop came. The mix ended at some time between the task's last check and `reconciledAt`, so
  * `task.stoppedAt` (the check's time) is an upper bound.
  */
-export interface MixStoppedByReconciliation {
+export interface MixStoppedByReconciliation extends OfRun {
   inferred: true;
   /** The task after the stop was recorded: `stoppedBy: 'reconciliation'`. */
   task: MixTask;
@@ -72,12 +79,20 @@ export interface MixStoppedByReconciliation {
 
 export type MixStoppedEvent = MixStoppedByCallback | MixStoppedByReconciliation;
 
-export interface MixStartedEvent {
+export interface MixStartedEvent extends OfRun {
   callback: QueuedMixStart;
+  /** The task after the start was recorded: `running`, this run's start. */
   task: MixTask;
 }
 
-export interface MixOrphanedEvent {
+/** A mix_start for a run already running: ZEGO updated the mix (its inputs, its layout). */
+export interface MixUpdatedEvent extends OfRun {
+  callback: QueuedMixStart;
+  /** The task after the update was recorded: still this run, with the update's fields and seq. */
+  task: MixTask;
+}
+
+export interface MixOrphanedEvent extends OfRun {
   /** A task still running longer than ORPHAN_AFTER_MINUTES after its start, with no stop seen. */
   task: MixTask;
   /** How long it has been running, in seconds. */
@@ -89,7 +104,10 @@ export interface OrphanContext {
 }
 
 export interface Hooks {
+  /** Once per run of a task: a mix_start when the task is not running. */
   onMixStarted(event: MixStartedEvent, context: HookContext): Promise<void>;
+  /** Optional: each further mix_start of a running run (an update of the mix). */
+  onMixUpdated?(event: MixUpdatedEvent, context: HookContext): Promise<void>;
   /** Once per run of a task: from its mix_stop, or inferred by reconciliation (`event.inferred`). */
   onMixStopped(event: MixStoppedEvent, context: HookContext): Promise<void>;
   /**

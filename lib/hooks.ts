@@ -1,22 +1,33 @@
 /**
  * YOUR BUSINESS LOGIC GOES HERE: finish recordings, bill, free resources. What the pipeline
- * promises about when and how often each hook runs is in `lib/hook-contract.ts` (README, "Hooks").
- * These defaults only log.
+ * promises about when and how often each hook runs is in `lib/hook-contract.ts` and docs/hooks.md.
+ * Key what you write per run on `runId`. These defaults only log.
  */
 import type { Hooks } from './hook-contract';
 
 export const hooks: Hooks = {
-  async onMixStarted({ callback }, { logger }) {
+  async onMixStarted({ runId, callback }, { logger }) {
     logger.info('mix started', {
       appid: callback.appid,
       task_id: callback.task_id,
+      runId,
+      seq: callback.seq,
+      channel_id: callback.channel_id,
+    });
+  },
+
+  async onMixUpdated({ runId, callback }, { logger }) {
+    logger.info('mix updated', {
+      appid: callback.appid,
+      task_id: callback.task_id,
+      runId,
       seq: callback.seq,
       channel_id: callback.channel_id,
     });
   },
 
   async onMixStopped(event, { logger }) {
-    const { task } = event;
+    const { runId, task } = event;
     const durationSeconds = task.startedAt && task.stoppedAt ? task.stoppedAt - task.startedAt : undefined;
     if (event.inferred) {
       // No callback: ZEGO no longer knows the task. The mix ended before reconciledAt, so the
@@ -24,6 +35,7 @@ export const hooks: Hooks = {
       logger.info('mix stopped (inferred by reconciliation)', {
         appid: task.appid,
         task_id: task.task_id,
+        runId,
         seq: task.seq,
         channel_id: task.channel_id,
         reconciledAt: event.reconciledAt,
@@ -35,16 +47,18 @@ export const hooks: Hooks = {
     logger.info('mix stopped', {
       appid: callback.appid,
       task_id: callback.task_id,
+      runId,
       seq: callback.seq,
       channel_id: callback.channel_id,
       durationSeconds,
     });
   },
 
-  async onMixOrphaned({ task, runningSeconds }, { logger }) {
+  async onMixOrphaned({ runId, task, runningSeconds }, { logger }) {
     logger.warn('mix orphaned', {
       appid: task.appid,
       task_id: task.task_id,
+      runId,
       channel_id: task.channel_id,
       runningSeconds,
     });

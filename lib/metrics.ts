@@ -20,6 +20,8 @@ export const METRICS = {
   // consumer
   CallbackProcessed: MetricUnit.Count,
   MixStarted: MetricUnit.Count,
+  /** A mix_start for a running run: ZEGO updated the mix; onMixUpdated ran. */
+  MixUpdated: MetricUnit.Count,
   MixStopped: MetricUnit.Count,
   MixDuration: MetricUnit.Seconds,
   DuplicateSuppressed: MetricUnit.Count,
@@ -32,8 +34,8 @@ export const METRICS = {
   MixReconciled: MetricUnit.Count,
   /** A reconciliation found the task already stopped or started again: nothing done. */
   ReconcileStale: MetricUnit.Count,
-  /** A genuine mix_stop of a run already stopped by reconciliation: recorded, no second hook call. */
-  StopAfterReconciliation: MetricUnit.Count,
+  /** A further mix_stop of a stopped run (StopMix called twice, or after a reconciled stop): recorded, no hook. */
+  StopRecorded: MetricUnit.Count,
   // orphans
   RunningTasks: MetricUnit.Count,
   OrphanedTasks: MetricUnit.Count,

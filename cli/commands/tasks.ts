@@ -9,6 +9,9 @@ export const TASK_FIELDS: Record<keyof MixTask, string> = {
   task_id: 'the mix task',
   status: 'running after a mix_start, stopped after a mix_stop',
   seq: 'the seq of the callback that last changed the task (a string: every digit kept)',
+  runId: 'the run the task is in: appid:task_id:<seq of the callback that began it>',
+  startSeq: 'the seq of the mix_start that began this run (absent when its mix_stop came first)',
+  stopSeq: 'the seq of the mix_stop that stopped this run (absent while running or when reconciled)',
   startedAt: "ZEGO's timestamp of the mix_start, Unix seconds",
   startReceivedAt: 'when the endpoint received the mix_start, ISO 8601',
   stoppedAt: "ZEGO's timestamp of the mix_stop, Unix seconds",
@@ -25,7 +28,8 @@ export const TASK_FIELDS: Record<keyof MixTask, string> = {
   expiresAt: 'stopped tasks: when DynamoDB TTL deletes the item (taskRetentionDays), Unix seconds',
   runningSince: 'running tasks: the mix_start timestamp the orphan check reads (its index key), Unix seconds',
   orphanReportedAt: 'when the orphan check reported this run as orphaned, ISO 8601',
-  stoppedBy: 'stopped tasks: callback (a mix_stop) or reconciliation (ZEGO no longer knew the mix)',
+  stoppedBy:
+    'stopped tasks: what stopped the run, callback (a mix_stop) or reconciliation (ZEGO no longer knew the mix)',
   reconciledAt: 'when reconciliation stopped this run (kept if its mix_stop arrives later), ISO 8601',
 };
 

@@ -52,7 +52,7 @@ export async function detectOrphans(
   for (const task of orphaned.filter((t) => !t.orphanReportedAt)) {
     const runningSeconds = nowSeconds - (task.runningSince ?? nowSeconds);
     try {
-      await hooks.onMixOrphaned({ task, runningSeconds }, { logger });
+      await hooks.onMixOrphaned({ runId: task.runId, task, runningSeconds }, { logger });
       if (await markOrphanReported(task, new Date(now()).toISOString(), { tableName, client }))
         newlyReported.push(task.task_id);
     } catch (error) {

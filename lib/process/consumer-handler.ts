@@ -22,7 +22,7 @@ const DAY_SECONDS = 86_400;
 export interface ConsumerHandlerOptions {
   config: ConsumerConfig;
   /** Your code (lib/hooks.ts in the deployed function). */
-  hooks: Pick<Hooks, 'onMixStarted' | 'onMixStopped'>;
+  hooks: Pick<Hooks, 'onMixStarted' | 'onMixUpdated' | 'onMixStopped'>;
   logger?: Logger;
   metrics?: Metrics;
   /** Clients; the module singletons by default. One DynamoDB client for the task and its idempotency record. */

@@ -3,6 +3,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { type Hooks, isSmokeTask } from '../hook-contract';
 import { metric } from '../metrics';
 import { isMixStart, isMixStop, type QueuedCallback } from '../queue/message';
+import { staleRun, type Transition } from '../run-life';
 import {
   type ApplyOutcome,
   applyMixEvent,
@@ -21,12 +22,17 @@ export interface ProcessInput {
 export interface ProcessResult {
   event: string;
   outcome: ApplyOutcome | 'ignored';
+  /** What the callback did to its run (lib/run-life.ts); absent for an ignored event. */
+  transition?: Transition;
+  runId?: string;
   taskStatus?: TaskStatus;
 }
 
+export type ConsumerHooks = Pick<Hooks, 'onMixStarted' | 'onMixUpdated' | 'onMixStopped'>;
+
 export interface ProcessOptions {
   store: TaskStoreOptions;
-  hooks: Pick<Hooks, 'onMixStarted' | 'onMixStopped'>;
+  hooks: ConsumerHooks;
   logger: Logger;
   metrics: Metrics;
   /** Milliseconds left before the function times out. */
@@ -36,10 +42,11 @@ export interface ProcessOptions {
 }
 
 /**
- * One verified callback: record it on its task, then call the user's hook, unless it is stale.
- * A callback already applied whose hook failed before (same seq) calls the hook again. Event types
- * other than mix_start and mix_stop are acknowledged and logged. A mix_stop of a run that
- * reconciliation has stopped already is recorded but calls no hook: onMixStopped ran for this run.
+ * One verified callback: record it on its task as the run's life says (lib/run-life.ts), then call
+ * the hook of the transition it made: onMixStarted for a new run, onMixUpdated for a start of a
+ * running run, onMixStopped for the run's first stop; nothing for a further stop or a stale
+ * callback. A callback that made its transition before (its hook failed) calls the hook again.
+ * Event types other than mix_start and mix_stop are acknowledged and logged.
  */
 export async function processCallback(
   { idempotencyKey, message }: ProcessInput,
@@ -53,46 +60,65 @@ export async function processCallback(
     return { event: callback.event, outcome: 'ignored' };
   }
 
-  const { outcome, task } = await applyMixEvent(message.callback, receivedAt, store);
-  const fields = { ...ids, task_id: task.task_id, outcome, taskStatus: task.status, taskSeq: task.seq };
-  if (outcome === 'stale') {
+  const { outcome, transition, task } = await applyMixEvent(message.callback, receivedAt, store);
+  const { runId } = task;
+  const result = { event: callback.event, outcome, transition, runId, taskStatus: task.status };
+  const fields = {
+    ...ids,
+    task_id: task.task_id,
+    outcome,
+    transition,
+    runId,
+    taskStatus: task.status,
+    taskSeq: task.seq,
+  };
+  if (transition === 'stale') {
     metric(metrics, 'StaleCallback');
-    logger.warn('callback stale', fields);
-    return { event: callback.event, outcome, taskStatus: task.status };
+    const belongsTo = staleRun(runId, callback.seq);
+    // A stale stop of an earlier run is one an operator must look at: that run's onMixStopped does
+    // not run from it (docs/operations.md, "A stale mix_stop").
+    logger.warn(isMixStop(message) ? 'mix_stop stale, no onMixStopped from it' : 'callback stale', {
+      ...fields,
+      ...belongsTo,
+    });
+    return result;
   }
   if (outcome === 'already_applied' && (await completedBeforeUpgrade?.(callback))) {
     metric(metrics, 'DuplicateSuppressed');
     logger.info('callback already processed before the upgrade', fields);
-    return { event: callback.event, outcome, taskStatus: task.status };
+    return result;
   }
-
   if (isSmokeTask(task.task_id)) {
     metric(metrics, 'CallbackProcessed');
     logger.info('smoke test callback recorded; no hook', fields);
-    return { event: callback.event, outcome, taskStatus: task.status };
+    return result;
   }
-  if (isMixStop(message) && task.reconciledAt !== undefined) {
-    metric(metrics, 'StopAfterReconciliation');
-    logger.info('mix_stop recorded after reconciliation stopped the run; onMixStopped is not called again', {
-      ...fields,
-      reconciledAt: task.reconciledAt,
-    });
+
+  if (transition === 'stop_recorded') {
+    metric(metrics, 'StopRecorded');
     metric(metrics, 'CallbackProcessed');
-    return { event: callback.event, outcome, taskStatus: task.status };
+    logger.info('mix_stop recorded for a run already stopped; onMixStopped is not called again', {
+      ...fields,
+      stoppedBy: task.stoppedBy,
+    });
+    return result;
   }
 
   const context = { idempotencyKey, receivedAt, logger, remainingTimeMs };
   if (isMixStop(message)) {
-    await hooks.onMixStopped({ inferred: false, callback: message.callback, task }, context);
+    await hooks.onMixStopped({ inferred: false, runId, callback: message.callback, task }, context);
     metric(metrics, 'MixStopped');
     if (task.startedAt !== undefined && task.stoppedAt !== undefined) {
       metric(metrics, 'MixDuration', task.stoppedAt - task.startedAt);
     }
+  } else if (transition === 'run_updated') {
+    await hooks.onMixUpdated?.({ runId, callback: message.callback, task }, context);
+    metric(metrics, 'MixUpdated');
   } else {
-    await hooks.onMixStarted({ callback: message.callback, task }, context);
+    await hooks.onMixStarted({ runId, callback: message.callback, task }, context);
     metric(metrics, 'MixStarted');
   }
   metric(metrics, 'CallbackProcessed');
   logger.info('callback processed', fields);
-  return { event: callback.event, outcome, taskStatus: task.status };
+  return result;
 }

@@ -23,28 +23,37 @@ export async function processReconciliation(
   { store, hooks, logger, metrics, remainingTimeMs }: ProcessOptions,
 ): Promise<ProcessResult> {
   const { reconciliation, receivedAt } = message;
-  const { outcome, task } = await applyReconciliation(reconciliation, store);
+  const { outcome, transition, task } = await applyReconciliation(reconciliation, store);
+  // Saved by the idempotency layer, which refuses an undefined value: a task that is gone has none.
+  const result = {
+    event: RECONCILIATION_EVENT,
+    outcome,
+    transition,
+    ...(task && { runId: task.runId, taskStatus: task.status }),
+  };
   const fields = {
     appid: reconciliation.appid,
     task_id: reconciliation.task_id,
     seq: reconciliation.seq,
     event: RECONCILIATION_EVENT,
     outcome,
+    transition,
+    runId: task?.runId,
     taskStatus: task?.status,
     taskSeq: task?.seq,
   };
   if (outcome === 'stale') {
     metric(metrics, 'ReconcileStale');
-    logger.info('reconciliation stale: the task stopped or started again first', fields);
-    return { event: RECONCILIATION_EVENT, outcome, taskStatus: task?.status };
+    logger.info('reconciliation stale: the task stopped, started again or was updated first', fields);
+    return result;
   }
 
   await hooks.onMixStopped(
-    { inferred: true, task, reconciledAt: reconciliation.checkedAt },
+    { inferred: true, runId: task.runId, task, reconciledAt: reconciliation.checkedAt },
     { idempotencyKey, receivedAt, logger, remainingTimeMs },
   );
   metric(metrics, 'MixReconciled');
   metric(metrics, 'MixStopped');
   logger.info('mix stopped by reconciliation', { ...fields, reconciledAt: reconciliation.checkedAt });
-  return { event: RECONCILIATION_EVENT, outcome, taskStatus: task.status };
+  return result;
 }

@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, NumberValueImpl as NumberValue, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { QueuedMixStart, QueuedMixStop, Reconciliation } from '../queue/message';
+import { decide, FIRST_TRANSITION, runIdOf, type Transition } from '../run-life';
 import * as z from '../zod';
 import { dynamoClient } from './dynamodb-client';
 
@@ -20,6 +21,11 @@ const number = z.pipe(
   z.transform((value) => Number(String(value))),
 );
 const optionalNumber = z.optional(number);
+/** A seq, every digit kept: read wrapped, or written as text or a number. */
+const seq = z.pipe(
+  z.pipe(z.union([z.string(), z.number(), z.instanceof(NumberValue)]), z.transform(String)),
+  z.string().check(z.regex(/^\d+$/)),
+);
 const optionalText = z.optional(z.string());
 const urls = z.optional(z.array(z.string()));
 
@@ -36,10 +42,12 @@ const mixTaskItem = z.pipe(
     fullTaskId: optionalText,
     status: z.enum(['running', 'stopped']),
     /** The seq of the callback that last changed the task, every digit kept. */
-    seq: z.pipe(
-      z.pipe(z.union([z.string(), z.number(), z.instanceof(NumberValue)]), z.transform(String)),
-      z.string().check(z.regex(/^\d+$/)),
-    ),
+    seq,
+    /** The run the task is in (lib/run-life.ts); absent on items written before runs had ids. */
+    runId: optionalText,
+    /** The seqs of the mix_start that began this run and of the mix_stop that stopped it. */
+    startSeq: z.optional(seq),
+    stopSeq: z.optional(seq),
     /** ZEGO's timestamps (Unix seconds) and our receive times (ISO 8601). */
     startedAt: optionalNumber,
     startReceivedAt: optionalText,
@@ -68,8 +76,25 @@ const mixTaskItem = z.pipe(
      */
     reconciledAt: optionalText,
   }),
-  z.transform(({ fullTaskId, ...task }) => ({ ...task, task_id: fullTaskId ?? task.task_id })),
+  z.transform(({ fullTaskId, ...item }) => {
+    const task = { ...item, task_id: fullTaskId ?? item.task_id };
+    return item.runId === undefined ? withLegacyRun(task) : { ...task, runId: item.runId };
+  }),
 );
+
+/**
+ * An item written before runs had ids: its run is taken to have begun with the callback that last
+ * changed it, which is also the one its stop (if any) came from, unless reconciliation stopped it.
+ * The next write gives the item this id for good (mixUpdate).
+ */
+function withLegacyRun<T extends { appid: string; task_id: string; seq: string; status: string }>(
+  task: T & { stoppedBy?: 'callback' | 'reconciliation' | undefined; reconciledAt?: string | undefined },
+) {
+  const runId = runIdOf(task.appid, task.task_id, task.seq);
+  if (task.status === 'running') return { ...task, runId, startSeq: task.seq };
+  if (task.stoppedBy === 'reconciliation' || task.reconciledAt !== undefined) return { ...task, runId };
+  return { ...task, runId, stopSeq: task.seq, stoppedBy: 'callback' as const };
+}
 
 export type MixTask = z.output<typeof mixTaskItem>;
 export type TaskStatus = MixTask['status'];
@@ -96,14 +121,15 @@ const HASHED_KEY = 'sha256:';
 export const RUNNING_INDEX = 'running';
 
 /**
- * - applied: this callback changed the task;
- * - already_applied: this very callback (same seq) changed it before; a retry, e.g. after a hook failed;
- * - stale: a callback with a higher seq already changed it; nothing was written.
+ * - applied: this callback changed the task (its `transition` says how);
+ * - already_applied: this very callback made its transition before; a retry, e.g. after a hook failed;
+ * - stale: the task holds something newer; nothing was written.
  */
 export type ApplyOutcome = 'applied' | 'already_applied' | 'stale';
 
 export interface ApplyResult {
   outcome: ApplyOutcome;
+  transition: Transition;
   task: MixTask;
 }
 
@@ -118,47 +144,115 @@ export interface TaskStoreOptions {
 
 type MixEvent = QueuedMixStart | QueuedMixStop;
 
+/** The transitions that write something. */
+type Written = Exclude<Transition, 'stale'>;
+
 /**
- * Records a mix_start (running) or mix_stop (stopped) on its task, ordered by seq: a callback
- * whose seq is not above the task's is not written, so a late mix_start never resurrects a stopped
- * task. The order is enforced by a conditional write, never by reading first.
+ * A write that lost to another one in between is decided again from what then stands; one task's
+ * messages come in order through its FIFO group, so more than one retry means something is wrong.
+ */
+const MAX_WRITES = 3;
+
+/**
+ * Records a mix_start or mix_stop on its task as the run's life says (lib/run-life.ts), and says
+ * which transition it made. Every write is conditional on the state it was decided from, so the
+ * order holds whoever writes at the same time. The first write is made without reading, for the
+ * commonest case (a start of a task not running, a stop of a running one); when its condition fails,
+ * DynamoDB returns the item as it stands and the decision is made again from it.
  */
 export async function applyMixEvent(
   callback: MixEvent,
   receivedAt: string,
   { tableName, stoppedRetentionSeconds, now = Date.now, client = dynamoClient }: TaskStoreOptions,
 ): Promise<ApplyResult> {
-  const update = mixUpdate(callback, receivedAt, now(), stoppedRetentionSeconds);
-  const result = await updateTaskIf(
-    {
-      TableName: tableName,
-      Key: taskKey(callback.appid, callback.task_id),
-      UpdateExpression: update.expression,
-      ConditionExpression: 'attribute_not_exists(#seq) OR #seq < :seq',
-      ExpressionAttributeNames: update.names,
-      ExpressionAttributeValues: update.values,
+  const event = { kind: callback.event, seq: callback.seq } as const;
+  const key = taskKey(callback.appid, callback.task_id);
+  const write = (transition: Written, current: MixTask | undefined) =>
+    mixUpdate(transition, callback, current, receivedAt, now(), stoppedRetentionSeconds);
+
+  let transition: Written = FIRST_TRANSITION[callback.event];
+  let update = write(transition, undefined);
+  let condition = FIRST_TRY[callback.event];
+  for (let writes = 1; ; writes++) {
+    const result = await updateTaskIf(
+      { TableName: tableName, Key: key, ...update, ...joinCondition(update, condition) },
+      client,
+    );
+    if ('written' in result) return { outcome: 'applied', transition, task: result.written };
+    const { current, refusal } = result;
+    let next: Written = FIRST_TRANSITION[callback.event]; // the task is gone by the time it is read
+    if (current) {
+      const decided = decide(current, event);
+      if (decided.transition === 'stale' || decided.repeat) {
+        const outcome = decided.repeat ? 'already_applied' : 'stale';
+        return { outcome, transition: decided.transition, task: current };
+      }
+      next = decided.transition;
+    }
+    if (writes >= MAX_WRITES)
+      throw new Error(`the task changed under ${MAX_WRITES} writes in a row`, { cause: refusal });
+    transition = next;
+    update = write(transition, current);
+    condition = unchanged(current);
+  }
+}
+
+/**
+ * The first write's condition: the states in which the run's life (decide) makes this event's
+ * commonest transition. A running task stopped by its first write must already have a run id (a
+ * task written before run ids existed is read first, to give it one: see mixTaskItem).
+ */
+const FIRST_TRY: Record<MixEvent['event'], Condition> = {
+  mix_start: {
+    expression: 'attribute_not_exists(#seq) OR (#status = :stopped AND #seq < :seq)',
+    values: { ':stopped': 'stopped' },
+  },
+  mix_stop: {
+    expression:
+      'attribute_not_exists(#seq) OR (#status = :running AND #seq <= :seq AND attribute_exists(#runId))',
+    values: { ':running': 'running' },
+  },
+};
+
+interface Condition {
+  expression: string;
+  values: Record<string, unknown>;
+}
+
+/** The item is as it was read (absent, or with the same status and seq): nothing changed since. */
+function unchanged(current: MixTask | undefined): Condition {
+  if (!current) return { expression: 'attribute_not_exists(#seq)', values: {} };
+  return {
+    expression: '#status = :wasStatus AND #seq = :wasSeq',
+    values: { ':wasStatus': current.status, ':wasSeq': NumberValue.from(current.seq) },
+  };
+}
+
+function joinCondition(update: Update, { expression, values }: Condition) {
+  return {
+    ConditionExpression: expression,
+    ExpressionAttributeNames: {
+      ...update.ExpressionAttributeNames,
+      '#seq': 'seq',
+      '#status': 'status',
+      '#runId': 'runId',
     },
-    client,
-  );
-  if ('written' in result) return { outcome: 'applied', task: result.written };
-  const { current, refusal } = result;
-  if (!current) throw new Error('conditional write failed but the task does not exist', { cause: refusal });
-  const outcome = BigInt(current.seq) === BigInt(callback.seq) ? 'already_applied' : 'stale';
-  return { outcome, task: current };
+    ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ...values },
+  };
 }
 
 /** What applyReconciliation did; `task` is absent only when the task is not in the table at all. */
 export type ReconcileResult =
-  | { outcome: 'applied' | 'already_applied'; task: MixTask }
-  | { outcome: 'stale'; task: MixTask | undefined };
+  | { outcome: 'applied' | 'already_applied'; transition: 'run_stopped'; task: MixTask }
+  | { outcome: 'stale'; transition: 'stale'; task: MixTask | undefined };
 
 /**
  * Stops a task that ZEGO no longer knows (the scheduled check asked it), only if it is still the
  * run the check saw: `running` with the same seq. Anything newer (its genuine mix_stop, a new
- * mix_start) got there first and wins: `stale`, nothing written. The stop time is the check's
- * (the mix ended before it), and the task leaves the running index as with a mix_stop.
- * `already_applied`: this very reconciliation (same seq and reconciledAt) stopped it before; a
- * retry, e.g. after the hook failed.
+ * mix_start, an update) got there first and wins: `stale`, nothing written. The stop time is the
+ * check's (the mix ended before it), and the task leaves the running index as with a mix_stop.
+ * `already_applied`: this very reconciliation stopped the run before; a retry, e.g. after the hook
+ * failed.
  */
 export async function applyReconciliation(
   reconciliation: Reconciliation,
@@ -166,48 +260,38 @@ export async function applyReconciliation(
 ): Promise<ReconcileResult> {
   const { appid, task_id, seq, checkedAt } = reconciliation;
   const nowMs = now();
-  const values: Record<string, unknown> = {
-    ':running': 'running',
-    ':stopped': 'stopped',
-    ':seq': NumberValue.from(seq),
-    ':by': 'reconciliation',
-    ':at': checkedAt,
-    ':stoppedAt': Math.floor(Date.parse(checkedAt) / 1000),
-    ':updatedAt': new Date(nowMs).toISOString(),
-  };
-  const set = [
-    '#status = :stopped',
-    'stoppedBy = :by',
-    'reconciledAt = :at',
-    'stoppedAt = :stoppedAt',
-    'updatedAt = :updatedAt',
-  ];
-  if (stoppedRetentionSeconds > 0) {
-    values[':expiresAt'] = Math.floor(nowMs / 1000) + stoppedRetentionSeconds;
-    set.push('expiresAt = :expiresAt');
-  }
+  const update = updateExpression(
+    {
+      status: 'stopped',
+      stoppedBy: 'reconciliation',
+      reconciledAt: checkedAt,
+      stoppedAt: Math.floor(Date.parse(checkedAt) / 1000),
+      updatedAt: new Date(nowMs).toISOString(),
+      expiresAt: expiry(nowMs, stoppedRetentionSeconds),
+      // A task written before run ids existed: its run began with this seq (withLegacyRun).
+      runId: ifNotExists(runIdOf(appid, task_id, seq)),
+      startSeq: ifNotExists(NumberValue.from(seq)),
+    },
+    ['runningSince'],
+  );
   const result = await updateTaskIf(
     {
       TableName: tableName,
       Key: taskKey(appid, task_id),
-      UpdateExpression: `SET ${set.join(', ')} REMOVE runningSince`,
+      ...update,
       // Also false when the item does not exist: a reconciliation never creates a task.
-      ConditionExpression: '#status = :running AND #seq = :seq',
-      ExpressionAttributeNames: { '#status': 'status', '#seq': 'seq' },
-      ExpressionAttributeValues: values,
+      ...joinCondition(update, {
+        expression: '#status = :running AND #seq = :seq',
+        values: { ':running': 'running', ':seq': NumberValue.from(seq) },
+      }),
     },
     client,
   );
-  if ('written' in result) return { outcome: 'applied', task: result.written };
+  if ('written' in result) return { outcome: 'applied', transition: 'run_stopped', task: result.written };
   const { current } = result;
-  const same =
-    current?.status === 'stopped' &&
-    current.stoppedBy === 'reconciliation' &&
-    current.reconciledAt === checkedAt &&
-    BigInt(current.seq) === BigInt(seq);
-  return same && current
-    ? { outcome: 'already_applied', task: current }
-    : { outcome: 'stale', task: current };
+  return decide(current, { kind: 'reconciliation', seq, checkedAt }).repeat && current
+    ? { outcome: 'already_applied', transition: 'run_stopped', task: current }
+    : { outcome: 'stale', transition: 'stale', task: current };
 }
 
 /**
@@ -216,7 +300,7 @@ export async function applyReconciliation(
  * condition (some local ones) are read once, consistently.
  */
 async function updateTaskIf(
-  { Key, ExpressionAttributeValues, ...input }: ConditionalUpdate,
+  { Key, ExpressionAttributeNames, ExpressionAttributeValues, ...input }: ConditionalUpdate,
   client: DynamoDBClient,
 ): Promise<
   { written: MixTask } | { current: MixTask | undefined; refusal: ConditionalCheckFailedException }
@@ -226,7 +310,9 @@ async function updateTaskIf(
       new UpdateItemCommand({
         ...input,
         Key: toAttributes(Key),
-        ExpressionAttributeValues: toAttributes(ExpressionAttributeValues),
+        // DynamoDB refuses a name or value that no expression uses.
+        ExpressionAttributeNames: used(ExpressionAttributeNames, input),
+        ExpressionAttributeValues: toAttributes(used(ExpressionAttributeValues, input)),
         ReturnValues: 'ALL_NEW',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
@@ -237,6 +323,18 @@ async function updateTaskIf(
     if (error.Item) return { current: fromAttributes(error.Item), refusal: error };
     return { current: await readTask(input.TableName, Key, client), refusal: error };
   }
+}
+
+/** The entries whose placeholder (`#name`, `:value`) an expression holds. */
+function used<T>(
+  entries: Record<string, T>,
+  {
+    UpdateExpression,
+    ConditionExpression,
+  }: Pick<ConditionalUpdate, 'UpdateExpression' | 'ConditionExpression'>,
+): Record<string, T> {
+  const placeholders = new Set(`${UpdateExpression} ${ConditionExpression}`.match(/[#:]\w+/g));
+  return Object.fromEntries(Object.entries(entries).filter(([placeholder]) => placeholders.has(placeholder)));
 }
 
 interface ConditionalUpdate {
@@ -348,60 +446,136 @@ export async function markOrphanReported(
 }
 
 interface Update {
-  expression: string;
-  names: Record<string, string>;
-  values: Record<string, unknown>;
+  UpdateExpression: string;
+  ExpressionAttributeNames: Record<string, string>;
+  ExpressionAttributeValues: Record<string, unknown>;
 }
 
-function mixUpdate(callback: MixEvent, receivedAt: string, nowMs: number, retentionSeconds: number): Update {
-  const set: Record<string, unknown> = {
-    status: callback.event === 'mix_start' ? 'running' : 'stopped',
-    seq: NumberValue.from(callback.seq),
-    updatedAt: new Date(nowMs).toISOString(),
-    channel_id: callback.channel_id,
-    publish_id: callback.publish_id,
-    mix_url: callback.mix_url,
-    mix_stream_alias: callback.mix_stream_alias,
-    // Set only when the key is the task id's hash (taskKey).
-    fullTaskId:
-      taskKey(callback.appid, callback.task_id).task_id === callback.task_id ? undefined : callback.task_id,
-  };
-  const remove: string[] = [];
-  if (callback.event === 'mix_start') {
-    Object.assign(set, {
-      startedAt: Number(callback.timestamp),
-      runningSince: Number(callback.timestamp),
-      startReceivedAt: receivedAt,
-      stream_alias: callback.stream_alias,
-      rtmp_urls: playUrls(callback.rtmp_urls, callback.rtmp_url),
-      hls_urls: playUrls(callback.hls_urls, callback.hls_url),
-      hdl_urls: playUrls(callback.hdl_urls, callback.hdl_url),
-    });
-    // A task id reused for a new run: the previous run's stop no longer applies.
-    remove.push('stoppedAt', 'stopReceivedAt', 'expiresAt', 'orphanReportedAt', 'stoppedBy', 'reconciledAt');
-  } else {
-    // reconciledAt stays: it tells the consumer that this run's onMixStopped has run already.
-    Object.assign(set, {
-      stoppedAt: Number(callback.timestamp),
-      stopReceivedAt: receivedAt,
-      stoppedBy: 'callback',
-    });
-    remove.push('runningSince');
-    if (retentionSeconds > 0) set.expiresAt = Math.floor(nowMs / 1000) + retentionSeconds;
-  }
+/** A value written only when the attribute is not there yet. */
+interface IfNotExists {
+  ifNotExists: unknown;
+}
+const ifNotExists = (value: unknown): IfNotExists => ({ ifNotExists: value });
 
+/**
+ * `SET #field = :field, …` (a field whose value is undefined is left as it stands) and
+ * `REMOVE #field, …`. The names a condition uses (#seq, #status, #runId) are always declared.
+ */
+function updateExpression(set: Record<string, unknown>, remove: readonly string[] = []): Update {
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {};
   const assignments: string[] = [];
   for (const [field, value] of Object.entries(set)) {
-    if (value === undefined) continue; // a field this callback lacks keeps what an earlier one set
+    if (value === undefined) continue;
     names[`#${field}`] = field;
-    values[`:${field}`] = value;
-    assignments.push(`#${field} = :${field}`);
+    if (typeof value === 'object' && value !== null && 'ifNotExists' in value) {
+      values[`:${field}`] = value.ifNotExists;
+      assignments.push(`#${field} = if_not_exists(#${field}, :${field})`);
+    } else {
+      values[`:${field}`] = value;
+      assignments.push(`#${field} = :${field}`);
+    }
   }
   for (const field of remove) names[`#${field}`] = field;
-  const removal = ` REMOVE ${remove.map((field) => `#${field}`).join(', ')}`;
-  return { expression: `SET ${assignments.join(', ')}${removal}`, names, values };
+  const removal = remove.length > 0 ? ` REMOVE ${remove.map((field) => `#${field}`).join(', ')}` : '';
+  return {
+    UpdateExpression: `SET ${assignments.join(', ')}${removal}`,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
+}
+
+/** Unix seconds at which a task stopped now expires; undefined when stopped tasks are kept. */
+function expiry(nowMs: number, retentionSeconds: number): number | undefined {
+  return retentionSeconds > 0 ? Math.floor(nowMs / 1000) + retentionSeconds : undefined;
+}
+
+/**
+ * What a callback's transition writes. `current` is the task as read, or undefined for the first
+ * write (made without reading) or a task not in the table.
+ */
+function mixUpdate(
+  transition: Written,
+  callback: MixEvent,
+  current: MixTask | undefined,
+  receivedAt: string,
+  nowMs: number,
+  retentionSeconds: number,
+): Update {
+  const { appid, task_id, seq } = callback;
+  const fields = {
+    seq: NumberValue.from(seq),
+    updatedAt: new Date(nowMs).toISOString(),
+    // Set only when the key is the task id's hash (taskKey).
+    fullTaskId: taskKey(appid, task_id).task_id === task_id ? undefined : task_id,
+  };
+  // The run this callback belongs to; a task written before run ids existed gets its id, and the
+  // seqs that began and stopped its run as read (withLegacyRun), for good now.
+  const run = {
+    runId: ifNotExists(current?.runId ?? runIdOf(appid, task_id, seq)),
+    startSeq: current?.startSeq && ifNotExists(NumberValue.from(current.startSeq)),
+    stopSeq: current?.stopSeq && ifNotExists(NumberValue.from(current.stopSeq)),
+  };
+  const mix = {
+    channel_id: callback.channel_id,
+    publish_id: callback.publish_id,
+    mix_url: callback.mix_url,
+    mix_stream_alias: callback.mix_stream_alias,
+  };
+  const stop = { stoppedAt: Number(callback.timestamp), stopReceivedAt: receivedAt };
+  const expiresAt = expiry(nowMs, retentionSeconds);
+
+  if (callback.event === 'mix_start') {
+    const start = {
+      ...mix,
+      stream_alias: callback.stream_alias,
+      rtmp_urls: playUrls(callback.rtmp_urls, callback.rtmp_url),
+      hls_urls: playUrls(callback.hls_urls, callback.hls_url),
+      hdl_urls: playUrls(callback.hdl_urls, callback.hdl_url),
+    };
+    // An update keeps the run's start; a new run drops everything of the previous run's stop.
+    if (transition === 'run_updated') return updateExpression({ ...fields, ...run, ...start });
+    return updateExpression(
+      {
+        ...fields,
+        ...start,
+        status: 'running',
+        runId: runIdOf(appid, task_id, seq),
+        startSeq: NumberValue.from(seq),
+        startedAt: Number(callback.timestamp),
+        runningSince: Number(callback.timestamp),
+        startReceivedAt: receivedAt,
+      },
+      [
+        'stopSeq',
+        'stoppedAt',
+        'stopReceivedAt',
+        'expiresAt',
+        'orphanReportedAt',
+        'stoppedBy',
+        'reconciledAt',
+      ],
+    );
+  }
+  if (transition === 'stop_recorded') {
+    // The run's stop (the one its hook saw) stays; a reconciled stop's time is only an upper bound,
+    // so the genuine mix_stop's time replaces it.
+    const genuineTime = current?.stoppedBy === 'reconciliation' ? stop : {};
+    return updateExpression({ ...fields, ...run, ...genuineTime, expiresAt });
+  }
+  return updateExpression(
+    {
+      ...fields,
+      ...run,
+      ...mix,
+      ...stop,
+      status: 'stopped',
+      stopSeq: NumberValue.from(seq),
+      stoppedBy: 'callback',
+      expiresAt,
+    },
+    ['runningSince'],
+  );
 }
 
 /** The docs list play URLs as arrays; one of their examples sends a single string instead. */

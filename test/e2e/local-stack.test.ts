@@ -136,6 +136,52 @@ describe('npm start, driven like ZEGO', () => {
     expect([...shown].some((char) => (char < ' ' && char !== '\n') || char === '\u202e')).toBe(false);
   });
 
+  it('calls each hook once per run: stops sent twice, a stop reusing its start’s seq, a second start', async () => {
+    const hooksOf = (taskId: string) => {
+      const lines = output()
+        .split('\n')
+        .filter((line) => line.split(' ').includes(`task_id=${taskId}`));
+      const count = (message: RegExp) => lines.filter((line) => message.test(line)).length;
+      return {
+        started: count(/ mix started /),
+        updated: count(/ mix updated /),
+        stopped: count(/ mix stopped /),
+        inferred: count(/ mix stopped \(inferred/),
+      };
+    };
+    const [a, b, c] = [seq(), seq(), seq()];
+    // StopMix called twice: two mix_stops with their own seqs, the second sent three times.
+    await send('mix_start', 'stop-twice', a);
+    await send('mix_stop', 'stop-twice', b);
+    for (let i = 0; i < 3; i++) await send('mix_stop', 'stop-twice', c);
+    // A caller that reuses its Sequence for the stop.
+    const same = seq();
+    await send('mix_start', 'same-seq', same);
+    await send('mix_stop', 'same-seq', same);
+    // StartMix on a running task updates the mix.
+    const [u1, u2] = [seq(), seq()];
+    await send('mix_start', 'updated', u1);
+    await send('mix_start', 'updated', u2);
+    // A mix that dies on ZEGO's side: once the check has stopped it, it has looked at every task.
+    await zego('send', '--task', 'control', '--event', 'start', '--seq', seq());
+    await zego('kill-mix', 'control');
+
+    await taskWhen('stop-twice', (t) => t.seq === c);
+    await taskWhen('same-seq', (t) => t.status === 'stopped');
+    await taskWhen('updated', (t) => t.seq === u2);
+    await vi.waitFor(() => expect(hooksOf('control').inferred).toBe(1), { timeout: 40_000, interval: 250 });
+
+    expect(hooksOf('stop-twice')).toEqual({ started: 1, updated: 0, stopped: 1, inferred: 0 });
+    expect(hooksOf('same-seq')).toEqual({ started: 1, updated: 0, stopped: 1, inferred: 0 });
+    expect(hooksOf('updated')).toEqual({ started: 1, updated: 1, stopped: 0, inferred: 0 });
+    expect(await taskWhen('stop-twice', () => true)).toMatchObject({ status: 'stopped', stopSeq: b });
+    expect(await taskWhen('updated', () => true)).toMatchObject({
+      status: 'running',
+      runId: `111111:updated:${u1}`,
+      startSeq: u1,
+    });
+  }, 60_000);
+
   it('stops a mix that died with no mix_stop, once the check has asked ZEGO, calling the hook once', async () => {
     await zego('send', '--task', 'killed', '--event', 'start', '--seq', seq());
     const { stdout } = await zego('kill-mix', 'killed');
@@ -150,10 +196,9 @@ describe('npm start, driven like ZEGO', () => {
     );
     expect(task).toMatchObject({ stoppedBy: 'reconciliation', reconciledAt: expect.any(String) });
     expect((await zego('task', 'killed')).stdout).toMatch(/stoppedBy\s+reconciliation/);
-    await vi.waitFor(() => expect(output()).toMatch(/mix stopped \(inferred by reconciliation\)/), {
-      timeout: 5_000,
-    });
-    expect(output().match(/mix stopped \(inferred by reconciliation\)/g)).toHaveLength(1);
+    const inferred = /mix stopped \(inferred by reconciliation\) .*task_id=killed( |$)/gm;
+    await vi.waitFor(() => expect(output()).toMatch(inferred), { timeout: 5_000 });
+    expect(output().match(inferred)).toHaveLength(1);
   }, 60_000);
 
   it('passes the smoke test, which leaves nothing behind and calls no hook', async () => {
@@ -192,6 +237,10 @@ describe('npm start, driven like ZEGO', () => {
       hostile: 'stopped',
       'via-cli': 'stopped',
       killed: 'stopped',
+      'stop-twice': 'stopped',
+      'same-seq': 'stopped',
+      updated: 'running',
+      control: 'stopped',
     });
     expect(await queueDepth(sqs, info.queueUrl)).toBe(0);
     expect(await queueDepth(sqs, info.deadLetterQueueUrl)).toBe(0);

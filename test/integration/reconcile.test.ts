@@ -158,20 +158,24 @@ describe('reconciliation through the real handlers', () => {
     expect(total(out, 'ReconcileLookupsFailed')).toBeGreaterThanOrEqual(1);
   });
 
-  it('records a late genuine mix_stop after a reconciled stop, with its seq, and calls no second hook', async () => {
+  it('records a late genuine mix_stop after a reconciled stop, its seq and time, and calls no second hook', async () => {
     const dead = await startMix(unique());
     zego.killMix(APPID, dead);
     await check();
     const reconciled = await task(dead);
     expect(stopsOf(dead)).toHaveLength(1);
 
-    await deliver(signedCallback({ task_id: dead, seq: '101', timestamp: String(nowSeconds()) }));
+    const stoppedAt = nowSeconds() - 30;
+    await deliver(signedCallback({ task_id: dead, seq: '101', timestamp: String(stoppedAt) }));
     await settle(stack, consumer);
+    // The run's stop stays the reconciliation's (its hook ran), with the genuine stop's time.
     expect(await task(dead)).toMatchObject({
       status: 'stopped',
       seq: '101',
-      stoppedBy: 'callback',
+      runId: reconciled?.runId,
+      stoppedBy: 'reconciliation',
       reconciledAt: reconciled?.reconciledAt,
+      stoppedAt,
       stopReceivedAt: expect.any(String),
     });
     expect(stopsOf(dead)).toHaveLength(1);

@@ -16,7 +16,7 @@ export interface FaultStackOptions {
   /** The consumer's Lambda timeout: in-progress idempotency records expire with it. */
   consumerTimeoutMs: number;
   /** The hooks the consumer calls; the missing ones do nothing. */
-  hooks?: Partial<Pick<Hooks, 'onMixStarted' | 'onMixStopped'>>;
+  hooks?: Partial<Pick<Hooks, 'onMixStarted' | 'onMixUpdated' | 'onMixStopped'>>;
   /** How many event source mapping pollers run at once (Lambda runs several for several groups). */
   pollers?: number;
   enqueueTimeoutMs?: number;
@@ -50,6 +50,7 @@ export async function startFaultStack(options: FaultStackOptions) {
     hooks: {
       onMixStarted: options.hooks?.onMixStarted ?? nothing,
       onMixStopped: options.hooks?.onMixStopped ?? nothing,
+      onMixUpdated: options.hooks?.onMixUpdated,
     },
     ingest: {
       env: { ENQUEUE_TIMEOUT_MS: String(options.enqueueTimeoutMs ?? 1_000) },

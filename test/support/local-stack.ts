@@ -31,7 +31,7 @@ export function ingestHandler(stack: LocalStack, options: Parameters<typeof hand
 /** The real consumer handler on the stack with the hooks a test passes in, quiet by default. */
 export function consumerHandler(
   stack: LocalStack,
-  hooks: Pick<Hooks, 'onMixStarted' | 'onMixStopped'>,
+  hooks: Pick<Hooks, 'onMixStarted' | 'onMixUpdated' | 'onMixStopped'>,
   options: Parameters<typeof handlers.consumerHandler>[2] = {},
 ) {
   return handlers.consumerHandler(stack, hooks, { logger: silent(), ...options });

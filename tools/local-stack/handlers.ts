@@ -26,7 +26,7 @@ export function ingestHandler(
 /** The real consumer handler with the hooks given (the user's, or a test's), on the stack. */
 export function consumerHandler(
   stack: LocalStack,
-  hooks: Pick<Hooks, 'onMixStarted' | 'onMixStopped'>,
+  hooks: Pick<Hooks, 'onMixStarted' | 'onMixUpdated' | 'onMixStopped'>,
   { env = {}, ...options }: Extra<Omit<ConsumerHandlerOptions, 'config' | 'hooks'>> = {},
 ) {
   return createConsumerHandler({

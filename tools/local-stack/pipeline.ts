@@ -16,7 +16,8 @@ export interface PipelineOptions extends Partial<LocalStackOptions> {
   /** HTTP port of the callback endpoint; 0 picks a free one. */
   port: number;
   /** Your code: the consumer and the scheduled check call these (lib/hooks.ts for `npm start`). */
-  hooks: Pick<Hooks, 'onMixStarted' | 'onMixStopped'> & Partial<Pick<Hooks, 'onMixOrphaned'>>;
+  hooks: Pick<Hooks, 'onMixStarted' | 'onMixUpdated' | 'onMixStopped'> &
+    Partial<Pick<Hooks, 'onMixOrphaned'>>;
   /**
    * Run the scheduled check every `checkEverySeconds` with reconciliation against a local fake of
    * ZEGO's server API (on `zegoApiPort`), looking up tasks running longer than `afterSeconds`.

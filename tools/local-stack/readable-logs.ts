@@ -14,6 +14,8 @@ const SHOWN = [
   'reason',
   'status',
   'taskStatus',
+  'transition',
+  'earlierThan',
   'receiveCount',
   // the scheduled check
   'candidates',

@@ -11,6 +11,8 @@ const running = {
   task_id: 'demo-1',
   status: 'running',
   seq: 10,
+  runId: '111111:demo-1:10',
+  startSeq: 10,
   startedAt: 1_795_903_634,
   runningSince: 1_795_903_634,
   startReceivedAt: '2026-11-28T22:07:14.894Z',
@@ -21,6 +23,9 @@ const stopped = {
   task_id: 'demo-2',
   status: 'stopped',
   seq: 12,
+  runId: '111111:demo-2:12',
+  stopSeq: 12,
+  stoppedBy: 'callback',
   stoppedAt: 1_795_903_637,
   stopReceivedAt: '2026-11-28T22:07:17.520Z',
   updatedAt: '2026-11-28T22:07:17.542Z',
@@ -62,8 +67,8 @@ describe('zego tasks', () => {
     dynamo.on(ScanCommand).resolves({ Items: [running, stopped].map((item) => marshall(item)) });
     const lines = (await zego('tasks', '--json')).stdout.split('\n').map((line) => JSON.parse(line));
     expect(lines).toEqual([
-      { ...stopped, seq: '12' },
-      { ...running, seq: '10' },
+      { ...stopped, seq: '12', stopSeq: '12' },
+      { ...running, seq: '10', startSeq: '10' },
     ]);
   });
 

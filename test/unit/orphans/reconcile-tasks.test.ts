@@ -14,6 +14,7 @@ const task = (id: string, runningSinceAgo: number, seq = '7'): MixTask => ({
   appid: '111111',
   task_id: `111111:${id}`,
   status: 'running',
+  runId: `111111:111111:${id}:${seq}`,
   seq,
   runningSince: NOW_S - runningSinceAgo,
   updatedAt: '2027-01-15T08:00:00.000Z',

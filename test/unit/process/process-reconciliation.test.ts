@@ -52,7 +52,14 @@ describe('processReconciliation', () => {
     ddb.on(UpdateItemCommand).resolves({ Attributes: wire(reconciled) });
     const { hooks, deps: d, emitted } = deps();
     const result = await processReconciliation(input, d);
-    expect(result).toEqual({ event: '#reconcile', outcome: 'applied', taskStatus: 'stopped' });
+    const runId = '111111:111111:1111:123';
+    expect(result).toEqual({
+      event: '#reconcile',
+      outcome: 'applied',
+      transition: 'run_stopped',
+      runId,
+      taskStatus: 'stopped',
+    });
     expect(hooks.onMixStopped).toHaveBeenCalledTimes(1);
     const [event, context] = hooks.onMixStopped.mock.calls[0] as unknown as [
       Record<string, unknown>,
@@ -60,6 +67,7 @@ describe('processReconciliation', () => {
     ];
     expect(event).toEqual({
       inferred: true,
+      runId,
       reconciledAt: CHECKED_AT,
       task: expect.objectContaining({ status: 'stopped', stoppedBy: 'reconciliation' }),
     });

@@ -52,57 +52,53 @@ const UPDATED = '2023-07-20T06:40:23.000Z';
 beforeEach(() => ddb.reset());
 
 describe('applyMixEvent', () => {
-  it('writes a stop only if no higher-or-equal seq was applied, in one conditional update', async () => {
+  it('records a run’s first stop in one request, off the running index, with its run and expiry', async () => {
     ddb.on(UpdateItemCommand).resolves({
-      Attributes: wire({
-        appid: '111111',
-        task_id: '111111:1111',
-        status: 'stopped',
-        seq: new NumberValue('1234'),
-        updatedAt: UPDATED,
-      }),
+      Attributes: wire({ ...KEY, status: 'stopped', seq: new NumberValue('1234'), updatedAt: UPDATED }),
     });
     const result = await applyMixEvent(stop(), '2023-07-20T06:40:23.000Z', options);
-    expect(result.outcome).toBe('applied');
-    expect(result.task.seq).toBe('1234');
+    expect(result).toMatchObject({ outcome: 'applied', transition: 'run_stopped', task: { seq: '1234' } });
     const update = sentUpdate();
-    expect(update?.ConditionExpression).toBe('attribute_not_exists(#seq) OR #seq < :seq');
-    expect(update?.Key).toEqual({ appid: '111111', task_id: '111111:1111' });
+    expect(update?.Key).toEqual(KEY);
     expect(update?.ExpressionAttributeValues).toMatchObject({
       ':status': 'stopped',
+      ':stoppedBy': 'callback',
       ':stoppedAt': 1689835223,
       ':stopReceivedAt': '2023-07-20T06:40:23.000Z',
       ':channel_id': '2222',
       ':expiresAt': 1689835223 + 86_400,
+      // Kept when the task has one (a running run), given when the stop came first.
+      ':runId': '111111:111111:1111:1234',
     });
-    expect(update.seq).toEqual({ N: '1234' });
-    expect(update?.UpdateExpression).toMatch(/ REMOVE #runningSince$/); // leaves the running index
-    // Says how the stop was learned, and leaves a reconciliation's reconciledAt in place.
-    expect(update?.ExpressionAttributeValues).toMatchObject({ ':stoppedBy': 'callback' });
-    expect(update?.UpdateExpression).not.toContain('reconciledAt');
+    expect(update?.UpdateExpression).toContain('#runId = if_not_exists(#runId, :runId)');
+    expect(update?.UpdateExpression).toMatch(/ REMOVE #runningSince$/);
+    expect(ddb.commandCalls(UpdateItemCommand)).toHaveLength(1);
     expect(ddb.commandCalls(GetItemCommand)).toHaveLength(0);
   });
 
-  it('marks a start running, stores the play URLs and clears a previous run’s stop, reconciled or not', async () => {
+  it('begins a run with a start: its id, its start, the play URLs, and none of the last run’s stop', async () => {
     ddb.on(UpdateItemCommand).resolves({
       Attributes: wire({ ...KEY, status: 'running', seq: new NumberValue('123'), updatedAt: UPDATED }),
     });
-    await applyMixEvent(
+    const result = await applyMixEvent(
       start({ hls_urls: undefined, hls_url: 'https://play.example.invalid/one.m3u8' }),
       'now',
       options,
     );
+    expect(result).toMatchObject({ outcome: 'applied', transition: 'run_started' });
     const update = sentUpdate();
-    expect(update?.UpdateExpression).toMatch(
-      / REMOVE #stoppedAt, #stopReceivedAt, #expiresAt, #orphanReportedAt, #stoppedBy, #reconciledAt$/,
-    );
-    expect(update?.ExpressionAttributeValues).toMatchObject({ ':runningSince': 1689835223 });
     expect(update?.ExpressionAttributeValues).toMatchObject({
       ':status': 'running',
+      ':runId': '111111:111111:1111:123',
       ':startedAt': 1689835223,
+      ':runningSince': 1689835223,
       ':rtmp_urls': ['rtmp://play.example.invalid/live/aaa'],
       ':hls_urls': ['https://play.example.invalid/one.m3u8'],
     });
+    expect(update?.ExpressionAttributeValues).toMatchObject({ ':startSeq': 123 });
+    expect(update?.UpdateExpression).toMatch(
+      / REMOVE #stopSeq, #stoppedAt, #stopReceivedAt, #expiresAt, #orphanReportedAt, #stoppedBy, #reconciledAt$/,
+    );
   });
 
   it('sets no expiry on a stopped task when stopped tasks are kept forever (retention 0)', async () => {
@@ -129,16 +125,67 @@ describe('applyMixEvent', () => {
     expect(result.task.seq).toBe('90071992547409931');
   });
 
-  it('calls a refused write with a higher stored seq stale, from the item DynamoDB returns', async () => {
+  it('calls a refused write stale from the item DynamoDB returns, without reading or writing again', async () => {
     ddb.on(UpdateItemCommand).rejects(refused({ ...KEY, status: 'stopped', seq: 6, updatedAt: UPDATED }));
     const result = await applyMixEvent(start({ seq: '5' }), 'now', options);
-    expect(result).toMatchObject({ outcome: 'stale', task: { status: 'stopped', seq: '6' } });
+    expect(result).toMatchObject({
+      outcome: 'stale',
+      transition: 'stale',
+      task: { status: 'stopped', seq: '6' },
+    });
     expect(ddb.commandCalls(GetItemCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(UpdateItemCommand)).toHaveLength(1);
   });
 
-  it('calls a refused write with the same stored seq already applied', async () => {
-    ddb.on(UpdateItemCommand).rejects(refused({ ...KEY, status: 'stopped', seq: 1234, updatedAt: UPDATED }));
-    expect((await applyMixEvent(stop(), 'now', options)).outcome).toBe('already_applied');
+  it('calls a refused stop that this very callback made before already applied: its hook runs again', async () => {
+    const stopped = {
+      ...KEY,
+      status: 'stopped',
+      seq: 1234,
+      stopSeq: 1234,
+      stoppedBy: 'callback',
+      runId: 'r',
+    };
+    ddb.on(UpdateItemCommand).rejects(refused({ ...stopped, updatedAt: UPDATED }));
+    expect(await applyMixEvent(stop(), 'now', options)).toMatchObject({
+      outcome: 'already_applied',
+      transition: 'run_stopped',
+    });
+    expect(ddb.commandCalls(UpdateItemCommand)).toHaveLength(1);
+  });
+
+  it('writes a transition the first try did not guess once more, conditioned on the task it read', async () => {
+    const running = { ...KEY, status: 'running', seq: 10, startSeq: 10, runId: 'run-10', updatedAt: UPDATED };
+    ddb
+      .on(UpdateItemCommand)
+      .rejectsOnce(refused(running))
+      .resolves({ Attributes: wire({ ...running, seq: 11 }) });
+    const result = await applyMixEvent(start({ seq: '11' }), 'now', options);
+    expect(result).toMatchObject({
+      outcome: 'applied',
+      transition: 'run_updated',
+      task: { runId: 'run-10' },
+    });
+    const second = ddb.commandCalls(UpdateItemCommand)[1]?.args[0].input;
+    // The update keeps the run: no new start, no new id.
+    expect(second?.UpdateExpression).not.toContain('#startedAt');
+    expect(unmarshall(second?.ExpressionAttributeValues ?? {})).toMatchObject({
+      ':wasStatus': 'running',
+      ':wasSeq': 10,
+      ':runId': 'run-10',
+    });
+  });
+
+  it('gives up after three writes in a row that lost to another writer, so SQS retries the callback', async () => {
+    let seq = 10;
+    ddb.on(UpdateItemCommand).callsFake(() => {
+      seq += 1; // someone else moves the task on each time
+      throw refused({ ...KEY, status: 'running', seq, startSeq: 1, runId: 'r', updatedAt: UPDATED });
+    });
+    await expect(applyMixEvent(start({ seq: '100' }), 'now', options)).rejects.toThrow(
+      'the task changed under 3 writes in a row',
+    );
+    expect(ddb.commandCalls(UpdateItemCommand)).toHaveLength(3);
   });
 
   it('reads the task consistently when the engine returns no old item', async () => {
@@ -155,13 +202,19 @@ describe('applyMixEvent', () => {
     await expect(applyMixEvent(stop(), 'now', options)).rejects.toThrow('ProvisionedThroughput');
   });
 
-  it('fails, with DynamoDB’s refusal as the cause, when a refused task is not there to read', async () => {
-    const refusal = refused();
-    ddb.on(UpdateItemCommand).rejects(refusal);
+  it('writes a task anew when the one that refused the write is gone by the time it is read', async () => {
+    ddb
+      .on(UpdateItemCommand)
+      .rejectsOnce(refused())
+      .resolves({ Attributes: wire({ ...KEY, status: 'stopped', seq: 1234, updatedAt: UPDATED }) });
     ddb.on(GetItemCommand).resolves({});
-    const failure = applyMixEvent(stop(), 'now', options);
-    await expect(failure).rejects.toThrow('conditional write failed but the task does not exist');
-    await expect(failure).rejects.toMatchObject({ cause: refusal });
+    expect(await applyMixEvent(stop(), 'now', options)).toMatchObject({
+      outcome: 'applied',
+      transition: 'run_stopped',
+    });
+    expect(ddb.commandCalls(UpdateItemCommand)[1]?.args[0].input.ConditionExpression).toBe(
+      'attribute_not_exists(#seq)',
+    );
   });
 
   it('stores a single play URL when the list is empty', async () => {
@@ -186,30 +239,32 @@ describe('applyReconciliation', () => {
     ...KEY,
     status: 'stopped',
     seq: 123,
+    runId: '111111:111111:1111:123',
     stoppedBy: 'reconciliation',
     reconciledAt: CHECKED_AT,
     updatedAt: UPDATED,
   };
 
-  it('stops only the run the check saw running, at the check’s time, and takes it off the running index', async () => {
+  it('stops the run the check saw running, at the check’s time, off the running index', async () => {
     ddb.on(UpdateItemCommand).resolves({ Attributes: wire(reconciled) });
     const result = await applyReconciliation(reconciliation, options);
     expect(result).toMatchObject({
       outcome: 'applied',
+      transition: 'run_stopped',
       task: { status: 'stopped', stoppedBy: 'reconciliation' },
     });
     const update = sentUpdate();
     expect(update?.Key).toEqual(KEY);
-    expect(update?.ConditionExpression).toBe('#status = :running AND #seq = :seq');
     expect(update.seq).toEqual({ N: '123' });
     expect(update?.ExpressionAttributeValues).toMatchObject({
-      ':stopped': 'stopped',
-      ':by': 'reconciliation',
-      ':at': CHECKED_AT,
+      ':status': 'stopped',
+      ':stoppedBy': 'reconciliation',
+      ':reconciledAt': CHECKED_AT,
       ':stoppedAt': Date.parse(CHECKED_AT) / 1000,
       ':expiresAt': TEST_NOW_MS / 1000 + 86_400,
+      ':runId': '111111:111111:1111:123',
     });
-    expect(update?.UpdateExpression).toMatch(/ REMOVE runningSince$/);
+    expect(update?.UpdateExpression).toMatch(/ REMOVE #runningSince$/);
   });
 
   it('sets no expiry when stopped tasks are kept forever', async () => {
@@ -237,7 +292,6 @@ describe('applyReconciliation', () => {
     ['another check reconciled it', { ...reconciled, reconciledAt: '2023-07-20T07:15:00.000Z' }],
     // Each part of "this very reconciliation" counts, even where the others happen to match.
     ['its callback stopped it, stamped with this check', { ...reconciled, stoppedBy: 'callback' }],
-    ['this check reconciled another run', { ...reconciled, seq: 124 }],
   ])('calls a refused write stale when %s', async (_case, current) => {
     ddb.on(UpdateItemCommand).rejects(refused(current));
     expect((await applyReconciliation(reconciliation, options)).outcome).toBe('stale');
@@ -255,7 +309,11 @@ describe('applyReconciliation', () => {
   it('calls a reconciliation of a task that is not in the table stale, and creates nothing', async () => {
     ddb.on(UpdateItemCommand).rejects(refused());
     ddb.on(GetItemCommand).resolves({});
-    expect(await applyReconciliation(reconciliation, options)).toEqual({ outcome: 'stale', task: undefined });
+    expect(await applyReconciliation(reconciliation, options)).toEqual({
+      outcome: 'stale',
+      transition: 'stale',
+      task: undefined,
+    });
   });
 
   it('lets other DynamoDB errors through', async () => {
