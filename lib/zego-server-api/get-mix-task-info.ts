@@ -124,10 +124,18 @@ async function ask(taskId: string, options: ServerApiOptions): Promise<MixTaskIn
   let status: number;
   let text: string;
   try {
-    const response = await fetch(url.toString(), { method: 'GET', signal: AbortSignal.timeout(timeoutMs) });
+    // Never followed: the query carries the signature, and a redirect would take it elsewhere.
+    const response = await fetch(url.toString(), {
+      method: 'GET',
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     status = response.status;
     if (!response.ok) {
-      await response.body?.cancel().catch(() => {});
+      await discard(response);
+      // Not ok and below 400: a redirect (fetch hands over no 1xx; an opaque redirect has status 0).
+      if (status < 400)
+        return unknown('http_status', redirectDetail(status, response.headers.get('location'), url));
       // A rate limit may come as HTTP 429 rather than as ZEGO's code: the same "later".
       return unknown(status === 429 ? 'throttled' : 'http_status', `HTTP ${status}`);
     }
@@ -190,6 +198,17 @@ function errorCode(error: unknown): string {
   if (typeof cause?.code === 'string') return cause.code;
   if (typeof cause?.name === 'string') return cause.name;
   return error instanceof Error ? error.name : typeof error;
+}
+
+async function discard(response: Response): Promise<void> {
+  await response.body?.cancel().catch(() => {});
+}
+
+/** Where a redirect pointed, host only: its path and query could quote ours, signature included. */
+function redirectDetail(status: number, location: string | null, from: URL): string {
+  const to =
+    location !== null && URL.canParse(location, from.href) ? ` to ${new URL(location, from).host}` : '';
+  return `HTTP ${status}, a redirect${to}: not followed`;
 }
 
 /** One short line for logs: secrets redacted (ZEGO's Message might echo one), control characters gone. */

@@ -428,3 +428,77 @@ describe('getMixTaskInfo: what it reports', () => {
     expect(result.detail).not.toMatch(/[\p{Cc}\p{Cf}\u2028\u2029]/u);
   });
 });
+
+/**
+ * A 60 MiB body of spaces in 16 KiB chunks, counting the chunks pulled: each one is memory spent.
+ * Pulled only when read, so the count is what the client asked for.
+ */
+function oversizedBody(totalBytes = 60 * 1024 * 1024, chunkBytes = 16 * 1024) {
+  let pulls = 0;
+  let cancelled = false;
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        pulls++;
+        controller.enqueue(new Uint8Array(chunkBytes).fill(0x20));
+        if (pulls * chunkBytes >= totalBytes) controller.close();
+      },
+      cancel() {
+        cancelled = true;
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return { stream, pulls: () => pulls, cancelled: () => cancelled };
+}
+
+describe('getMixTaskInfo: redirects', () => {
+  it('asks fetch not to follow redirects', async () => {
+    const { fetch, calls } = fakeFetch(() => running(1));
+    await getMixTaskInfo('1111', options(fetch));
+    expect(calls[0]?.init?.redirect).toBe('manual');
+  });
+
+  it.each([300, 301, 302, 303, 307, 308, 399])(
+    'is unknown/http_status on HTTP %i, naming where it pointed, and asks nothing more',
+    async (status) => {
+      const location = 'https://evil.example/collect?Signature=whatever';
+      const { fetch, calls } = fakeFetch(() => new Response(null, { status, headers: { location } }));
+      expect(await getMixTaskInfo('1111', options(fetch))).toEqual({
+        state: 'unknown',
+        reason: 'http_status',
+        detail: `HTTP ${status}, a redirect to evil.example: not followed`,
+      });
+      expect(calls).toHaveLength(1);
+    },
+  );
+
+  it.each([
+    ['no Location', {}, 'HTTP 302, a redirect: not followed'],
+    ['a Location that is no URL', { location: 'http://[' }, 'HTTP 302, a redirect: not followed'],
+    [
+      'a relative Location',
+      { location: '/elsewhere?x=1' },
+      'HTTP 302, a redirect to rtc-api.zego.im: not followed',
+    ],
+  ])('says only what it can of a redirect with %s', async (_case, headers, detail) => {
+    const { fetch } = fakeFetch(() => new Response(null, { status: 302, headers }));
+    expect(await getMixTaskInfo('1111', options(fetch))).toMatchObject({ reason: 'http_status', detail });
+  });
+
+  it('calls HTTP 400 an HTTP status, not a redirect', async () => {
+    const { fetch } = fakeFetch(() => new Response('bad', { status: 400, headers: { location: '/x' } }));
+    expect(await getMixTaskInfo('1111', options(fetch))).toMatchObject({
+      reason: 'http_status',
+      detail: 'HTTP 400',
+    });
+  });
+
+  it('cancels the body of a redirect instead of reading it', async () => {
+    const body = oversizedBody();
+    const { fetch } = fakeFetch(() => new Response(body.stream, { status: 302 }));
+    await getMixTaskInfo('1111', options(fetch));
+    expect(body.pulls()).toBe(0);
+    expect(body.cancelled()).toBe(true);
+  });
+});
