@@ -68,6 +68,12 @@ const answerSchema = z.looseObject({
 const MAX_DETAIL_CHARS = 200;
 
 /**
+ * ZEGO's answers are a few hundred bytes. A larger one is refused (Content-Length, else while it
+ * streams) before it is held in memory: a 60 MB answer once added ~200 MB to the function.
+ */
+export const MAX_ANSWER_BYTES = 64 * 1024;
+
+/**
  * Asks ZEGO whether a mix task exists (`GetMixTaskInfo`), signed afresh for this call. Never throws:
  * every failure is an `unknown` result, and only ZEGO's "task does not exist" code is `not_found`.
  */
@@ -122,7 +128,7 @@ async function ask(taskId: string, options: ServerApiOptions): Promise<MixTaskIn
   url.search = query.toString();
 
   let status: number;
-  let text: string;
+  let body: Uint8Array | undefined;
   try {
     // Never followed: the query carries the signature, and a redirect would take it elsewhere.
     const response = await fetch(url.toString(), {
@@ -139,16 +145,17 @@ async function ask(taskId: string, options: ServerApiOptions): Promise<MixTaskIn
       // A rate limit may come as HTTP 429 rather than as ZEGO's code: the same "later".
       return unknown(status === 429 ? 'throttled' : 'http_status', `HTTP ${status}`);
     }
-    text = await response.text();
+    body = await readCapped(response, MAX_ANSWER_BYTES);
   } catch (error) {
     if (isTimeout(error)) return unknown('timeout', `no answer within ${timeoutMs} ms`);
     // Only an error code or name: some messages quote the URL, and the URL carries the signature.
     return unknown('network', `request failed: ${errorCode(error)}`);
   }
+  if (body === undefined) return unknown('malformed', `the answer is over ${MAX_ANSWER_BYTES} bytes`);
 
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(new TextDecoder().decode(body));
   } catch {
     return unknown('malformed', `HTTP ${status}, the answer is not JSON`);
   }
@@ -198,6 +205,28 @@ function errorCode(error: unknown): string {
   if (typeof cause?.code === 'string') return cause.code;
   if (typeof cause?.name === 'string') return cause.name;
   return error instanceof Error ? error.name : typeof error;
+}
+
+/** The body, or undefined once it is past `max` bytes (read no further: the rest is never held). */
+async function readCapped(response: Response, max: number): Promise<Uint8Array | undefined> {
+  if (Number(response.headers.get('content-length')) > max) {
+    await discard(response);
+    return undefined;
+  }
+  const reader = response.body?.getReader();
+  if (!reader) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return Buffer.concat(chunks, size);
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => {});
+      return undefined;
+    }
+    chunks.push(value);
+  }
 }
 
 async function discard(response: Response): Promise<void> {

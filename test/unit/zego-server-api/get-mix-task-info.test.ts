@@ -1,6 +1,10 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { getMixTaskInfo, type ServerApiOptions } from '../../../lib/zego-server-api/get-mix-task-info';
+import {
+  getMixTaskInfo,
+  MAX_ANSWER_BYTES,
+  type ServerApiOptions,
+} from '../../../lib/zego-server-api/get-mix-task-info';
 
 /** Obviously fake: no real ServerSecret appears in this repository. */
 const SECRET = 'fixture-server-secret-not-real';
@@ -452,6 +456,21 @@ function oversizedBody(totalBytes = 60 * 1024 * 1024, chunkBytes = 16 * 1024) {
   return { stream, pulls: () => pulls, cancelled: () => cancelled };
 }
 
+/** A not-found answer padded with spaces to exactly `bytes` bytes, in chunks of `chunkBytes`. */
+function paddedNotFound(bytes: number, chunkBytes = 16 * 1024) {
+  const json = '{"Code":110209001}';
+  const text = json + ' '.repeat(bytes - json.length);
+  const encoded = new TextEncoder().encode(text);
+  const stream = new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (let at = 0; at < encoded.length; at += chunkBytes)
+        controller.enqueue(encoded.slice(at, at + chunkBytes));
+      controller.close();
+    },
+  });
+  return { stream, text };
+}
+
 describe('getMixTaskInfo: redirects', () => {
   it('asks fetch not to follow redirects', async () => {
     const { fetch, calls } = fakeFetch(() => running(1));
@@ -500,5 +519,71 @@ describe('getMixTaskInfo: redirects', () => {
     await getMixTaskInfo('1111', options(fetch));
     expect(body.pulls()).toBe(0);
     expect(body.cancelled()).toBe(true);
+  });
+});
+
+describe('getMixTaskInfo: the size of an answer', () => {
+  const tooLarge = { state: 'unknown', reason: 'malformed', detail: 'the answer is over 65536 bytes' };
+
+  it('caps an answer at 64 KiB', () => {
+    expect(MAX_ANSWER_BYTES).toBe(65_536);
+  });
+
+  it('refuses an answer whose Content-Length is over the cap without reading a byte of it', async () => {
+    const body = oversizedBody();
+    const { fetch } = fakeFetch(
+      () =>
+        new Response(body.stream, { status: 200, headers: { 'content-length': String(60 * 1024 * 1024) } }),
+    );
+    expect(await getMixTaskInfo('1111', options(fetch))).toEqual(tooLarge);
+    expect(body.pulls()).toBe(0);
+    expect(body.cancelled()).toBe(true);
+  });
+
+  it('stops reading a chunked answer (no Content-Length) once it is past the cap', async () => {
+    const body = oversizedBody();
+    const { fetch } = fakeFetch(() => new Response(body.stream, { status: 200 }));
+    expect(await getMixTaskInfo('1111', options(fetch))).toEqual(tooLarge);
+    // Four 16 KiB chunks fill the cap; the fifth goes past it. Nothing after it is pulled.
+    expect(body.pulls()).toBe(5);
+    expect(body.cancelled()).toBe(true);
+  });
+
+  it('reads an answer of exactly the cap, streamed or with its Content-Length', async () => {
+    const streamed = paddedNotFound(MAX_ANSWER_BYTES);
+    const { fetch } = fakeFetch(() => new Response(streamed.stream, { status: 200 }));
+    expect(await getMixTaskInfo('1111', options(fetch))).toEqual({ state: 'not_found' });
+
+    const declared = paddedNotFound(MAX_ANSWER_BYTES);
+    const withLength = fakeFetch(
+      () =>
+        new Response(declared.stream, {
+          status: 200,
+          headers: { 'content-length': String(MAX_ANSWER_BYTES) },
+        }),
+    );
+    expect(await getMixTaskInfo('1111', options(withLength.fetch))).toEqual({ state: 'not_found' });
+  });
+
+  it('refuses an answer one byte over the cap', async () => {
+    const { stream } = paddedNotFound(MAX_ANSWER_BYTES + 1);
+    const { fetch } = fakeFetch(() => new Response(stream, { status: 200 }));
+    expect(await getMixTaskInfo('1111', options(fetch))).toEqual(tooLarge);
+  });
+
+  it('reads an answer whose Content-Length is not a number, within the cap', async () => {
+    const { fetch } = fakeFetch(
+      () => new Response('{"Code":110209001}', { status: 200, headers: { 'content-length': 'many' } }),
+    );
+    expect(await getMixTaskInfo('1111', options(fetch))).toEqual({ state: 'not_found' });
+  });
+
+  it('is malformed, not a failed request, when a 200 has no body at all', async () => {
+    const { fetch } = fakeFetch(() => new Response(null, { status: 200 }));
+    expect(await getMixTaskInfo('1111', options(fetch))).toEqual({
+      state: 'unknown',
+      reason: 'malformed',
+      detail: 'HTTP 200, the answer is not JSON',
+    });
   });
 });
