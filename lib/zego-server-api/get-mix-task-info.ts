@@ -1,3 +1,4 @@
+import { parse as parseJson } from 'lossless-json';
 import * as z from '../zod';
 import { ZEGO_API_CODE } from './codes';
 import { newSignatureNonce, signServerApiRequest } from './signature';
@@ -155,8 +156,16 @@ async function ask(taskId: string, options: ServerApiOptions): Promise<MixTaskIn
 
   let json: unknown;
   try {
-    json = JSON.parse(new TextDecoder().decode(body));
-  } catch {
+    json = parseJson(new TextDecoder().decode(body), null, {
+      parseNumber: Number,
+      onDuplicateKey: ({ key }) => {
+        throw new DuplicateKeyError(key);
+      },
+    });
+  } catch (error) {
+    // JSON.parse would keep the last of two Codes: an answer that says two things says nothing.
+    if (error instanceof DuplicateKeyError)
+      return unknown('malformed', `the answer gives "${error.key}" twice, with different values`);
     return unknown('malformed', `HTTP ${status}, the answer is not JSON`);
   }
   const parsed = answerSchema.safeParse(json);
@@ -205,6 +214,13 @@ function errorCode(error: unknown): string {
   if (typeof cause?.code === 'string') return cause.code;
   if (typeof cause?.name === 'string') return cause.name;
   return error instanceof Error ? error.name : typeof error;
+}
+
+/** Thrown by the parser's duplicate-key hook; a key repeated with the same value is no conflict. */
+class DuplicateKeyError extends Error {
+  constructor(readonly key: string) {
+    super('duplicate key');
+  }
 }
 
 /** The body, or undefined once it is past `max` bytes (read no further: the rest is never held). */

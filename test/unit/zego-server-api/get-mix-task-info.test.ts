@@ -587,3 +587,37 @@ describe('getMixTaskInfo: the size of an answer', () => {
     });
   });
 });
+
+describe('getMixTaskInfo: an answer that gives a key twice', () => {
+  const text = (body: string) => () => new Response(body, { status: 200 });
+
+  it.each([
+    ['Code 0 then not found', '{"Code":0,"Data":{"TaskInfo":{"MixDuration":5}},"Code":110209001}', 'Code'],
+    ['not found then Code 0', '{"Code":110209001,"Data":{"TaskInfo":{"MixDuration":5}},"Code":0}', 'Code'],
+    ['two Data', '{"Code":0,"Data":{"TaskInfo":{"MixDuration":5}},"Data":null}', 'Data'],
+    ['two TaskInfo', '{"Code":0,"Data":{"TaskInfo":{"MixDuration":5},"TaskInfo":"gone"}}', 'TaskInfo'],
+    ['two Messages', '{"Code":110209001,"Message":"a","Message":"b"}', 'Message'],
+  ])('is malformed, never a guess, with %s', async (_case, body, key) => {
+    const { fetch } = fakeFetch(text(body));
+    expect(await getMixTaskInfo('1111', options(fetch))).toEqual({
+      state: 'unknown',
+      reason: 'malformed',
+      detail: `the answer gives "${key}" twice, with different values`,
+    });
+  });
+
+  it('reads a key given twice with the same value: the answer is still one answer', async () => {
+    const { fetch } = fakeFetch(text('{"Code":110209001,"Code":110209001}'));
+    expect(await getMixTaskInfo('1111', options(fetch))).toEqual({ state: 'not_found' });
+  });
+
+  it('reads large and exact numbers as JSON does', async () => {
+    const { fetch } = fakeFetch(text('{"Code":0,"Data":{"TaskInfo":{"MixDuration":1.5e1}}}'));
+    expect(await getMixTaskInfo('1111', options(fetch))).toEqual({
+      state: 'running',
+      mixDurationSeconds: 15,
+    });
+    const huge = fakeFetch(text('{"Code":1e400}'));
+    expect(await getMixTaskInfo('1111', options(huge.fetch))).toMatchObject({ reason: 'malformed' });
+  });
+});
