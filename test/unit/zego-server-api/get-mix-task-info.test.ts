@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   getMixTaskInfo,
@@ -619,5 +620,135 @@ describe('getMixTaskInfo: an answer that gives a key twice', () => {
     });
     const huge = fakeFetch(text('{"Code":1e400}'));
     expect(await getMixTaskInfo('1111', options(huge.fetch))).toMatchObject({ reason: 'malformed' });
+  });
+});
+
+/** ASCII as fullwidth forms (U+FF01-U+FF5E), which NFKC reads as the ASCII letters. */
+const fullwidth = (text: string) =>
+  text.replace(/[!-~]/g, (char) => String.fromCharCode(char.charCodeAt(0) + 0xfee0));
+/** Lowercase letters as mathematical bold ones (astral characters). */
+const mathBold = (text: string) =>
+  text.replace(/[a-z]/g, (char) => String.fromCodePoint(0x1d41a + char.charCodeAt(0) - 0x61));
+/** `text` with `between` after each of its characters but the last. */
+const interleave = (text: string, between: string) => Array.from(text).join(between);
+
+describe('getMixTaskInfo: secrets in disguise', () => {
+  const detailFor = async (message: string, serverSecret = SECRET) => {
+    const { fetch } = fakeFetch(() => zego(100000005, { Message: message }));
+    const result = await getMixTaskInfo('1111', options(fetch, { serverSecret }));
+    return result.state === 'unknown' ? result.detail : '';
+  };
+  const prefix = 'signature wrong, check AppId and ServerSecret (100000005): ';
+
+  it.each([
+    ['zero-width spaces', interleave(SECRET, '\u200b')],
+    ['a byte-order mark and bidi controls', interleave(SECRET, '\ufeff\u202e')],
+    ['control characters', interleave(SECRET, '\u0000')],
+    ['line breaks', interleave(SECRET, '\r\n')],
+    ['spaces', interleave(SECRET, ' ')],
+    ['combining marks', interleave(SECRET, '\u0301')],
+    ['fullwidth forms', fullwidth(SECRET)],
+    ['fullwidth capitals', fullwidth(SECRET.toUpperCase())],
+    ['mathematical letters', mathBold(SECRET)],
+    ['fullwidth forms and zero-width spaces', interleave(fullwidth(SECRET), '\u200c')],
+  ])('redacts the ServerSecret interleaved or dressed with %s', async (_case, disguised) => {
+    expect(await detailFor(`echo ${disguised} end`)).toBe(`${prefix}echo [redacted] end`);
+  });
+
+  it('redacts every echo of the secret, not only the first', async () => {
+    expect(await detailFor(`${SECRET} and ${interleave(SECRET, '\u200b')}`)).toBe(
+      `${prefix}[redacted] and [redacted]`,
+    );
+  });
+
+  it('redacts the Signature interleaved with zero-width spaces', async () => {
+    let signature = '';
+    const { fetch } = fakeFetch((url) => {
+      signature = url.searchParams.get('Signature') ?? '';
+      return zego(110209002, { Message: `sig ${interleave(signature, '\u200b')}` });
+    });
+    expect(await getMixTaskInfo('1111', options(fetch))).toMatchObject({
+      detail: 'unknown code (110209002): sig [redacted]',
+    });
+    expect(signature).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('redacts a secret that itself holds invisible characters, spaces or marks, echoed without them', async () => {
+    const secret = 'fix ture\u200b-secre\u0301t-not-real';
+    expect(await detailFor('echo fixture-secret-not-real end', secret)).toBe(`${prefix}echo [redacted] end`);
+  });
+
+  it('keeps text that only resembles the secret, recomposed', async () => {
+    expect(await detailFor('fixture-server-secret-not-rea1 cafe\u0301')).toBe(
+      `${prefix}fixture-server-secret-not-rea1 café`,
+    );
+  });
+});
+
+/** Answers no ZEGO would give, each near the size cap: every one is refused quickly, never thrown. */
+const hostileAnswers: [string, () => string][] = [
+  ['arrays nested 32,768 deep', () => '['.repeat(32_768) + ']'.repeat(32_768)],
+  ['objects nested 10,000 deep', () => `${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`],
+  [
+    '6,000 keys',
+    () => `{${Array.from({ length: 6_000 }, (_, i) => `"k${i}":1`).join(',')},"Code":110209001}`,
+  ],
+  ['10,000 copies of one key and value', () => `{${'"Code":110209001,'.repeat(3_600)}"a":1}`],
+  [
+    'a key given twice with large equal values, nested',
+    () => {
+      let value = '1';
+      while (value.length * 2 < 60_000) value = `{"a":${value},"a":${value}}`;
+      return `{"Code":110209001,"x":${value}}`;
+    },
+  ],
+  ['a string of 10,000 escapes', () => `{"Code":110200001,"Message":"${'\\u200b'.repeat(10_000)}"}`],
+  ['a Message of 60,000 ligatures', () => `{"Code":110200001,"Message":"${'\ufdfa'.repeat(20_000)}"}`],
+  [
+    'a Message of near-misses of the secret',
+    () => `{"Code":110200001,"Message":"${`${SECRET.slice(0, -1)}\u200b`.repeat(1_900)}"}`,
+  ],
+];
+
+describe('getMixTaskInfo: hostile answers', () => {
+  it.each(hostileAnswers)('answers %s in good time, without throwing', async (_case, body) => {
+    const text = body();
+    expect(new TextEncoder().encode(text).length).toBeLessThanOrEqual(MAX_ANSWER_BYTES);
+    const { fetch } = fakeFetch(() => new Response(text, { status: 200 }));
+    const started = performance.now();
+    const result = await getMixTaskInfo('1111', options(fetch));
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(['unknown', 'not_found']).toContain(result.state);
+    if (result.state === 'unknown') expect(result.detail.length).toBeLessThanOrEqual(200);
+  });
+
+  it('is not_found only for a JSON object whose one Code is 110209001, whatever else it holds', async () => {
+    const body = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 200 }),
+      fc.json({ maxDepth: 3 }),
+      fc
+        .record({
+          Code: fc.oneof(fc.constant(110209001), fc.constant(0), fc.integer(), fc.string(), fc.double()),
+          Message: fc.oneof(fc.string({ unit: 'binary' }), fc.constant(SECRET)),
+          Data: fc.jsonValue({ maxDepth: 3 }),
+        })
+        .map((answer) => JSON.stringify(answer)),
+    );
+    await fc.assert(
+      fc.asyncProperty(body, async (text) => {
+        const { fetch } = fakeFetch(() => new Response(text, { status: 200 }));
+        const result = await getMixTaskInfo('1111', options(fetch));
+        let code: unknown;
+        try {
+          code = (JSON.parse(text) as { Code?: unknown } | null)?.Code;
+        } catch {
+          code = undefined;
+        }
+        expect(result.state === 'not_found').toBe(code === 110209001);
+        expect(JSON.stringify(result)).not.toContain(SECRET);
+        if (result.state === 'unknown') expect(result.detail).not.toMatch(/[\p{Cc}\p{Cf}\u2028\u2029]/u);
+      }),
+      { numRuns: Number(process.env.FC_NUM_RUNS ?? 300) },
+    );
   });
 });
