@@ -1,15 +1,24 @@
 import type { MixTaskInfoResult, UnknownResult } from './get-mix-task-info';
+import { percentDecoded } from './percent-decode';
 
 export type TaskLookup = (taskId: string) => Promise<MixTaskInfoResult>;
 
 /**
- * The task ids to ask ZEGO about: as stored (callbacks carry `<appid>:<id>` when StartMix set the
- * id), then without the `<appid>:` prefix. Which form GetMixTaskInfo wants is not documented.
+ * The task ids to ask ZEGO about, in this order, each once: as stored (as ZEGO sent it: callbacks
+ * carry `<appid>:<id>` when StartMix set the id), without the `<appid>:` prefix, then both again
+ * percent-decoded once (ZEGO may have percent-encoded the id it sent). Which form GetMixTaskInfo wants
+ * is not documented. Each form is one call.
  */
 export function taskIdForms(appid: string, taskId: string): string[] {
+  const decoded = percentDecoded(taskId);
+  const forms = [taskId, withoutPrefix(appid, taskId), decoded, withoutPrefix(appid, decoded)];
+  // An id that is only the prefix leaves no bare form; the id as stored is always asked.
+  return [...new Set(forms.filter((form, index) => index === 0 || form !== ''))];
+}
+
+function withoutPrefix(appid: string, taskId: string): string {
   const prefix = `${appid}:`;
-  const bare = appid !== '' && taskId.startsWith(prefix) ? taskId.slice(prefix.length) : '';
-  return bare ? [taskId, bare] : [taskId];
+  return appid !== '' && taskId.startsWith(prefix) ? taskId.slice(prefix.length) : taskId;
 }
 
 /**
