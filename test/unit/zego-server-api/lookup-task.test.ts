@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { MixTaskInfoResult } from '../../../lib/zego-server-api/get-mix-task-info';
-import { lookUpTask, taskIdForms } from '../../../lib/zego-server-api/lookup-task';
+import {
+  lookUpTask,
+  MAX_TASK_ID_BYTES,
+  taskIdForms,
+  whyUnaskable,
+} from '../../../lib/zego-server-api/lookup-task';
 import { percentDecoded } from '../../../lib/zego-server-api/percent-decode';
 
 const RUNNING: MixTaskInfoResult = { state: 'running', mixDurationSeconds: 5 };
@@ -68,6 +73,37 @@ describe('percentDecoded', () => {
     ['no escapes', 'no escapes'],
   ])('reads %s as %s', (text, decoded) => {
     expect(percentDecoded(text)).toBe(decoded);
+  });
+});
+
+describe('whyUnaskable', () => {
+  it('asks about an id of up to 1,024 UTF-8 bytes', () => {
+    expect(MAX_TASK_ID_BYTES).toBe(1024);
+    expect(whyUnaskable('111111:1111')).toBeUndefined();
+    expect(whyUnaskable('a'.repeat(1024))).toBeUndefined();
+    expect(whyUnaskable('é'.repeat(512))).toBeUndefined();
+  });
+
+  it.each([
+    [
+      'an id of 1,025 bytes',
+      'a'.repeat(1025),
+      'the task id is 1025 bytes long; ids over 1024 bytes are not asked about',
+    ],
+    [
+      'an id of 600 characters but 1,200 bytes',
+      'é'.repeat(600),
+      'the task id is 1200 bytes long; ids over 1024 bytes are not asked about',
+    ],
+    [
+      'the longest id a callback may carry',
+      'x'.repeat(4096),
+      'the task id is 4096 bytes long; ids over 1024 bytes are not asked about',
+    ],
+    ['an empty id', '', 'the task id is empty'],
+    ['a lone surrogate', '111111:a\ud800b', 'the task id is not Unicode text (a lone surrogate)'],
+  ])('never asks about %s', (_case, taskId, why) => {
+    expect(whyUnaskable(taskId)).toBe(why);
   });
 });
 
