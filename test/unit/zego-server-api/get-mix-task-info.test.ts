@@ -693,7 +693,7 @@ const hostileAnswers: [string, () => string][] = [
     '6,000 keys',
     () => `{${Array.from({ length: 6_000 }, (_, i) => `"k${i}":1`).join(',')},"Code":110209001}`,
   ],
-  ['10,000 copies of one key and value', () => `{${'"Code":110209001,'.repeat(3_600)}"a":1}`],
+  ['3,600 copies of one key and value', () => `{${'"Code":110209001,'.repeat(3_600)}"a":1}`],
   [
     'a key given twice with large equal values, nested',
     () => {
