@@ -46,6 +46,11 @@ export const METRICS = {
   ReconcileLookups: MetricUnit.Count,
   /** Of those, tasks with no answer this check (errors, throttling, unknown codes): its alarm watches it. */
   ReconcileLookupsFailed: MetricUnit.Count,
+  /**
+   * Running tasks whose id no URL can ask about (too long, not text): never looked up, not counted
+   * failed (no alarm), never stopped by reconciliation; the orphan report covers them.
+   */
+  ReconcileUnaskable: MetricUnit.Count,
   /** Tasks ZEGO no longer knows, queued for the consumer to stop. */
   ReconcileEnqueued: MetricUnit.Count,
 } as const satisfies Record<string, (typeof MetricUnit)[keyof typeof MetricUnit]>;

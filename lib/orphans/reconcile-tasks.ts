@@ -3,6 +3,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { metric } from '../metrics';
 import { type PreparedMessage, prepareReconciliation } from '../queue/enqueue';
 import type { MixTask } from '../store/task-store';
+import { printable } from '../text/printable';
 import { type FindEndedTasksOptions, findEndedTasks } from '../zego-server-api/find-ended-tasks';
 import type { TaskInfoLookup } from './server-api-lookup';
 
@@ -26,7 +27,7 @@ export interface ReconcileTasksOptions {
 }
 
 export interface ReconcileReport {
-  /** Running tasks old enough to be looked up. */
+  /** Running tasks old enough to be looked up (those whose id cannot be asked about included). */
   candidates: number;
   /** ZEGO knows none of their task-id forms: queued for the consumer to stop. */
   enqueued: MixTask[];
@@ -44,14 +45,18 @@ export interface ReconcileReport {
 const EXAMPLES = 5;
 
 /**
- * Closes what ZEGO's missing mix_stop leaves open. Asks ZEGO (GetMixTaskInfo, both task-id forms,
+ * Closes what ZEGO's missing mix_stop leaves open. Asks ZEGO (GetMixTaskInfo, every task-id form,
  * a few at a time, backing off when throttled) about each task running longer than `afterSeconds`;
  * a task ZEGO knows under no form is queued as a reconciliation in its task's message group, and the
  * consumer stops it and calls onMixStopped (inferred). This function changes no task itself, so the
  * store sees one writer per task, in order, with the consumer's retries and idempotency.
  *
- * Publishes ReconcileLookups, ReconcileLookupsFailed (0 included: their alarm counts checks) and
- * ReconcileEnqueued.
+ * A task whose id no URL can ask about is never looked up and never stopped here: it is counted in
+ * ReconcileUnaskable, not as a failed lookup (that would keep the alarm on for good), and the orphan
+ * report covers it.
+ *
+ * Publishes ReconcileLookups, ReconcileLookupsFailed (0 included: their alarm counts checks),
+ * ReconcileUnaskable and ReconcileEnqueued.
  */
 export async function reconcileTasks(
   running: readonly MixTask[],
@@ -65,6 +70,17 @@ export async function reconcileTasks(
   const unknown = plan.unknown.map(({ task }) => task);
   metric(metrics, 'ReconcileLookups', plan.ended.length + plan.running.length + unknown.length);
   metric(metrics, 'ReconcileLookupsFailed', unknown.length);
+  metric(metrics, 'ReconcileUnaskable', plan.unaskable.length);
+  if (plan.unaskable.length > 0) {
+    logger.info('some task ids cannot be asked of ZEGO; those mixes are left to the orphan report', {
+      unaskable: plan.unaskable.length,
+      examples: plan.unaskable.slice(0, EXAMPLES).map(({ task, detail }) => ({
+        appid: task.appid,
+        task_id: printable(task.task_id),
+        detail,
+      })),
+    });
+  }
   if (plan.unknown.length > 0) {
     logger.warn(
       'ZEGO could not say whether some mixes still run; they stay running and are asked again next check',
@@ -117,6 +133,7 @@ export async function reconcileTasks(
     running: plan.running.length,
     unknown: unknown.length,
     skipped: plan.skipped.length,
+    unaskable: plan.unaskable.length,
     throttled: plan.throttled,
   });
   return {

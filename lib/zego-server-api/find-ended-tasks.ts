@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { MixTaskInfoResult, UnknownReason } from './get-mix-task-info';
-import { lookUpTask } from './lookup-task';
+import { lookUpTask, whyUnaskable } from './lookup-task';
 
 export interface CandidateTask {
   appid: string;
@@ -33,13 +33,19 @@ export interface EndedTasksPlan<T> {
   unknown: { task: T; reason: UnknownReason; detail: string }[];
   /** Not looked up this run: over `maxLookups`, or left when throttling or `signal` stopped the run. */
   skipped: T[];
+  /**
+   * Never looked up, this run or any other: no URL can ask ZEGO about the id (whyUnaskable). They
+   * neither count against `maxLookups` nor ever end here; the orphan report covers them.
+   */
+  unaskable: { task: T; detail: string }[];
   /** True when ZEGO stayed overloaded through the retries and the run stopped early. */
   throttled: boolean;
 }
 
 /**
  * Asks ZEGO which candidate tasks no longer exist, a few at a time. A task is `ended` only on ZEGO's
- * explicit "does not exist" for every id form (see lookUpTask); errors leave it `unknown`.
+ * explicit "does not exist" for every id form (see lookUpTask); errors leave it `unknown`; an id no
+ * URL can ask about is `unaskable`, with no call.
  */
 export async function findEndedTasks<T extends CandidateTask>(
   tasks: readonly T[],
@@ -57,9 +63,23 @@ export async function findEndedTasks<T extends CandidateTask>(
     throw new RangeError('concurrency must be 1 or more');
   if (!Number.isInteger(maxLookups) || maxLookups < 0) throw new RangeError('maxLookups must be 0 or more');
 
-  const ordered = [...tasks].sort(oldestFirst);
+  const plan: EndedTasksPlan<T> = {
+    ended: [],
+    running: [],
+    unknown: [],
+    skipped: [],
+    unaskable: [],
+    throttled: false,
+  };
+  // Set apart first: never stopped, they stay the oldest tasks and would take the first lookups.
+  const askable: T[] = [];
+  for (const task of tasks) {
+    const detail = whyUnaskable(task.task_id);
+    if (detail === undefined) askable.push(task);
+    else plan.unaskable.push({ task, detail });
+  }
+  const ordered = askable.sort(oldestFirst);
   const queue = ordered.slice(0, maxLookups);
-  const plan: EndedTasksPlan<T> = { ended: [], running: [], unknown: [], skipped: [], throttled: false };
 
   const lookUpPatiently = async (appid: string, taskId: string) => {
     let result = await lookup(appid, taskId);

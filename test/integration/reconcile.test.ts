@@ -1,6 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Hooks, MixStoppedEvent } from '../../lib/hook-contract';
+import { prepareMessage, sendMessage } from '../../lib/queue/enqueue';
 import { getTask } from '../../lib/store/task-store';
+import { parseCallback } from '../../lib/zego/callback-schema';
 import { lambdaContext } from '../../tools/local-stack/lambda-context';
 import type { FakeZegoServerApi } from '../../tools/zego-fake/server-api';
 import { apiGatewayEvent, encode, signedCallback, signedMixStart } from '../support/callbacks';
@@ -118,6 +120,9 @@ describe('reconciliation through the real handlers', () => {
     ['is overloaded (110200194)', 'throttle'],
     ['answers HTTP 500', 'http500'],
     ['answers something that is not JSON', 'garbage'],
+    ['redirects', 'redirect'],
+    ['answers 64 MiB', 'oversized'],
+    ['gives Code twice (running, then not found)', 'duplicateCode'],
   ] as const)(
     'changes nothing when ZEGO %s, and stops the mix on the next check once ZEGO answers',
     async (_case, fault) => {
@@ -230,4 +235,68 @@ describe('reconciliation through the real handlers', () => {
         .map((r) => r.taskId),
     ).toEqual(expect.arrayContaining([knownBare, bare]));
   });
+
+  it('stops none of a mix ZEGO knows under a %41-holding id, whichever form its callbacks carried', async () => {
+    // ZEGO knows `<id>-p%41`; its callbacks may carry it as is, or percent-encoded (`-p%2541`), and
+    // the task is kept as sent. Queued directly, as ingest queues a callback it keeps as sent.
+    const known = `${unique()}-p%41`;
+    const encoded = `${unique()}-p%41`;
+    zego.startMix(APPID, known);
+    zego.startMix(APPID, encoded);
+    const asSent = [`${APPID}:${known}`, `${APPID}:${encodeURIComponent(encoded)}`];
+    for (const taskId of asSent) await queueMixStart(taskId);
+    await settle(stack, consumer);
+
+    const out = await check();
+    for (const taskId of asSent) {
+      expect(await task(taskId)).toMatchObject({ status: 'running' });
+      expect(stopsOf(taskId)).toEqual([]);
+    }
+    expect(total(out, 'ReconcileEnqueued')).toBe(0);
+    expect(total(out, 'ReconcileLookupsFailed')).toBe(0);
+  });
+
+  it('stops a %-holding task only once ZEGO knows none of its four forms', async () => {
+    const id = unique();
+    const taskId = `${APPID}:${id}-p%2541`;
+    await queueMixStart(taskId);
+    await settle(stack, consumer);
+    const before = zego.requests().length;
+    await check();
+    expect(await task(taskId)).toMatchObject({ status: 'stopped', stoppedBy: 'reconciliation' });
+    expect(stopsOf(taskId)).toHaveLength(1);
+    const asked = zego
+      .requests()
+      .slice(before)
+      .map((r) => r.taskId ?? '')
+      .filter((asked) => asked.includes(`${id}-p`));
+    expect(asked).toEqual([taskId, `${id}-p%2541`, `${APPID}:${id}-p%41`, `${id}-p%41`]);
+  });
+
+  it('asks ZEGO nothing about a task id too long to ask, leaves it running, and raises no failed lookup', async () => {
+    const long = await startMix(`${unique()}-${'x'.repeat(1_100)}`, { knownAs: null });
+    const before = zego.requests().length;
+    const out = await check();
+    expect(await task(long)).toMatchObject({ status: 'running' });
+    expect(stopsOf(long)).toEqual([]);
+    expect(
+      zego
+        .requests()
+        .slice(before)
+        .filter((r) => r.taskId?.includes('x'.repeat(1_100))),
+    ).toEqual([]);
+    expect(total(out, 'ReconcileUnaskable')).toBeGreaterThanOrEqual(1);
+    expect(total(out, 'ReconcileLookupsFailed')).toBe(0);
+  });
 });
+
+/** A mix_start 30 minutes old for `taskId`, queued with the id exactly as given. */
+async function queueMixStart(taskId: string) {
+  const fields = signedMixStart({
+    task_id: taskId,
+    seq: '100',
+    timestamp: String(nowSeconds() - 30 * MINUTE),
+  });
+  const message = prepareMessage(parseCallback(fields).callback, Date.now());
+  await sendMessage(message, { queueUrl: stack.queue.url, timeoutMs: 5_000, sqs: stack.clients.sqs });
+}

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { findEndedTasks } from '../../lib/zego-server-api/find-ended-tasks';
 import { getMixTaskInfo, type ServerApiOptions } from '../../lib/zego-server-api/get-mix-task-info';
-import { lookUpTask } from '../../lib/zego-server-api/lookup-task';
+import { lookUpTask, taskIdForms } from '../../lib/zego-server-api/lookup-task';
 import { type FakeZegoServerApi, startFakeZegoServerApi } from '../../tools/zego-fake/server-api';
 
 /** Obviously fake: no real ServerSecret appears in this repository. */
@@ -133,6 +133,46 @@ describe('GetMixTaskInfo against the local fake of ZEGO', () => {
     },
   );
 
+  it.each([
+    {
+      fault: 'redirect',
+      result: {
+        state: 'unknown',
+        reason: 'http_status',
+        detail: expect.stringMatching(/^HTTP 302, a redirect to 127\.0\.0\.1:\d+: not followed$/),
+      },
+    },
+    {
+      fault: 'oversized',
+      result: { state: 'unknown', reason: 'malformed', detail: 'the answer is over 65536 bytes' },
+    },
+    {
+      fault: 'duplicateCode',
+      result: {
+        state: 'unknown',
+        reason: 'malformed',
+        detail: 'the answer gives "Code" twice, with different values',
+      },
+    },
+  ] as const)('is $result.reason, asking once, when the fake answers $fault', async ({ fault, result }) => {
+    const taskId = newTaskId();
+    fake.startMix(APP, taskId);
+    fake.setFault(fault);
+    const before = fake.requests().length;
+    const started = performance.now();
+    expect(await ask(taskId)).toEqual(result);
+    expect(performance.now() - started).toBeLessThan(1_500);
+    // A redirect followed would ask again, signature and all; the fake points back at itself.
+    expect(
+      fake
+        .requests()
+        .slice(before)
+        .map((r) => r.taskId),
+    ).toEqual([taskId]);
+    fake.setFault('none');
+    expect(await ask(taskId)).toMatchObject({ state: 'running' });
+  });
+
   it('is unknown/timeout when the fake hangs, within the timeout', async () => {
     fake.setFault('hang');
     const started = performance.now();
@@ -162,6 +202,55 @@ describe('GetMixTaskInfo against the local fake of ZEGO', () => {
     expect(plan.running.map((t) => t.task_id)).toEqual([`${APP}:${alive}`]);
     expect(plan.ended.map((t) => t.task_id).sort()).toEqual([`${APP}:${dead}`, bare].sort());
     expect(plan.unknown).toMatchObject([{ task: tasks[3], reason: 'signature' }]);
+  });
+});
+
+describe('task ids with percent-escapes', () => {
+  /** findEndedTasks against the fake, each form asked through the real client. */
+  const plan = (task_id: string) =>
+    findEndedTasks([{ appid: APP, task_id, runningSince: 1 }], { lookup: (_appid, taskId) => ask(taskId) });
+
+  it('finds a mix ZEGO knows under a %41-holding id, sent as sent or percent-encoded, and does not end it', async () => {
+    const id = `${newTaskId()}-p%41`;
+    fake.startMix(APP, id);
+    for (const asSent of [
+      `${APP}:${id}`,
+      `${APP}:${encodeURIComponent(id)}`,
+      encodeURIComponent(`${APP}:${id}`),
+    ]) {
+      const { running, ended } = await plan(asSent);
+      expect(running.map((t) => t.task_id)).toEqual([asSent]);
+      expect(ended).toEqual([]);
+    }
+  });
+
+  it('finds a mix ZEGO knows under the decoded id when the callback carried it encoded', async () => {
+    const id = `${newTaskId()} room/1`;
+    fake.startMix(APP, id);
+    const { running } = await plan(`${APP}:${encodeURIComponent(id)}`);
+    expect(running).toHaveLength(1);
+  });
+
+  it('ends a task only once all four forms are asked, each reaching ZEGO exactly as formed', async () => {
+    const taskId = `${APP}:${newTaskId()}-p%41`;
+    const before = fake.requests().length;
+    const { ended } = await plan(taskId);
+    expect(ended.map((t) => t.task_id)).toEqual([taskId]);
+    const asked = fake
+      .requests()
+      .slice(before)
+      .map((r) => r.taskId);
+    expect(asked).toEqual(taskIdForms(APP, taskId));
+    expect(asked).toHaveLength(4);
+  });
+
+  it('asks nothing about a task id too long to ask, and never ends it', async () => {
+    const taskId = `${APP}:${'x'.repeat(2_000)}`;
+    const before = fake.requests().length;
+    const result = await plan(taskId);
+    expect(result.unaskable).toMatchObject([{ task: { task_id: taskId } }]);
+    expect([...result.ended, ...result.running, ...result.unknown]).toEqual([]);
+    expect(fake.requests().slice(before)).toEqual([]);
   });
 });
 

@@ -10,9 +10,21 @@ import { readBody } from '../local-stack/http-api';
  * - throttle / retry: every API call gets ZEGO's "overloaded" (110200194) / "failed" (110200001);
  * - hang: requests are accepted and never answered;
  * - http500: HTTP 500 with a text body;
- * - garbage: HTTP 200 with a body that is not JSON.
+ * - garbage: HTTP 200 with a body that is not JSON;
+ * - redirect: HTTP 302 back to the same URL, signature and all (a client that follows asks again);
+ * - oversized: HTTP 200, chunked (no Content-Length), a JSON answer padded to 64 MiB;
+ * - duplicateCode: `{"Code":0,...,"Code":110209001}`, which JSON.parse reads as the last Code.
  */
-export type FakeFault = 'none' | 'throttle' | 'retry' | 'hang' | 'http500' | 'garbage';
+export type FakeFault =
+  | 'none'
+  | 'throttle'
+  | 'retry'
+  | 'hang'
+  | 'http500'
+  | 'garbage'
+  | 'redirect'
+  | 'oversized'
+  | 'duplicateCode';
 
 export interface FakeZegoServerApiOptions {
   /** 0 picks a free port. */
@@ -121,7 +133,7 @@ export async function startFakeZegoServerApi({
     };
   };
 
-  const serveApi = (query: URLSearchParams, response: ServerResponse) => {
+  const serveApi = (query: URLSearchParams, path: string, response: ServerResponse) => {
     const request: FakeApiRequest = {
       action: query.get('Action'),
       appId: query.get('AppId'),
@@ -132,6 +144,13 @@ export async function startFakeZegoServerApi({
     if (fault === 'http500') return send(response, 500, 'text/plain', 'internal error');
     if (fault === 'garbage')
       return send(response, 200, 'text/html', '<html><body>502 Bad Gateway</body></html>');
+    if (fault === 'redirect') return void response.writeHead(302, { location: path }).end();
+    if (fault === 'oversized') return sendOversized(response);
+    if (fault === 'duplicateCode') {
+      const running = { Code: ZEGO_API_CODE.success, Message: 'success', RequestId: randomUUID() };
+      const body = JSON.stringify({ ...running, Data: { TaskInfo: { TaskId: query.get('TaskId') } } });
+      return send(response, 200, 'application/json', `${body.slice(0, -1)},"Code":110209001}`);
+    }
     const answer: ApiAnswer =
       fault === 'throttle'
         ? { Code: ZEGO_API_CODE.overloaded, Message: 'system busy, try later' }
@@ -171,7 +190,7 @@ export async function startFakeZegoServerApi({
       url.pathname === '/_fake/mixes'
         ? serveControl(request, response)
         : request.method === 'GET' && url.pathname === '/'
-          ? Promise.resolve(serveApi(url.searchParams, response))
+          ? Promise.resolve(serveApi(url.searchParams, request.url ?? '/', response))
           : Promise.resolve(send(response, 404, 'text/plain', 'not found'));
     handled.catch(() => {
       if (!response.headersSent) send(response, 500, 'text/plain', 'fake failed');
@@ -200,6 +219,24 @@ export async function startFakeZegoServerApi({
 
 function send(response: ServerResponse, status: number, contentType: string, body: string): void {
   response.writeHead(status, { 'content-type': contentType }).end(body);
+}
+
+const OVERSIZED_BYTES = 64 * 1024 * 1024;
+const OVERSIZED_CHUNK = Buffer.alloc(64 * 1024, ' ');
+
+/** A not-found answer padded with spaces to 64 MiB, written as the client reads, until it hangs up. */
+function sendOversized(response: ServerResponse): void {
+  response.writeHead(200, { 'content-type': 'application/json' });
+  response.write('{"Code":110209001,"Message":"');
+  let written = 0;
+  const more = () => {
+    while (written < OVERSIZED_BYTES && !response.destroyed) {
+      written += OVERSIZED_CHUNK.length;
+      if (!response.write(OVERSIZED_CHUNK)) return void response.once('drain', more);
+    }
+    if (!response.destroyed) response.end('"}');
+  };
+  more();
 }
 
 /** The body as text, or undefined when it is larger than a control call needs. */

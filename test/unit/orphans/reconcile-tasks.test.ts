@@ -112,6 +112,50 @@ describe('reconcileTasks', () => {
     expect(total(out, 'ReconcileLookupsFailed')).toBe(1);
   });
 
+  /** A task of 1,207 characters of BEL: too long to ask about. */
+  const unaskable = () => ({ ...task('x', 30 * MINUTE), task_id: `111111:${'\u0007'.repeat(1_200)}` });
+
+  it('asks nothing about a task whose id cannot be asked about, counts it apart, and never stops it', async () => {
+    const { lookup } = zego({});
+    const { report, emitted, send } = run([unaskable(), task('live', 30 * MINUTE)], lookup);
+    const done = await report;
+    expect(lookup.mock.calls.map(([, taskId]) => taskId)).toEqual(['111111:live']);
+    expect(send).not.toHaveBeenCalled();
+    expect(done.candidates).toBe(2);
+    expect(done.running.map((t) => t.task_id)).toEqual(['111111:live']);
+    expect([...done.enqueued, ...done.unknown, ...done.skipped]).toEqual([]);
+    const out = emitted();
+    expect(total(out, 'ReconcileUnaskable')).toBe(1);
+    expect(total(out, 'ReconcileLookups')).toBe(1);
+    expect(total(out, 'ReconcileLookupsFailed')).toBe(0);
+  });
+
+  it('says which ids cannot be asked about, escaped and cut short, in an info line, and counts them in the summary', async () => {
+    const { logger, records } = capturedLogger();
+    await run([unaskable(), task('live', 30 * MINUTE)], zego({}).lookup, undefined, logger).report;
+    const logged = records().filter((record) => 'message' in record);
+    expect(logged.map((record) => record.level)).toEqual(['INFO', 'INFO']);
+    expect(logged[0]).toMatchObject({
+      unaskable: 1,
+      examples: [
+        {
+          appid: '111111',
+          task_id: `111111:${'\\u0007'.repeat(15)}\\u0…`,
+          detail: 'the task id is 1207 bytes long; ids over 1024 bytes are not asked about',
+        },
+      ],
+    });
+    expect(logged[1]).toMatchObject({ candidates: 2, running: 1, unknown: 0, unaskable: 1 });
+  });
+
+  it('logs at most five unaskable ids', async () => {
+    const { logger, records } = capturedLogger();
+    const tasks = Array.from({ length: 7 }, (_, i) => ({ ...task(String(i), 30 * MINUTE), task_id: '' }));
+    await run(tasks, zego({}).lookup, undefined, logger).report;
+    const [line] = records().filter((record) => record.unaskable === 7 && 'examples' in record);
+    expect(line?.examples).toHaveLength(5);
+  });
+
   it('looks up a task that has run exactly the grace period', async () => {
     const { lookup, asked } = zego({});
     const done = await run([task('edge', 10 * MINUTE), task('short', 10 * MINUTE - 1)], lookup).report;
@@ -181,6 +225,7 @@ describe('reconcileTasks', () => {
       ['ReconcileLookups', [0]],
       ['ReconcileLookupsFailed', [0]],
     ]);
+    expect(emitted().find((m) => m.name === 'ReconcileUnaskable')?.values).toEqual([0]);
   });
 
   it('stops queueing at the first message SQS refuses and reports it; the rest wait for the next check', async () => {

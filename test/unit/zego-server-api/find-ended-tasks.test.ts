@@ -146,7 +146,14 @@ describe('findEndedTasks', () => {
 
   it('does nothing with no tasks, and refuses a concurrency below 1', async () => {
     const plan = await findEndedTasks([], { lookup: async () => NOT_FOUND });
-    expect(plan).toEqual({ ended: [], running: [], unknown: [], skipped: [], throttled: false });
+    expect(plan).toEqual({
+      ended: [],
+      running: [],
+      unknown: [],
+      skipped: [],
+      unaskable: [],
+      throttled: false,
+    });
     await expect(
       findEndedTasks([task('a')], { concurrency: 0, lookup: async () => NOT_FOUND }),
     ).rejects.toThrow(new RangeError('concurrency must be 1 or more'));
@@ -178,6 +185,40 @@ describe('findEndedTasks', () => {
       '111111:none',
       '111111:other-none',
     ]);
+  });
+
+  it('sets apart a task whose id cannot be asked about, with no call, whatever else happens', async () => {
+    const asked: string[] = [];
+    const long = { appid: '111111', task_id: `111111:${'x'.repeat(2_000)}`, runningSince: 1 };
+    const plan = await findEndedTasks([long, task('a', 2)], {
+      lookup: async (_appid, taskId) => {
+        asked.push(taskId);
+        return NOT_FOUND;
+      },
+    });
+    expect(asked).toEqual(['111111:a', 'a']);
+    expect(plan.unaskable).toEqual([
+      { task: long, detail: 'the task id is 2007 bytes long; ids over 1024 bytes are not asked about' },
+    ]);
+    expect(plan.unaskable[0]?.task).toBe(long);
+    expect(ids(plan.ended)).toEqual(['111111:a']);
+    expect([...plan.running, ...plan.unknown, ...plan.skipped]).toEqual([]);
+  });
+
+  it('does not let unaskable tasks, however old, take the lookups of the run', async () => {
+    const asked: string[] = [];
+    const stuck = [1, 2, 3].map((n) => ({ appid: '111111', task_id: '', runningSince: n }));
+    const plan = await findEndedTasks([...stuck, task('young', 100)], {
+      maxLookups: 1,
+      lookup: async (_appid, taskId) => {
+        asked.push(taskId);
+        return RUNNING;
+      },
+    });
+    expect(asked).toEqual(['111111:young']);
+    expect(ids(plan.running)).toEqual(['111111:young']);
+    expect(plan.unaskable.map(({ task }) => task)).toEqual(stuck);
+    expect(plan.skipped).toEqual([]);
   });
 
   it('starts no lookup once its signal is aborted, and leaves the rest skipped for the next run', async () => {

@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { getMixTaskInfo, type ServerApiOptions } from '../../../lib/zego-server-api/get-mix-task-info';
+import {
+  getMixTaskInfo,
+  MAX_ANSWER_BYTES,
+  type ServerApiOptions,
+} from '../../../lib/zego-server-api/get-mix-task-info';
 
 /** Obviously fake: no real ServerSecret appears in this repository. */
 const SECRET = 'fixture-server-secret-not-real';
@@ -426,5 +431,324 @@ describe('getMixTaskInfo: what it reports', () => {
     expect(result.detail.length).toBeLessThanOrEqual(200);
     expect(result.detail).toContain('line1 line2');
     expect(result.detail).not.toMatch(/[\p{Cc}\p{Cf}\u2028\u2029]/u);
+  });
+});
+
+/**
+ * A 60 MiB body of spaces in 16 KiB chunks, counting the chunks pulled: each one is memory spent.
+ * Pulled only when read, so the count is what the client asked for.
+ */
+function oversizedBody(totalBytes = 60 * 1024 * 1024, chunkBytes = 16 * 1024) {
+  let pulls = 0;
+  let cancelled = false;
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        pulls++;
+        controller.enqueue(new Uint8Array(chunkBytes).fill(0x20));
+        if (pulls * chunkBytes >= totalBytes) controller.close();
+      },
+      cancel() {
+        cancelled = true;
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return { stream, pulls: () => pulls, cancelled: () => cancelled };
+}
+
+/** A not-found answer padded with spaces to exactly `bytes` bytes, in chunks of `chunkBytes`. */
+function paddedNotFound(bytes: number, chunkBytes = 16 * 1024) {
+  const json = '{"Code":110209001}';
+  const text = json + ' '.repeat(bytes - json.length);
+  const encoded = new TextEncoder().encode(text);
+  const stream = new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (let at = 0; at < encoded.length; at += chunkBytes)
+        controller.enqueue(encoded.slice(at, at + chunkBytes));
+      controller.close();
+    },
+  });
+  return { stream, text };
+}
+
+describe('getMixTaskInfo: redirects', () => {
+  it('asks fetch not to follow redirects', async () => {
+    const { fetch, calls } = fakeFetch(() => running(1));
+    await getMixTaskInfo('1111', options(fetch));
+    expect(calls[0]?.init?.redirect).toBe('manual');
+  });
+
+  it.each([300, 301, 302, 303, 307, 308, 399])(
+    'is unknown/http_status on HTTP %i, naming where it pointed, and asks nothing more',
+    async (status) => {
+      const location = 'https://evil.example/collect?Signature=whatever';
+      const { fetch, calls } = fakeFetch(() => new Response(null, { status, headers: { location } }));
+      expect(await getMixTaskInfo('1111', options(fetch))).toEqual({
+        state: 'unknown',
+        reason: 'http_status',
+        detail: `HTTP ${status}, a redirect to evil.example: not followed`,
+      });
+      expect(calls).toHaveLength(1);
+    },
+  );
+
+  it.each([
+    ['no Location', {}, 'HTTP 302, a redirect: not followed'],
+    ['a Location that is no URL', { location: 'http://[' }, 'HTTP 302, a redirect: not followed'],
+    [
+      'a relative Location',
+      { location: '/elsewhere?x=1' },
+      'HTTP 302, a redirect to rtc-api.zego.im: not followed',
+    ],
+  ])('says only what it can of a redirect with %s', async (_case, headers, detail) => {
+    const { fetch } = fakeFetch(() => new Response(null, { status: 302, headers }));
+    expect(await getMixTaskInfo('1111', options(fetch))).toMatchObject({ reason: 'http_status', detail });
+  });
+
+  it('calls HTTP 400 an HTTP status, not a redirect', async () => {
+    const { fetch } = fakeFetch(() => new Response('bad', { status: 400, headers: { location: '/x' } }));
+    expect(await getMixTaskInfo('1111', options(fetch))).toMatchObject({
+      reason: 'http_status',
+      detail: 'HTTP 400',
+    });
+  });
+
+  it('cancels the body of a redirect instead of reading it', async () => {
+    const body = oversizedBody();
+    const { fetch } = fakeFetch(() => new Response(body.stream, { status: 302 }));
+    await getMixTaskInfo('1111', options(fetch));
+    expect(body.pulls()).toBe(0);
+    expect(body.cancelled()).toBe(true);
+  });
+});
+
+describe('getMixTaskInfo: the size of an answer', () => {
+  const tooLarge = { state: 'unknown', reason: 'malformed', detail: 'the answer is over 65536 bytes' };
+
+  it('caps an answer at 64 KiB', () => {
+    expect(MAX_ANSWER_BYTES).toBe(65_536);
+  });
+
+  it('refuses an answer whose Content-Length is over the cap without reading a byte of it', async () => {
+    const body = oversizedBody();
+    const { fetch } = fakeFetch(
+      () =>
+        new Response(body.stream, { status: 200, headers: { 'content-length': String(60 * 1024 * 1024) } }),
+    );
+    expect(await getMixTaskInfo('1111', options(fetch))).toEqual(tooLarge);
+    expect(body.pulls()).toBe(0);
+    expect(body.cancelled()).toBe(true);
+  });
+
+  it('stops reading a chunked answer (no Content-Length) once it is past the cap', async () => {
+    const body = oversizedBody();
+    const { fetch } = fakeFetch(() => new Response(body.stream, { status: 200 }));
+    expect(await getMixTaskInfo('1111', options(fetch))).toEqual(tooLarge);
+    // Four 16 KiB chunks fill the cap; the fifth goes past it. Nothing after it is pulled.
+    expect(body.pulls()).toBe(5);
+    expect(body.cancelled()).toBe(true);
+  });
+
+  it('reads an answer of exactly the cap, streamed or with its Content-Length', async () => {
+    const streamed = paddedNotFound(MAX_ANSWER_BYTES);
+    const { fetch } = fakeFetch(() => new Response(streamed.stream, { status: 200 }));
+    expect(await getMixTaskInfo('1111', options(fetch))).toEqual({ state: 'not_found' });
+
+    const declared = paddedNotFound(MAX_ANSWER_BYTES);
+    const withLength = fakeFetch(
+      () =>
+        new Response(declared.stream, {
+          status: 200,
+          headers: { 'content-length': String(MAX_ANSWER_BYTES) },
+        }),
+    );
+    expect(await getMixTaskInfo('1111', options(withLength.fetch))).toEqual({ state: 'not_found' });
+  });
+
+  it('refuses an answer one byte over the cap', async () => {
+    const { stream } = paddedNotFound(MAX_ANSWER_BYTES + 1);
+    const { fetch } = fakeFetch(() => new Response(stream, { status: 200 }));
+    expect(await getMixTaskInfo('1111', options(fetch))).toEqual(tooLarge);
+  });
+
+  it('reads an answer whose Content-Length is not a number, within the cap', async () => {
+    const { fetch } = fakeFetch(
+      () => new Response('{"Code":110209001}', { status: 200, headers: { 'content-length': 'many' } }),
+    );
+    expect(await getMixTaskInfo('1111', options(fetch))).toEqual({ state: 'not_found' });
+  });
+
+  it('is malformed, not a failed request, when a 200 has no body at all', async () => {
+    const { fetch } = fakeFetch(() => new Response(null, { status: 200 }));
+    expect(await getMixTaskInfo('1111', options(fetch))).toEqual({
+      state: 'unknown',
+      reason: 'malformed',
+      detail: 'HTTP 200, the answer is not JSON',
+    });
+  });
+});
+
+describe('getMixTaskInfo: an answer that gives a key twice', () => {
+  const text = (body: string) => () => new Response(body, { status: 200 });
+
+  it.each([
+    ['Code 0 then not found', '{"Code":0,"Data":{"TaskInfo":{"MixDuration":5}},"Code":110209001}', 'Code'],
+    ['not found then Code 0', '{"Code":110209001,"Data":{"TaskInfo":{"MixDuration":5}},"Code":0}', 'Code'],
+    ['two Data', '{"Code":0,"Data":{"TaskInfo":{"MixDuration":5}},"Data":null}', 'Data'],
+    ['two TaskInfo', '{"Code":0,"Data":{"TaskInfo":{"MixDuration":5},"TaskInfo":"gone"}}', 'TaskInfo'],
+    ['two Messages', '{"Code":110209001,"Message":"a","Message":"b"}', 'Message'],
+  ])('is malformed, never a guess, with %s', async (_case, body, key) => {
+    const { fetch } = fakeFetch(text(body));
+    expect(await getMixTaskInfo('1111', options(fetch))).toEqual({
+      state: 'unknown',
+      reason: 'malformed',
+      detail: `the answer gives "${key}" twice, with different values`,
+    });
+  });
+
+  it('reads a key given twice with the same value: the answer is still one answer', async () => {
+    const { fetch } = fakeFetch(text('{"Code":110209001,"Code":110209001}'));
+    expect(await getMixTaskInfo('1111', options(fetch))).toEqual({ state: 'not_found' });
+  });
+
+  it('reads large and exact numbers as JSON does', async () => {
+    const { fetch } = fakeFetch(text('{"Code":0,"Data":{"TaskInfo":{"MixDuration":1.5e1}}}'));
+    expect(await getMixTaskInfo('1111', options(fetch))).toEqual({
+      state: 'running',
+      mixDurationSeconds: 15,
+    });
+    const huge = fakeFetch(text('{"Code":1e400}'));
+    expect(await getMixTaskInfo('1111', options(huge.fetch))).toMatchObject({ reason: 'malformed' });
+  });
+});
+
+/** ASCII as fullwidth forms (U+FF01-U+FF5E), which NFKC reads as the ASCII letters. */
+const fullwidth = (text: string) =>
+  text.replace(/[!-~]/g, (char) => String.fromCharCode(char.charCodeAt(0) + 0xfee0));
+/** Lowercase letters as mathematical bold ones (astral characters). */
+const mathBold = (text: string) =>
+  text.replace(/[a-z]/g, (char) => String.fromCodePoint(0x1d41a + char.charCodeAt(0) - 0x61));
+/** `text` with `between` after each of its characters but the last. */
+const interleave = (text: string, between: string) => Array.from(text).join(between);
+
+describe('getMixTaskInfo: secrets in disguise', () => {
+  const detailFor = async (message: string, serverSecret = SECRET) => {
+    const { fetch } = fakeFetch(() => zego(100000005, { Message: message }));
+    const result = await getMixTaskInfo('1111', options(fetch, { serverSecret }));
+    return result.state === 'unknown' ? result.detail : '';
+  };
+  const prefix = 'signature wrong, check AppId and ServerSecret (100000005): ';
+
+  it.each([
+    ['zero-width spaces', interleave(SECRET, '\u200b')],
+    ['a byte-order mark and bidi controls', interleave(SECRET, '\ufeff\u202e')],
+    ['control characters', interleave(SECRET, '\u0000')],
+    ['line breaks', interleave(SECRET, '\r\n')],
+    ['spaces', interleave(SECRET, ' ')],
+    ['combining marks', interleave(SECRET, '\u0301')],
+    ['fullwidth forms', fullwidth(SECRET)],
+    ['fullwidth capitals', fullwidth(SECRET.toUpperCase())],
+    ['mathematical letters', mathBold(SECRET)],
+    ['fullwidth forms and zero-width spaces', interleave(fullwidth(SECRET), '\u200c')],
+  ])('redacts the ServerSecret interleaved or dressed with %s', async (_case, disguised) => {
+    expect(await detailFor(`echo ${disguised} end`)).toBe(`${prefix}echo [redacted] end`);
+  });
+
+  it('redacts every echo of the secret, not only the first', async () => {
+    expect(await detailFor(`${SECRET} and ${interleave(SECRET, '\u200b')}`)).toBe(
+      `${prefix}[redacted] and [redacted]`,
+    );
+  });
+
+  it('redacts the Signature interleaved with zero-width spaces', async () => {
+    let signature = '';
+    const { fetch } = fakeFetch((url) => {
+      signature = url.searchParams.get('Signature') ?? '';
+      return zego(110209002, { Message: `sig ${interleave(signature, '\u200b')}` });
+    });
+    expect(await getMixTaskInfo('1111', options(fetch))).toMatchObject({
+      detail: 'unknown code (110209002): sig [redacted]',
+    });
+    expect(signature).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('redacts a secret that itself holds invisible characters, spaces or marks, echoed without them', async () => {
+    const secret = 'fix ture\u200b-secre\u0301t-not-real';
+    expect(await detailFor('echo fixture-secret-not-real end', secret)).toBe(`${prefix}echo [redacted] end`);
+  });
+
+  it('keeps text that only resembles the secret, recomposed', async () => {
+    expect(await detailFor('fixture-server-secret-not-rea1 cafe\u0301')).toBe(
+      `${prefix}fixture-server-secret-not-rea1 café`,
+    );
+  });
+});
+
+/** Answers no ZEGO would give, each near the size cap: every one is refused quickly, never thrown. */
+const hostileAnswers: [string, () => string][] = [
+  ['arrays nested 32,768 deep', () => '['.repeat(32_768) + ']'.repeat(32_768)],
+  ['objects nested 10,000 deep', () => `${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`],
+  [
+    '6,000 keys',
+    () => `{${Array.from({ length: 6_000 }, (_, i) => `"k${i}":1`).join(',')},"Code":110209001}`,
+  ],
+  ['3,600 copies of one key and value', () => `{${'"Code":110209001,'.repeat(3_600)}"a":1}`],
+  [
+    'a key given twice with large equal values, nested',
+    () => {
+      let value = '1';
+      while (value.length * 2 < 60_000) value = `{"a":${value},"a":${value}}`;
+      return `{"Code":110209001,"x":${value}}`;
+    },
+  ],
+  ['a string of 10,000 escapes', () => `{"Code":110200001,"Message":"${'\\u200b'.repeat(10_000)}"}`],
+  ['a Message of 60,000 ligatures', () => `{"Code":110200001,"Message":"${'\ufdfa'.repeat(20_000)}"}`],
+  [
+    'a Message of near-misses of the secret',
+    () => `{"Code":110200001,"Message":"${`${SECRET.slice(0, -1)}\u200b`.repeat(1_900)}"}`,
+  ],
+];
+
+describe('getMixTaskInfo: hostile answers', () => {
+  it.each(hostileAnswers)('answers %s in good time, without throwing', async (_case, body) => {
+    const text = body();
+    expect(new TextEncoder().encode(text).length).toBeLessThanOrEqual(MAX_ANSWER_BYTES);
+    const { fetch } = fakeFetch(() => new Response(text, { status: 200 }));
+    const started = performance.now();
+    const result = await getMixTaskInfo('1111', options(fetch));
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(['unknown', 'not_found']).toContain(result.state);
+    if (result.state === 'unknown') expect(result.detail.length).toBeLessThanOrEqual(200);
+  });
+
+  it('is not_found only for a JSON object whose one Code is 110209001, whatever else it holds', async () => {
+    const body = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 200 }),
+      fc.json({ maxDepth: 3 }),
+      fc
+        .record({
+          Code: fc.oneof(fc.constant(110209001), fc.constant(0), fc.integer(), fc.string(), fc.double()),
+          Message: fc.oneof(fc.string({ unit: 'binary' }), fc.constant(SECRET)),
+          Data: fc.jsonValue({ maxDepth: 3 }),
+        })
+        .map((answer) => JSON.stringify(answer)),
+    );
+    await fc.assert(
+      fc.asyncProperty(body, async (text) => {
+        const { fetch } = fakeFetch(() => new Response(text, { status: 200 }));
+        const result = await getMixTaskInfo('1111', options(fetch));
+        let code: unknown;
+        try {
+          code = (JSON.parse(text) as { Code?: unknown } | null)?.Code;
+        } catch {
+          code = undefined;
+        }
+        expect(result.state === 'not_found').toBe(code === 110209001);
+        expect(JSON.stringify(result)).not.toContain(SECRET);
+        if (result.state === 'unknown') expect(result.detail).not.toMatch(/[\p{Cc}\p{Cf}\u2028\u2029]/u);
+      }),
+      { numRuns: Number(process.env.FC_NUM_RUNS ?? 300) },
+    );
   });
 });
