@@ -30,7 +30,7 @@ export async function measureIngestLatency(
     maxClockSkewSeconds: 300,
     enqueueTimeoutMs: 3_000,
     logger: new Logger({ logLevel: 'SILENT' }),
-    metrics: createMetrics('ingest'),
+    metrics: createMetrics('ingest', 'test'),
     sqs: stack.sqs,
   };
   const variants = {

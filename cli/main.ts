@@ -1,4 +1,5 @@
 import { CommandFailedError, type Options, UsageError } from './args';
+import { BACKFILL_HELP, BACKFILL_OPTIONS, backfill } from './commands/backfill';
 import { DLQ_HELP, DLQ_OPTIONS, dlq } from './commands/dlq';
 import { KILL_MIX_HELP, KILL_MIX_OPTIONS, killMix } from './commands/kill-mix';
 import { SEND_HELP, SEND_OPTIONS, send } from './commands/send';
@@ -48,12 +49,20 @@ export const COMMANDS: Record<string, Command> = {
     options: SMOKE_OPTIONS,
     summary: 'after a deploy: send a start and a stop, see the task stop',
   },
+  'backfill-running-index': {
+    run: backfill,
+    help: BACKFILL_HELP,
+    options: BACKFILL_OPTIONS,
+    summary: 'once, when upgrading a stage: running tasks join the sharded running index',
+  },
 };
+
+const NAME_WIDTH = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
 
 export const HELP = `Usage: zego <command> [options]   (zego <command> --help for its options)
 
 ${Object.entries(COMMANDS)
-  .map(([name, { summary }]) => `  ${name.padEnd(8)} ${summary}`)
+  .map(([name, { summary }]) => `  ${name.padEnd(NAME_WIDTH)} ${summary}`)
   .join('\n')}`;
 
 /** Runs `zego <argv>`; resolves to the exit code: 0 done, 1 failed, 2 a usage error. */

@@ -1,5 +1,5 @@
+import { createCheckHandler } from '../lib/check/check-handler';
 import { loadOrphansConfig } from '../lib/config';
 import { hooks } from '../lib/hooks';
-import { createOrphansHandler } from '../lib/orphans/orphans-handler';
 
-export const handler = createOrphansHandler({ config: loadOrphansConfig(), hooks });
+export const handler = createCheckHandler({ config: loadOrphansConfig(), hooks });

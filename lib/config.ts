@@ -43,11 +43,16 @@ export const DEFAULT_MAX_CLOCK_SKEW_SECONDS = 300;
 /** A table name: DynamoDB's shortest is 3 characters. */
 const tableName = () => z.string().check(z.minLength(3));
 
+/** The stage (serverless.yml: `${sls:stage}`), a dimension of every metric. */
+const stage = () =>
+  z.string().check(z.regex(/^[A-Za-z0-9-]{1,64}$/, 'must be a stage name: letters, digits and "-"'));
+
 // Each schema is built by the function that loads it, once per cold start: a function builds only
 // its own configuration's.
 const ingestSchema = () =>
   z.pipe(
     z.object({
+      STAGE: stage(),
       QUEUE_URL: z.url(),
       /** One use per signature: the table binding each (appid, timestamp, nonce) to one callback. */
       SIGNATURES_TABLE: tableName(),
@@ -107,6 +112,7 @@ const days = (fallback: number) => z._default(optional(z.coerce.number().check(z
 
 const consumerSchema = () =>
   z.object({
+    STAGE: stage(),
     TASKS_TABLE: tableName(),
     IDEMPOTENCY_TABLE: tableName(),
     /** Where a message that can never be processed goes at once. */
@@ -117,6 +123,8 @@ const consumerSchema = () =>
     TASK_RETENTION_DAYS: days(90),
     /** The callback queue's maxReceiveCount: a record failing on that delivery goes to the DLQ. */
     MAX_RECEIVE_COUNT: z._default(optional(wholeNumber(1)), 5),
+    /** The scheduled check first looks at a new run this long after its start (its first lookup). */
+    RECONCILE_AFTER_MINUTES: z._default(optional(z.coerce.number().check(z.positive())), 10),
   });
 
 export type ConsumerConfig = z.output<ReturnType<typeof consumerSchema>>;
@@ -137,6 +145,7 @@ function load<T extends z.ZodMiniType>(schema: T, env: NodeJS.ProcessEnv): z.out
 const orphansSchema = () =>
   z.pipe(
     z.object({
+      STAGE: stage(),
       TASKS_TABLE: tableName(),
       /** A task running this long with no stop is reported as orphaned. */
       ORPHAN_AFTER_MINUTES: z._default(optional(positiveWholeNumber()), 240),
@@ -163,6 +172,13 @@ const orphansSchema = () =>
        */
       // Fractions allowed: npm start looks up after seconds, to show it happen.
       RECONCILE_AFTER_MINUTES: z._default(optional(z.coerce.number().check(z.positive())), 10),
+      /** A task ZEGO still runs is asked about again this long after (fractions allowed, as above). */
+      RECONCILE_EVERY_MINUTES: z._default(optional(z.coerce.number().check(z.positive())), 30),
+      /**
+       * GetMixTaskInfo calls started per second at most, all apps together. ZEGO allows 100 per
+       * second per app; the rest is left to the app's own server.
+       */
+      RECONCILE_LOOKUPS_PER_SECOND: z._default(optional(positiveWholeNumber().check(z.maximum(100))), 40),
       /** The callback queue: reconciliations join their task's callbacks there. Needed when on. */
       QUEUE_URL: optional(z.url()),
       ENQUEUE_TIMEOUT_MS: milliseconds(3_000),
@@ -179,6 +195,8 @@ const orphansSchema = () =>
         endpoint: env.ZEGO_SERVER_API_ENDPOINT,
         timeoutMs: env.ZEGO_SERVER_API_TIMEOUT_MS,
         afterSeconds: env.RECONCILE_AFTER_MINUTES * 60,
+        everySeconds: env.RECONCILE_EVERY_MINUTES * 60,
+        lookupsPerSecond: env.RECONCILE_LOOKUPS_PER_SECOND,
         enqueueTimeoutMs: env.ENQUEUE_TIMEOUT_MS,
       };
       return { ...env, reconcile };
@@ -192,7 +210,10 @@ export interface ReconcileSettings {
   queueUrl: string;
   endpoint: string;
   timeoutMs: number;
+  /** A running task is first asked about this long after its start, then every `everySeconds`. */
   afterSeconds: number;
+  everySeconds: number;
+  lookupsPerSecond: number;
   enqueueTimeoutMs: number;
 }
 

@@ -27,7 +27,7 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { QueuedMixStart, QueuedMixStop } from './queue/message';
-import type { MixTask } from './store/task-store';
+import type { MixTask } from './store/task-item';
 
 /** The smoke test's reserved task ids. */
 export const SMOKE_TASK_PREFIX = 'zego-smoke-';

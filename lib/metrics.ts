@@ -40,6 +40,8 @@ export const METRICS = {
   RunningTasks: MetricUnit.Count,
   OrphanedTasks: MetricUnit.Count,
   NewOrphans: MetricUnit.Count,
+  /** Running tasks due for a look that a check left to the next one (out of time, ZEGO or SQS failing). */
+  CheckDeferred: MetricUnit.Count,
   /** Published at the end of each check that completes: the heartbeat its alarm watches. */
   OrphanCheckCompleted: MetricUnit.Count,
   /** Tasks looked up with ZEGO's GetMixTaskInfo in a check (published 0 too, when reconciliation is on). */
@@ -61,15 +63,16 @@ export type MetricName = keyof typeof METRICS;
 export type FunctionName = 'ingest' | 'consumer' | 'orphans';
 
 /**
- * Metrics of one function, as CloudWatch Embedded Metric Format log lines. Base metrics carry
- * only the service and the function as dimensions, so one alarm covers all apps; `breakdown`
- * publishes a metric with one more dimension (appid, reason) for the dashboard.
+ * Metrics of one function of one stage, as CloudWatch Embedded Metric Format log lines. Base
+ * metrics carry the service, the function and the stage as dimensions, so one alarm covers all apps
+ * of its stage and none of another stage's; `breakdown` publishes a metric with one more dimension
+ * (appid, reason) for the dashboard.
  */
-export function createMetrics(fn: FunctionName): Metrics {
+export function createMetrics(fn: FunctionName, stage: string): Metrics {
   return new Metrics({
     namespace: METRICS_NAMESPACE,
     serviceName: 'zego-mix-callbacks',
-    defaultDimensions: { function: fn },
+    defaultDimensions: { function: fn, stage },
   });
 }
 

@@ -50,6 +50,7 @@ lint all-options eu-west-1 \
   --param tracing=Active \
   --param alarmEmail=ops@example.com \
   --param keepTables=false \
+  --param keepPreviousRunningIndex=true \
   --param alarmOkNotifications=true \
   --param ingestReservedConcurrency=20 \
   --param consumerReservedConcurrency=10 \

@@ -52,17 +52,23 @@ async function orphanCheck(resolver) {
   return {
     schedule: `rate(${minutes} ${minutes === 1 ? 'minute' : 'minutes'})`,
     periodSeconds: minutes * 60,
+    // A run ends before the next starts (Lambda's limit is 900 s; 60 s at least to do anything).
+    timeoutSeconds: Math.min(900, Math.max(60, minutes * 60 - 60)),
   };
 }
 
 /**
  * `keepTables` as the tables' DeletionPolicy and UpdateReplacePolicy. CloudFormation takes no
  * condition there (short of the AWS::LanguageExtensions transform), so the policy is chosen here;
- * anything but true or false stops the package, so a typo never picks Delete.
+ * anything but true or false stops the package, so a typo never picks Delete. And
+ * `keepPreviousRunningIndex`, checked the same way.
  * @param {Resolver} resolver
  */
 async function tables(resolver) {
-  return { policy: (await flag(resolver, 'keepTables')) ? 'Retain' : 'Delete' };
+  return {
+    policy: (await flag(resolver, 'keepTables')) ? 'Retain' : 'Delete',
+    keepPreviousRunningIndex: condition(await flag(resolver, 'keepPreviousRunningIndex')),
+  };
 }
 
 /**

@@ -3,12 +3,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { SMOKE_TASK_PREFIX } from '../../lib/hook-contract';
-import { forgetSignature } from '../../lib/ingest/signature-bindings';
 import { IDEMPOTENCY_KEY_PREFIX, idempotencyConfig } from '../../lib/process/process-once';
-import { deleteTask, getTask } from '../../lib/store/task-store';
+import { taskKey } from '../../lib/store/task-item';
+import { getTask } from '../../lib/store/task-reads';
 import { callbackIdentity } from '../../lib/zego/callback-identity';
 import { ANY_APP, parseAppIds, parseSecretBook, type SecretBook, secretsFor } from '../../lib/zego/secrets';
 import { localCredentials } from '../../tools/local-stack/engines';
@@ -120,15 +121,15 @@ async function cleanUp(
       seq: String(fields.seq),
     });
     await persistence.deleteRecord({ idempotencyKey: identity }).catch(() => {});
-    await forgetSignature(String(fields.signature), {
-      tableName: target.tables.signatures,
-      client: target.dynamo,
-    });
+    // The binding's key is the signature, lowercase (lib/ingest/signature-bindings.ts).
+    const signature = String(fields.signature).toLowerCase();
+    await target.dynamo.send(
+      new DeleteItemCommand({ TableName: target.tables.signatures, Key: marshall({ signature }) }),
+    );
   }
-  await deleteTask(appid, taskId, {
-    tableName: target.tables.tasks,
-    client: target.dynamo,
-  });
+  await target.dynamo.send(
+    new DeleteItemCommand({ TableName: target.tables.tasks, Key: marshall(taskKey(appid, taskId)) }),
+  );
   console.log('  removed the task, its idempotency records and its signature bindings');
 }
 

@@ -1,9 +1,14 @@
-import { getTask, type MixTask, queryTasks, scanTasks } from '../../lib/store/task-store';
+import type { MixTask, RunningTask } from '../../lib/store/task-item';
+import { appTasks, getTask, runningTasks, type TasksTable } from '../../lib/store/task-reads';
 import { printable } from '../../lib/text/printable';
-import { CommandFailedError, parse, UsageError } from '../args';
+import { LOCAL_APPID } from '../../tools/local-stack/defaults';
+import { CommandFailedError, integer, parse, UsageError } from '../args';
 import { explainAwsError, resolveTarget, TARGET_HELP, TARGET_OPTIONS } from '../target';
 
-/** Every field of a task, as the tasks table holds it (lib/store/task-store.ts) and --json prints it. */
+/** Tasks a listing prints unless told otherwise: enough to read, bounded whatever the table holds. */
+const DEFAULT_LIMIT = 200;
+
+/** Every field of a task, as the tasks table holds it (lib/store/task-item.ts) and --json prints it. */
 export const TASK_FIELDS: Record<keyof MixTask, string> = {
   appid: 'the app',
   task_id: 'the mix task',
@@ -26,7 +31,9 @@ export const TASK_FIELDS: Record<keyof MixTask, string> = {
   hdl_urls: 'from mix_start: the HTTP-FLV play URLs',
   updatedAt: 'the last change, ISO 8601',
   expiresAt: 'stopped tasks: when DynamoDB TTL deletes the item (taskRetentionDays), Unix seconds',
-  runningSince: 'running tasks: the mix_start timestamp the orphan check reads (its index key), Unix seconds',
+  runningSince: "running tasks: ZEGO's start time of the run, Unix seconds",
+  runningShard: 'running tasks: which partition of the running index holds the task',
+  checkAt: 'running tasks: when the scheduled check looks at the task next, Unix seconds',
   orphanReportedAt: 'when the orphan check reported this run as orphaned, ISO 8601',
   stoppedBy:
     'stopped tasks: what stopped the run, callback (a mix_stop) or reconciliation (ZEGO no longer knew the mix)',
@@ -34,20 +41,23 @@ export const TASK_FIELDS: Record<keyof MixTask, string> = {
 };
 
 /** Fields in Unix seconds: `zego task` shows each as a time too. */
-const UNIX_SECONDS = new Set<string>(['startedAt', 'stoppedAt', 'expiresAt', 'runningSince']);
+const UNIX_SECONDS = new Set<string>(['startedAt', 'stoppedAt', 'expiresAt', 'runningSince', 'checkAt']);
 
 const FIELDS_HELP = `Fields (--json prints them as stored; absent ones are left out):
 ${Object.entries(TASK_FIELDS)
   .map(([name, meaning]) => `  ${name.padEnd(17)} ${meaning}`)
   .join('\n')}`;
 
-export const TASKS_HELP = `Usage: zego tasks [--appid A] [--status running|stopped] [--json] [target]
+export const TASKS_HELP = `Usage: zego tasks [--appid A] [--status running|stopped] [--limit N] [--json] [target]
 
-Lists mix tasks and their status, newest change first. Times are UTC.
+Lists mix tasks and their status. Times are UTC. Reads are queries, never a scan of the table:
 
-  --appid A        only this app's tasks (a query; without it the table is scanned)
-  --status S       only running or only stopped tasks
-  --json           one JSON object per task and line, every field
+  --appid A        this app's tasks, in task id order (locally: ${LOCAL_APPID} by default)
+  --status S       only running or only stopped tasks. --status running without --appid lists the
+                   running tasks of every app, from the running index, the next to be checked first
+  --limit N        at most N tasks (default ${DEFAULT_LIMIT}; 0: all)
+  --json           one JSON object per task and line, every field (a running task listed from the
+                   index is read in full)
 
 ${FIELDS_HELP}
 
@@ -56,6 +66,7 @@ ${TARGET_HELP}`;
 export const TASKS_OPTIONS = {
   appid: { type: 'string' },
   status: { type: 'string' },
+  limit: { type: 'string' },
   json: { type: 'boolean', default: false },
   ...TARGET_OPTIONS,
 } as const;
@@ -65,7 +76,7 @@ export const TASK_HELP = `Usage: zego task <task_id> [--appid A] [--json] [targe
 Shows one mix task, every field; times in Unix seconds are shown in UTC too.
 
   --appid A        the task's app. Without it, the appid is taken from a task id of the form
-                   "appid:...", or the table is scanned for the task id
+                   "appid:..." (locally: ${LOCAL_APPID} otherwise)
   --json           the task as one JSON object
 
 ${FIELDS_HELP}
@@ -81,38 +92,71 @@ export const TASK_OPTIONS = {
 export async function tasks(args: string[]): Promise<void> {
   const { values } = parse(args, TASKS_OPTIONS);
   if (values.help) return void console.log(TASKS_HELP);
-  if (values.status && !['running', 'stopped'].includes(values.status)) {
-    throw new UsageError(`--status must be running or stopped, not "${values.status}"`);
+  const { status } = values;
+  if (status !== undefined && status !== 'running' && status !== 'stopped') {
+    throw new UsageError(`--status must be running or stopped, not "${status}"`);
   }
+  const limit = integer(values.limit, 'limit', DEFAULT_LIMIT);
   const target = resolveTarget(values);
-  let found: MixTask[];
+  const table = { tableName: target.tasksTable, client: target.dynamo };
+  const appid = values.appid ?? (target.local ? LOCAL_APPID : undefined);
+  const fromIndex = status === 'running' && values.appid === undefined;
+  if (!fromIndex && appid === undefined) {
+    throw new UsageError(
+      'give --appid A: tasks are read per app, by a query (--status running without --appid lists every app’s running tasks)',
+    );
+  }
+  const listed = fromIndex
+    ? fullTasks(runningTasks(table), table, values.json)
+    : appTasks(appid ?? '', { ...table, status });
+  const rows: string[][] = [];
+  let count = 0;
   try {
-    found = values.appid
-      ? await queryTasks(values.appid, { tableName: target.tasksTable, client: target.dynamo })
-      : await scanTasks({ tableName: target.tasksTable, client: target.dynamo });
+    for await (const task of listed) {
+      if (limit > 0 && count >= limit) {
+        if (!values.json) rows.push([`… more: --limit ${limit * 10} or --limit 0 to see them`]);
+        break;
+      }
+      count += 1;
+      if (values.json) console.log(JSON.stringify(task));
+      else rows.push(row(task));
+    }
   } catch (error) {
     explainAwsError(error, target);
   }
-  const shown = found
-    .filter((task) => !values.status || task.status === values.status)
-    .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
-  if (values.json) {
-    for (const task of shown) console.log(JSON.stringify(task));
-    return;
-  }
-  if (shown.length === 0) return void console.log(`no tasks in ${target.description}`);
-  const rows = shown.map((task) =>
-    [
-      task.appid,
-      task.task_id,
-      task.status,
-      task.seq,
-      time(task.startedAt),
-      time(task.stoppedAt),
-      task.channel_id ?? '',
-    ].map((cell) => printable(cell, 60)),
-  );
+  if (values.json) return;
+  if (count === 0) return void console.log(`no tasks in ${target.description}`);
   printTable(['APPID', 'TASK', 'STATUS', 'SEQ', 'STARTED (UTC)', 'STOPPED (UTC)', 'ROOM'], rows);
+}
+
+type Listed = Pick<MixTask, 'appid' | 'task_id' | 'seq' | 'startedAt' | 'channel_id'> &
+  Partial<Pick<MixTask, 'status' | 'stoppedAt'>>;
+
+function row(task: Listed): string[] {
+  return [
+    task.appid,
+    task.task_id,
+    task.status ?? 'running',
+    task.seq,
+    time(task.startedAt),
+    time(task.stoppedAt),
+    task.channel_id ?? '',
+  ].map((cell) => printable(cell, 60));
+}
+
+/** The index holds a few fields of each running task; --json prints every field, so reads each. */
+async function* fullTasks(
+  running: AsyncIterable<RunningTask>,
+  table: TasksTable,
+  full: boolean,
+): AsyncGenerator<Listed | MixTask> {
+  for await (const task of running) {
+    if (!full) yield task;
+    else {
+      const stored = await getTask(task.appid, task.task_id, table);
+      if (stored) yield stored;
+    }
+  }
 }
 
 export async function task(args: string[]): Promise<void> {
@@ -121,20 +165,19 @@ export async function task(args: string[]): Promise<void> {
   const [taskId, ...extra] = positionals;
   if (!taskId || extra.length > 0) throw new UsageError('give exactly one task id, e.g. `zego task demo-1`');
   const target = resolveTarget(values);
+  const appid = values.appid ?? /^(\d+):/.exec(taskId)?.[1] ?? (target.local ? LOCAL_APPID : undefined);
+  if (appid === undefined) {
+    throw new UsageError('give --appid A: a task is read by its app and id (its id has no "appid:" prefix)');
+  }
   let found: MixTask | undefined;
   try {
-    const appid = values.appid ?? /^(\d+):/.exec(taskId)?.[1];
-    found = appid
-      ? await getTask(appid, taskId, { tableName: target.tasksTable, client: target.dynamo })
-      : (await scanTasks({ tableName: target.tasksTable, client: target.dynamo })).find(
-          (t) => t.task_id === taskId,
-        );
+    found = await getTask(appid, taskId, { tableName: target.tasksTable, client: target.dynamo });
   } catch (error) {
     explainAwsError(error, target);
   }
   if (!found)
     throw new CommandFailedError(
-      `no task ${printable(taskId, 200)} in ${target.description}; \`zego tasks\` lists the tasks there`,
+      `no task ${printable(taskId, 200)} of app ${appid} in ${target.description}; \`zego tasks --appid ${appid}\` lists the tasks there`,
     );
   if (values.json) return void console.log(JSON.stringify(found));
   for (const [key, value] of Object.entries(found)) {

@@ -9,8 +9,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { IngestConfig } from '../config';
 import { createMetrics } from '../metrics';
-import { staticSecretSource } from '../zego/secrets';
-import { ssmSecretSource } from '../zego/ssm-secret-source';
+import { secretSource } from '../zego/ssm-secret-source';
 import { receiveCallback } from './receive-callback';
 import { dynamoSignatureBindings } from './signature-bindings';
 
@@ -30,26 +29,20 @@ export interface IngestHandlerOptions {
 export function createIngestHandler({
   config,
   logger = new Logger({ serviceName: 'zego-mix-callbacks', persistentKeys: { function: 'ingest' } }),
-  metrics = createMetrics('ingest'),
+  metrics = createMetrics('ingest', config.STAGE),
   sqs,
   dynamo,
   ssm,
   now = Date.now,
 }: IngestHandlerOptions) {
-  const secrets =
-    'inline' in config.secret
-      ? staticSecretSource(config.secret.inline)
-      : ssmSecretSource({
-          name: config.secret.parameter,
-          maxAgeSeconds: config.ZEGO_SECRET_CACHE_SECONDS,
-          appIds: config.ZEGO_APP_IDS,
-          provider: ssm,
-          now,
-          onStale: (error) =>
-            logger.warn('the secret parameter could not be refreshed; serving the last good value', {
-              error,
-            }),
-        });
+  const secrets = secretSource(config.secret, {
+    maxAgeSeconds: config.ZEGO_SECRET_CACHE_SECONDS,
+    appIds: config.ZEGO_APP_IDS,
+    provider: ssm,
+    now,
+    onStale: (error) =>
+      logger.warn('the secret parameter could not be refreshed; serving the last good value', { error }),
+  });
   const bindSignature = dynamoSignatureBindings({ tableName: config.SIGNATURES_TABLE, client: dynamo, now });
 
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()

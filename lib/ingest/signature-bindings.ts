@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
   ConditionalCheckFailedException,
-  DeleteItemCommand,
   type DynamoDBClient,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
@@ -74,16 +73,6 @@ export function dynamoSignatureBindings({
       throw new SignatureStoreUnavailableError('the signature could not be recorded', { cause: error });
     }
   };
-}
-
-/** Removes a binding (the smoke test's own, once it is done). */
-export async function forgetSignature(
-  signature: string,
-  { tableName, client = ingestDynamoClient }: Pick<SignatureBindingOptions, 'tableName' | 'client'>,
-): Promise<void> {
-  await client.send(
-    new DeleteItemCommand({ TableName: tableName, Key: { signature: { S: signature.toLowerCase() } } }),
-  );
 }
 
 function sha256(text: string): string {

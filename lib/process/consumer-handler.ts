@@ -40,7 +40,7 @@ export function createConsumerHandler({
   config,
   hooks,
   logger = new Logger({ serviceName: 'zego-mix-callbacks', persistentKeys: { function: 'consumer' } }),
-  metrics = createMetrics('consumer'),
+  metrics = createMetrics('consumer', config.STAGE),
   dynamo = dynamoClient,
   sqs,
   now = Date.now,
@@ -51,6 +51,7 @@ export function createConsumerHandler({
   const store = {
     tableName: config.TASKS_TABLE,
     stoppedRetentionSeconds: config.TASK_RETENTION_DAYS * DAY_SECONDS,
+    firstCheckAfterSeconds: Math.round(config.RECONCILE_AFTER_MINUTES * 60),
     client: dynamo,
     now,
   };

@@ -4,12 +4,8 @@ import { type Hooks, isSmokeTask } from '../hook-contract';
 import { metric } from '../metrics';
 import { isMixStart, isMixStop, type QueuedCallback } from '../queue/message';
 import { staleRun, type Transition } from '../run-life';
-import {
-  type ApplyOutcome,
-  applyMixEvent,
-  type TaskStatus,
-  type TaskStoreOptions,
-} from '../store/task-store';
+import type { TaskStatus } from '../store/task-item';
+import { type ApplyOutcome, applyMixEvent, type TaskStoreOptions } from '../store/task-writes';
 import type { CompletedBeforeUpgrade } from './legacy-completions';
 
 export interface ProcessInput {

@@ -1,6 +1,6 @@
 import { metric } from '../metrics';
 import type { QueuedReconciliation } from '../queue/message';
-import { applyReconciliation } from '../store/task-store';
+import { applyReconciliation } from '../store/task-writes';
 import type { ProcessOptions, ProcessResult } from './process-callback';
 
 export interface ReconciliationInput {

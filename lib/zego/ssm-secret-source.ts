@@ -1,6 +1,6 @@
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import { SecretsUnavailableError } from '../errors';
-import { parseSecretBook, type SecretBook, type SecretSource } from './secrets';
+import { parseSecretBook, type SecretBook, type SecretSource, staticSecretSource } from './secrets';
 import { createSsmClient } from './ssm-client';
 
 let sharedProvider: SSMProvider | undefined;
@@ -78,4 +78,17 @@ export function ssmSecretSource({
       });
     }
   };
+}
+
+/**
+ * Where a function's secrets come from, as its configuration says: the book itself (local use and
+ * tests) or an SSM parameter (deployed), read as ssmSecretSource does.
+ */
+export function secretSource(
+  setting: { inline: SecretBook } | { parameter: string },
+  options: Omit<SsmSecretSourceOptions, 'name'>,
+): SecretSource {
+  return 'inline' in setting
+    ? staticSecretSource(setting.inline)
+    : ssmSecretSource({ ...options, name: setting.parameter });
 }

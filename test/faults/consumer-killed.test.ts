@@ -6,7 +6,7 @@ import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deduplicationId, messageGroupId } from '../../lib/queue/message-ids';
-import { getTask } from '../../lib/store/task-store';
+import { getTask } from '../../lib/store/task-reads';
 import { parseCallback } from '../../lib/zego/callback-schema';
 import { queueDepth } from '../../tools/local-stack/queue-depth';
 import { signedCallback } from '../support/callbacks';

@@ -2,10 +2,11 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MixStoppedEvent } from '../../lib/hook-contract';
 import { prepareReconciliation, sendMessage } from '../../lib/queue/enqueue';
-import { queryTasks } from '../../lib/store/task-store';
+import { appTasks } from '../../lib/store/task-reads';
 import { encodeCallback } from '../../tools/zego-fake/callbacks';
 import { postCallback } from '../../tools/zego-fake/delivery';
 import { signedCallback, signedMixStart } from '../support/callbacks';
+import { collect } from '../support/collect';
 import { startFaultStack } from '../support/fault-stack';
 import { drain } from '../support/queue';
 
@@ -173,10 +174,9 @@ describe('a duplicate storm', () => {
     const all = [...calls.values()].flat();
     expect(all, `seed ${seed}`).toEqual(expect.arrayContaining(['updated', 'stopped (inferred)', 'stopped']));
 
-    const tasksNow = await queryTasks(APPID, {
-      tableName: faults.stack.tables.tasks,
-      client: faults.stack.clients.dynamo,
-    });
+    const tasksNow = await collect(
+      appTasks(APPID, { tableName: faults.stack.tables.tasks, client: faults.stack.clients.dynamo }),
+    );
     const stormTasks = tasksNow.filter((t) => t.task_id.startsWith('storm-'));
     expect(stormTasks).toHaveLength(TASKS);
     const dead = await drain(faults.stack.clients.sqs, faults.stack.deadLetterQueue.url);

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getTask } from '../../lib/store/task-store';
+import { getTask } from '../../lib/store/task-reads';
 import { encodeCallback } from '../../tools/zego-fake/callbacks';
 import { postCallback } from '../../tools/zego-fake/delivery';
 import { signedCallback, signedMixStart } from '../support/callbacks';

@@ -6,13 +6,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBClient,
+  GetItemCommand,
+  QueryCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runScheduledCheck } from '../../lib/check/scheduled-check';
 import { METRICS, METRICS_NAMESPACE, type MetricName } from '../../lib/metrics';
-import { runScheduledCheck } from '../../lib/orphans/scheduled-check';
 import { QUEUE_MAX_MESSAGE_BYTES } from '../../lib/queue/message';
+import { RUNNING_INDEX, RUNNING_INDEX_ATTRIBUTES, runningShard } from '../../lib/store/task-item';
 import { readStack } from '../../tools/local-stack/stack-definition';
 import { capturedMetrics } from '../support/metrics';
 
@@ -72,6 +78,7 @@ const OPTIONS = {
   alarmEmail: 'ops@example.com',
   alarmOkNotifications: 'true',
   keepTables: 'false',
+  keepPreviousRunningIndex: 'true',
   ingestReservedConcurrency: '20',
   consumerReservedConcurrency: '12',
   consumerMaxConcurrency: '10',
@@ -97,11 +104,11 @@ const ROOT = join(__dirname, '..', '..');
  * `serverless package`, as a user runs it, with no AWS credentials at all; the template it wrote.
  * From a copy of the service (scripts/package-apart.sh): in place, osls deletes `.serverless/`.
  */
-async function packaged(args: string[]): Promise<Template> {
+async function packaged(stage: string, args: string[]): Promise<Template> {
   const out = await mkdtemp(join(tmpdir(), 'zego-package-'));
   dirs.push(out);
   const env = { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'none' };
-  await run('bash', [join(ROOT, 'scripts', 'package-apart.sh'), out, '--stage', 'ci', ...args], { env });
+  await run('bash', [join(ROOT, 'scripts', 'package-apart.sh'), out, '--stage', stage, ...args], { env });
   return JSON.parse(await readFile(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
 }
 
@@ -128,9 +135,10 @@ beforeAll(async () => {
     madeStandIn = true;
   }
   userPackageBefore = await listing();
-  template = await packaged(['--param', `callbackSecretParam=${CUSTOM_SECRET_PARAM}`]);
+  template = await packaged('ci', ['--param', `callbackSecretParam=${CUSTOM_SECRET_PARAM}`]);
   dir = dirs[0] as string;
-  options = await packaged([
+  // Another stage, as a second stage in the same account would be.
+  options = await packaged('ci-all', [
     '--region',
     'eu-west-1',
     ...Object.entries(OPTIONS).flatMap(([name, value]) => ['--param', `${name}=${value}`]),
@@ -219,9 +227,11 @@ const statements = (role: string): Statement[] =>
 const actions = (statement: Statement) => [statement.Action].flat();
 
 /** The dimensions our metrics are published with (lib/metrics.ts). */
+/** The dimensions of our metrics of function `fn` in the stage this file packages (lib/metrics.ts). */
 const ours = (fn: string) => [
   { Name: 'service', Value: 'zego-mix-callbacks' },
   { Name: 'function', Value: fn },
+  { Name: 'stage', Value: 'ci' },
 ];
 const lambda = (fn: string) => [{ Name: 'FunctionName', Value: { Ref: `${fn}LambdaFunction` } }];
 const API = [{ Name: 'ApiId', Value: { Ref: 'HttpApi' } }];
@@ -516,14 +526,14 @@ describe('the packaged stack', () => {
       Threshold: 1,
       ComparisonOperator: 'LessThanThreshold',
       TreatMissingData: 'breaching',
-      Period: 900,
+      Period: 300,
       EvaluationPeriods: 2,
       DatapointsToAlarm: 2,
     });
     expect(heartbeat(options)).toMatchObject({ Period: 60, EvaluationPeriods: 2, DatapointsToAlarm: 2 });
     // The orphan count has data only when the check runs: one period per run, state kept between.
     expect(resource('OrphanedTasksAlarm').Properties).toMatchObject({
-      Period: 900,
+      Period: 300,
       TreatMissingData: 'ignore',
     });
     expect(options.Resources.OrphanedTasksAlarm?.Properties.Period).toBe(60);
@@ -598,28 +608,46 @@ describe('the packaged stack', () => {
       Object.values(stack.Resources)
         .filter((r) => r.Type === 'AWS::Events::Rule')
         .map((r) => r.Properties.ScheduleExpression);
-    expect(schedule(template)).toEqual(['rate(15 minutes)']);
+    expect(schedule(template)).toEqual(['rate(5 minutes)']);
     expect(schedule(options)).toEqual(['rate(1 minute)']); // singular, or EventBridge refuses it
+    // A run ends before the next one starts.
+    expect(resource('OrphansLambdaFunction').Properties.Timeout).toBe(240);
+    expect(options.Resources.OrphansLambdaFunction?.Properties.Timeout).toBe(60);
     expect(resource('OrphansLambdaFunction').Properties.Environment.Variables).toMatchObject({
       TASKS_TABLE: { Ref: 'TasksTable' },
       ORPHAN_AFTER_MINUTES: '240',
     });
+    // The consumer gives a new run its first check time, with the check's setting.
+    expect(resource('ConsumerLambdaFunction').Properties.Environment.Variables).toMatchObject({
+      RECONCILE_AFTER_MINUTES: '10',
+    });
     const granted = statements('OrphansRole');
     expect(granted.map((s) => [actions(s), s.Resource])).toEqual([
       [['logs:CreateLogStream', 'logs:PutLogEvents'], { 'Fn::Sub': `\${OrphansLogGroup.Arn}:*` }],
-      [['dynamodb:Scan'], { 'Fn::Sub': `\${TasksTable.Arn}/index/running` }],
-      [['dynamodb:UpdateItem'], { 'Fn::GetAtt': ['TasksTable', 'Arn'] }],
+      [['dynamodb:Query'], { 'Fn::Sub': `\${TasksTable.Arn}/index/running-by-shard` }],
+      [['dynamodb:GetItem', 'dynamodb:UpdateItem'], { 'Fn::GetAtt': ['TasksTable', 'Arn'] }],
     ]);
-    expect(resource('TasksTable').Properties.GlobalSecondaryIndexes).toEqual([
+    // The index the check reads: sharded, keyed by when each task is due, holding only what it reads.
+    expect(deployed(template, 'TasksTable')?.Properties.GlobalSecondaryIndexes).toEqual([
       {
-        IndexName: 'running',
+        IndexName: RUNNING_INDEX,
         KeySchema: [
-          { AttributeName: 'appid', KeyType: 'HASH' },
-          { AttributeName: 'runningSince', KeyType: 'RANGE' },
+          { AttributeName: 'runningShard', KeyType: 'HASH' },
+          { AttributeName: 'checkAt', KeyType: 'RANGE' },
         ],
-        Projection: { ProjectionType: 'ALL' },
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...RUNNING_INDEX_ATTRIBUTES] },
       },
     ]);
+    // Upgrading a stage that has the index of earlier versions: kept for one deploy (docs/deploy.md).
+    const upgrading = deployed(options, 'TasksTable')?.Properties;
+    expect(upgrading?.GlobalSecondaryIndexes.map((index: { IndexName: string }) => index.IndexName)).toEqual([
+      RUNNING_INDEX,
+      'running',
+    ]);
+    expect(upgrading?.AttributeDefinitions).toContainEqual({
+      AttributeName: 'runningSince',
+      AttributeType: 'N',
+    });
   });
 
   it('traces with X-Ray only when the tracing parameter says Active', () => {
@@ -786,7 +814,7 @@ describe('reconciliation with ZEGO’s server API', () => {
     expect(alarm(template)?.Condition).toBe('ReconciliationEnabled');
     expect(alarm(template)?.Properties).toMatchObject({
       MetricName: 'ReconcileLookupsFailed',
-      Period: 900,
+      Period: 300,
       EvaluationPeriods: 3,
       DatapointsToAlarm: 3,
       Threshold: 1,
@@ -816,17 +844,37 @@ describe('the orphan check heartbeat', () => {
   });
   const dynamo = mockClient(table);
   afterAll(() => dynamo.restore());
-  const orphan = { appid: '1', task_id: 't', status: 'running', seq: '1', runningSince: 0, updatedAt: '' };
+  const orphan = {
+    appid: '1',
+    task_id: 't',
+    status: 'running',
+    seq: '1',
+    runId: '1:t:1',
+    runningSince: 0,
+    runningShard: runningShard('1', 't'),
+    checkAt: 0,
+    updatedAt: '',
+  };
+  /** A tasks table holding `tasks`, as the running index and GetItem answer for them. */
+  const holding = (...tasks: (typeof orphan)[]) => {
+    dynamo.reset();
+    dynamo.on(QueryCommand).callsFake((input: QueryCommandInput) => {
+      const shard = Number(input.ExpressionAttributeValues?.[':shard']?.N);
+      const items = tasks.filter((task) => task.runningShard === shard).map((task) => marshall(task));
+      return { Items: items, Count: items.length };
+    });
+    dynamo.on(GetItemCommand).resolves({ Item: tasks[0] && marshall(tasks[0]) });
+  };
   const check = (onMixOrphaned: () => Promise<void>) => {
-    const { metrics, emitted } = capturedMetrics('orphans');
+    // The stage this file packages: the alarm reads its metrics only.
+    const { metrics, emitted } = capturedMetrics('orphans', 'ci');
     const run = runScheduledCheck({
-      tableName: 'tasks',
+      table: { tableName: 'tasks', client: table },
       orphanAfterSeconds: 60,
       hooks: { onMixOrphaned },
       logger: new Logger({ logLevel: 'SILENT' }),
       metrics,
       now: () => 3_600_000,
-      client: table,
     });
     return { run, emitted };
   };
@@ -834,7 +882,7 @@ describe('the orphan check heartbeat', () => {
     emitted().filter((m) => m.name === HEARTBEAT);
 
   it('is published once per completed run, under the dimensions its alarm reads', async () => {
-    dynamo.reset().on(ScanCommand).resolves({ Items: [] });
+    holding();
     const { run, emitted } = check(async () => {});
     await run;
     const alarm = resource('OrphanCheckHeartbeatAlarm').Properties;
@@ -848,17 +896,68 @@ describe('the orphan check heartbeat', () => {
   });
 
   it('is not published by a run that fails', async () => {
-    dynamo
-      .reset()
-      .on(ScanCommand)
-      .resolves({ Items: [marshall(orphan)] });
+    holding(orphan);
     const { run, emitted } = check(async () => {
       throw new Error('pager down');
     });
-    await expect(run).rejects.toThrow(/orphan hook/);
+    await expect(run).rejects.toThrow(/scheduled check failed/);
     const published = emitted().map((m) => m.name);
     expect(published).toContain('OrphanedTasks');
     expect(published).not.toContain(HEARTBEAT);
+  });
+});
+
+describe('two stages in one account', () => {
+  /** Every dimension set an alarm of `stack` reads on our namespace, metric math included. */
+  const alarmDimensions = (stack: Template) =>
+    Object.values(stack.Resources)
+      .filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
+      .flatMap((alarm) => [
+        ...(alarm.Properties.Namespace === METRICS_NAMESPACE ? [alarm.Properties.Dimensions] : []),
+        ...(alarm.Properties.Metrics ?? [])
+          .map(
+            (m: { MetricStat?: { Metric: { Namespace: string; Dimensions: unknown } } }) =>
+              m.MetricStat?.Metric,
+          )
+          .filter((m: { Namespace?: string } | undefined) => m?.Namespace === METRICS_NAMESPACE)
+          .map((m: { Dimensions: unknown }) => m.Dimensions),
+      ]) as { Name: string; Value: string }[][];
+  /** The stage of each dashboard row on our namespace, a "." taking the value above it. */
+  const dashboardStages = (stack: Template) => {
+    const [body] = stack.Resources.Dashboard?.Properties.DashboardBody['Fn::Sub'];
+    const widgets = JSON.parse(String(body).replace(/\$\{[^}]+\}/g, 'x')).widgets as {
+      properties: { metrics?: unknown[][] };
+    }[];
+    return widgets.flatMap(({ properties }) => {
+      let above: unknown[] = [];
+      return (properties.metrics ?? []).flatMap((row) => {
+        const full = row.map((cell, i) => (cell === '.' ? above[i] : cell));
+        above = full;
+        return full[0] === METRICS_NAMESPACE ? [full[full.indexOf('stage') + 1]] : [];
+      });
+    });
+  };
+
+  it('keep their metrics apart: every alarm and dashboard row of one reads only its own stage', () => {
+    for (const [stack, stage, other] of [
+      [template, 'ci', 'ci-all'],
+      [options, 'ci-all', 'ci'],
+    ] as const) {
+      const sets = alarmDimensions(stack);
+      expect(sets.length).toBeGreaterThan(5);
+      for (const dimensions of sets) {
+        // An alarm matches a metric's dimensions exactly: with its stage in them, never another's.
+        expect(dimensions).toContainEqual({ Name: 'stage', Value: stage });
+        expect(dimensions).not.toContainEqual({ Name: 'stage', Value: other });
+      }
+      const rows = dashboardStages(stack);
+      expect(rows.length).toBeGreaterThan(3);
+      expect(new Set(rows)).toEqual(new Set([stage]));
+      // Each function learns its stage from the stack: the dimension it publishes under.
+      for (const fn of ['IngestLambdaFunction', 'ConsumerLambdaFunction', 'OrphansLambdaFunction']) {
+        expect(stack.Resources[fn]?.Properties.Environment.Variables.STAGE, fn).toBe(stage);
+      }
+    }
   });
 });
 
@@ -921,10 +1020,13 @@ describe('stage parameters checked at package time (scripts/stack-params.cjs)', 
     expect(await call('orphanCheck', { orphanCheckMinutes: 1 })).toEqual({
       schedule: 'rate(1 minute)',
       periodSeconds: 60,
+      timeoutSeconds: 60,
     });
+    expect(await call('orphanCheck', { orphanCheckMinutes: 5 })).toMatchObject({ timeoutSeconds: 240 });
     expect(await call('orphanCheck', { orphanCheckMinutes: '720' })).toEqual({
       schedule: 'rate(720 minutes)',
       periodSeconds: 43_200,
+      timeoutSeconds: 900,
     });
     for (const bad of [0, 721, '1.5', 'rate(5 minutes)', '']) {
       await expect(call('orphanCheck', { orphanCheckMinutes: bad }), String(bad)).rejects.toThrow(
@@ -934,9 +1036,21 @@ describe('stage parameters checked at package time (scripts/stack-params.cjs)', 
   });
 
   it('maps keepTables to a policy, and refuses anything but true or false', async () => {
-    expect(await call('tables', { keepTables: true })).toEqual({ policy: 'Retain' });
-    expect(await call('tables', { keepTables: 'false' })).toEqual({ policy: 'Delete' });
-    await expect(call('tables', { keepTables: 'no' })).rejects.toThrow(/keepTables must be true or false/);
+    const keep = { keepPreviousRunningIndex: false };
+    expect(await call('tables', { ...keep, keepTables: true })).toEqual({
+      policy: 'Retain',
+      keepPreviousRunningIndex: 'false',
+    });
+    expect(await call('tables', { ...keep, keepTables: 'false' })).toMatchObject({ policy: 'Delete' });
+    expect(await call('tables', { keepTables: true, keepPreviousRunningIndex: 'true' })).toMatchObject({
+      keepPreviousRunningIndex: 'true',
+    });
+    await expect(call('tables', { ...keep, keepTables: 'no' })).rejects.toThrow(
+      /keepTables must be true or false/,
+    );
+    await expect(call('tables', { keepTables: true, keepPreviousRunningIndex: 'yes' })).rejects.toThrow(
+      /keepPreviousRunningIndex must be true or false/,
+    );
     await expect(call('alarms', { alarmOkNotifications: 'yes' })).rejects.toThrow(/alarmOkNotifications/);
   });
 

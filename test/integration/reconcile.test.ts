@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Hooks, MixStoppedEvent } from '../../lib/hook-contract';
 import { prepareMessage, sendMessage } from '../../lib/queue/enqueue';
-import { getTask } from '../../lib/store/task-store';
+import { getTask } from '../../lib/store/task-reads';
 import { parseCallback } from '../../lib/zego/callback-schema';
 import { lambdaContext } from '../../tools/local-stack/lambda-context';
 import type { FakeZegoServerApi } from '../../tools/zego-fake/server-api';
@@ -70,10 +70,14 @@ const task = (taskId: string) =>
 const stopsOf = (taskId: string) =>
   onMixStopped.mock.calls.map(([event]) => event).filter((event) => event.task.task_id === taskId);
 
-/** One scheduled check with reconciliation on, then the consumer until the queue is empty. */
-async function check(env: Record<string, string> = {}) {
+/**
+ * One scheduled check with reconciliation on, then the consumer until the queue is empty. `later`:
+ * the check runs that many seconds from now (a task ZEGO could not answer for is asked again on the
+ * next check, a second or more later).
+ */
+async function check(env: Record<string, string> = {}, later = 0) {
   const { metrics, emitted } = capturedMetrics('orphans');
-  await orphansHandler(stack, zego.url, { env, metrics })();
+  await orphansHandler(stack, zego.url, { env, metrics, now: () => Date.now() + later * 1000 })();
   await settle(stack, consumer);
   return emitted();
 }
@@ -135,7 +139,7 @@ describe('reconciliation through the real handlers', () => {
       expect(total(out, 'ReconcileLookupsFailed')).toBeGreaterThanOrEqual(1);
 
       zego.setFault('none');
-      await check();
+      await check({}, 2);
       expect(await task(dead)).toMatchObject({ status: 'stopped', stoppedBy: 'reconciliation' });
       expect(stopsOf(dead)).toHaveLength(1);
     },

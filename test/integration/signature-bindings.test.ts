@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignatureReusedError, SignatureStoreUnavailableError } from '../../lib/errors';
-import { dynamoSignatureBindings, forgetSignature } from '../../lib/ingest/signature-bindings';
+import { dynamoSignatureBindings } from '../../lib/ingest/signature-bindings';
 import { type LocalStack, startLocalStack } from '../support/local-stack';
 
 // The one-use-per-signature rule as ingest applies it: a conditional put on DynamoDB Local.
@@ -78,15 +78,5 @@ describe('signature bindings on DynamoDB Local', () => {
       message: 'the signature could not be recorded',
       cause: expect.objectContaining({ name: 'ResourceNotFoundException' }),
     });
-  });
-
-  it('forgets a binding (the smoke test’s own), whatever the case of the signature given', async () => {
-    const sig = signature().replace(/0/g, 'a');
-    await bindings()(binding(sig, 'smoke'));
-    await forgetSignature(sig.toUpperCase(), {
-      tableName: stack.tables.signatures,
-      client: stack.clients.dynamo,
-    });
-    await expect(bindings()(binding(sig, 'another'))).resolves.toBeUndefined();
   });
 });

@@ -1,8 +1,10 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseQueuedCallback, type QueuedMixStart, type QueuedMixStop } from '../../lib/queue/message';
-import { applyMixEvent, getTask, queryTasks } from '../../lib/store/task-store';
+import { appTasks, getTask } from '../../lib/store/task-reads';
+import { applyMixEvent } from '../../lib/store/task-writes';
 import { signedCallback, signedMixStart } from '../support/callbacks';
+import { collect } from '../support/collect';
 import { type LocalStack, startLocalStack } from '../support/local-stack';
 import { queuedBody } from '../support/messages';
 
@@ -69,7 +71,7 @@ describe('task store on DynamoDB Local', () => {
       store(),
     );
     expect(task.expiresAt).toBeGreaterThanOrEqual(before + 3_600);
-    const tasks = await queryTasks('222222', store());
+    const tasks = await collect(appTasks('222222', store()));
     expect(tasks.map((t) => t.task_id)).toEqual(['expiring']);
   });
 
@@ -90,7 +92,7 @@ describe('task store on DynamoDB Local', () => {
     expect(
       (await applyMixEvent(stop({ task_id: taskId, seq: '2', appid: '333333' }), 'r3', store())).outcome,
     ).toBe('already_applied');
-    const tasks = await queryTasks('333333', store());
+    const tasks = await collect(appTasks('333333', store()));
     expect(tasks.map((t) => t.task_id)).toContain(taskId);
   });
 

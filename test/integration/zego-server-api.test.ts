@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { findEndedTasks } from '../../lib/zego-server-api/find-ended-tasks';
+import { askZego } from '../../lib/reconcile/ask-zego';
+import { taskIdForms } from '../../lib/reconcile/task-id-forms';
 import { getMixTaskInfo, type ServerApiOptions } from '../../lib/zego-server-api/get-mix-task-info';
-import { lookUpTask, taskIdForms } from '../../lib/zego-server-api/lookup-task';
 import { type FakeZegoServerApi, startFakeZegoServerApi } from '../../tools/zego-fake/server-api';
 
 /** Obviously fake: no real ServerSecret appears in this repository. */
@@ -73,13 +73,13 @@ describe('GetMixTaskInfo against the local fake of ZEGO', () => {
     const taskId = newTaskId();
     fake.startMix(APP, taskId);
     const before = fake.requests().length;
-    const lookup = (id: string) => ask(id);
-    expect(await lookUpTask({ appid: APP, task_id: `${APP}:${taskId}` }, lookup)).toMatchObject({
+    const lookup = (_appid: string, id: string) => ask(id);
+    expect(await askZego({ appid: APP, task_id: `${APP}:${taskId}` }, { lookup })).toEqual({
       state: 'running',
     });
     fake.killMix(APP, taskId);
-    expect(await lookUpTask({ appid: APP, task_id: `${APP}:${taskId}` }, lookup)).toEqual({
-      state: 'not_found',
+    expect(await askZego({ appid: APP, task_id: `${APP}:${taskId}` }, { lookup })).toEqual({
+      state: 'ended',
     });
     expect(
       fake
@@ -184,31 +184,32 @@ describe('GetMixTaskInfo against the local fake of ZEGO', () => {
     expect(performance.now() - started).toBeLessThan(1_500);
   });
 
-  it('sorts candidates into ended, running and unknown across both id forms', async () => {
+  it('tells ended, running and unknown apart across both id forms', async () => {
     const [alive, dead, bare] = [newTaskId(), newTaskId(), newTaskId()];
     fake.startMix(APP, alive);
     fake.startMix(APP, dead);
     fake.killMix(APP, dead);
-    const tasks = [
-      { appid: APP, task_id: `${APP}:${alive}`, runningSince: 1 },
-      { appid: APP, task_id: `${APP}:${dead}`, runningSince: 2 },
-      { appid: APP, task_id: bare, runningSince: 3 },
-      { appid: '333333', task_id: `333333:${alive}`, runningSince: 4 },
-    ];
-    const plan = await findEndedTasks(tasks, {
-      concurrency: 2,
-      lookup: (appid, taskId) => ask(taskId, { appId: appid }),
-    });
-    expect(plan.running.map((t) => t.task_id)).toEqual([`${APP}:${alive}`]);
-    expect(plan.ended.map((t) => t.task_id).sort()).toEqual([`${APP}:${dead}`, bare].sort());
-    expect(plan.unknown).toMatchObject([{ task: tasks[3], reason: 'signature' }]);
+    const answers = await Promise.all(
+      [
+        { appid: APP, task_id: `${APP}:${alive}` },
+        { appid: APP, task_id: `${APP}:${dead}` },
+        { appid: APP, task_id: bare },
+        { appid: '333333', task_id: `333333:${alive}` },
+      ].map((task) => askZego(task, { lookup: (appid, taskId) => ask(taskId, { appId: appid }) })),
+    );
+    expect(answers).toMatchObject([
+      { state: 'running' },
+      { state: 'ended' },
+      { state: 'ended' },
+      { state: 'unknown', reason: 'signature' },
+    ]);
   });
 });
 
 describe('task ids with percent-escapes', () => {
-  /** findEndedTasks against the fake, each form asked through the real client. */
-  const plan = (task_id: string) =>
-    findEndedTasks([{ appid: APP, task_id, runningSince: 1 }], { lookup: (_appid, taskId) => ask(taskId) });
+  /** askZego against the fake, each form asked through the real client. */
+  const answer = (task_id: string) =>
+    askZego({ appid: APP, task_id }, { lookup: (_appid, taskId) => ask(taskId) });
 
   it('finds a mix ZEGO knows under a %41-holding id, sent as sent or percent-encoded, and does not end it', async () => {
     const id = `${newTaskId()}-p%41`;
@@ -218,24 +219,20 @@ describe('task ids with percent-escapes', () => {
       `${APP}:${encodeURIComponent(id)}`,
       encodeURIComponent(`${APP}:${id}`),
     ]) {
-      const { running, ended } = await plan(asSent);
-      expect(running.map((t) => t.task_id)).toEqual([asSent]);
-      expect(ended).toEqual([]);
+      expect(await answer(asSent)).toEqual({ state: 'running' });
     }
   });
 
   it('finds a mix ZEGO knows under the decoded id when the callback carried it encoded', async () => {
     const id = `${newTaskId()} room/1`;
     fake.startMix(APP, id);
-    const { running } = await plan(`${APP}:${encodeURIComponent(id)}`);
-    expect(running).toHaveLength(1);
+    expect(await answer(`${APP}:${encodeURIComponent(id)}`)).toEqual({ state: 'running' });
   });
 
   it('ends a task only once all four forms are asked, each reaching ZEGO exactly as formed', async () => {
     const taskId = `${APP}:${newTaskId()}-p%41`;
     const before = fake.requests().length;
-    const { ended } = await plan(taskId);
-    expect(ended.map((t) => t.task_id)).toEqual([taskId]);
+    expect(await answer(taskId)).toEqual({ state: 'ended' });
     const asked = fake
       .requests()
       .slice(before)
@@ -247,9 +244,7 @@ describe('task ids with percent-escapes', () => {
   it('asks nothing about a task id too long to ask, and never ends it', async () => {
     const taskId = `${APP}:${'x'.repeat(2_000)}`;
     const before = fake.requests().length;
-    const result = await plan(taskId);
-    expect(result.unaskable).toMatchObject([{ task: { task_id: taskId } }]);
-    expect([...result.ended, ...result.running, ...result.unknown]).toEqual([]);
+    expect(await answer(taskId)).toMatchObject({ state: 'unaskable' });
     expect(fake.requests().slice(before)).toEqual([]);
   });
 });

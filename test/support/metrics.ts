@@ -15,12 +15,15 @@ export interface Emitted {
  * Real Powertools metrics whose Embedded Metric Format output the calling test reads: `emitted()`
  * publishes what is stored and returns every metric written so far, single metrics included.
  */
-export function capturedMetrics(fn: 'ingest' | 'consumer' | 'orphans' = 'ingest'): {
+export function capturedMetrics(
+  fn: 'ingest' | 'consumer' | 'orphans' = 'ingest',
+  stage = 'test',
+): {
   metrics: Metrics;
   emitted: () => Emitted[];
 } {
   const output = capturedStdout();
-  const metrics = createMetrics(fn);
+  const metrics = createMetrics(fn, stage);
   return {
     metrics,
     emitted: () => {
@@ -43,7 +46,7 @@ export function logsOrMetrics(
   const emitted = (): never => {
     throw new Error('the test reads the logs');
   };
-  return { logger, metrics: createMetrics(fn), emitted };
+  return { logger, metrics: createMetrics(fn, 'test'), emitted };
 }
 
 /** Everything written to stdout from now until the calling test ends (and not shown). */
@@ -56,6 +59,9 @@ export function capturedStdout(): () => string {
   onTestFinished(() => spy.mockRestore());
   return () => lines.join('');
 }
+
+/** The dimensions every metric carries (lib/metrics.ts). */
+const BASE_DIMENSIONS = ['service', 'function', 'stage'];
 
 /** The metrics in Embedded Metric Format lines, one entry per metric and line. */
 export function parseEmf(output: string): Emitted[] {
@@ -76,12 +82,12 @@ export function parseEmf(output: string): Emitted[] {
     });
 }
 
-/** Sum of a metric's values with exactly these extra dimensions (beyond service and function). */
+/** Sum of a metric's values with exactly these extra dimensions (beyond service, function and stage). */
 export function total(emitted: Emitted[], name: string, extra: Record<string, string> = {}): number {
   return emitted
     .filter((m) => m.name === name)
     .filter((m) => {
-      const keys = Object.keys(m.dimensions).filter((k) => k !== 'service' && k !== 'function');
+      const keys = Object.keys(m.dimensions).filter((k) => !BASE_DIMENSIONS.includes(k));
       return keys.length === Object.keys(extra).length && keys.every((k) => m.dimensions[k] === extra[k]);
     })
     .reduce((sum, m) => sum + m.values.reduce((a, b) => a + b, 0), 0);

@@ -4,9 +4,9 @@
  * and a way to run the consumer until its queue is empty.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { type CheckHandlerOptions, createCheckHandler } from '../../lib/check/check-handler';
 import { loadOrphansConfig } from '../../lib/config';
 import type { Hooks } from '../../lib/hook-contract';
-import { createOrphansHandler, type OrphansHandlerOptions } from '../../lib/orphans/orphans-handler';
 import { type MappingOptions, pollOnce } from '../../tools/local-stack/event-source-mapping';
 import { lambdaContext } from '../../tools/local-stack/lambda-context';
 import { queueDepth } from '../../tools/local-stack/queue-depth';
@@ -23,9 +23,9 @@ export function startFakeZego() {
 }
 
 /**
- * The real orphans handler with reconciliation on, asking `zegoUrl` with SERVER_SECRET (env
- * overrides any of it), talking to the stack's engines. Its lookups are not paced and throttle
- * backoff is short, so a test does not wait for what protects ZEGO in production.
+ * The real scheduled check (the orphans function) with reconciliation on, asking `zegoUrl` with
+ * SERVER_SECRET (env overrides any of it), talking to the stack's engines. Its lookups are not paced
+ * and throttle backoff is short, so a test does not wait for what protects ZEGO in production.
  */
 export function orphansHandler(
   stack: LocalStack,
@@ -33,7 +33,7 @@ export function orphansHandler(
   {
     env = {},
     ...options
-  }: Partial<Omit<OrphansHandlerOptions, 'config'>> & { env?: Record<string, string> } = {},
+  }: Partial<Omit<CheckHandlerOptions, 'config'>> & { env?: Record<string, string> } = {},
 ) {
   const config = loadOrphansConfig({
     ...stack.env.orphans,
@@ -43,13 +43,14 @@ export function orphansHandler(
     ...env,
   });
   const hooks: Pick<Hooks, 'onMixOrphaned'> = { onMixOrphaned: async () => {} };
-  const handler = createOrphansHandler({
+  const handler = createCheckHandler({
     config,
     hooks,
     sqs: stack.clients.sqs,
     dynamo: stack.clients.dynamo,
     logger: new Logger({ logLevel: 'SILENT' }),
-    pacing: { callsPerSecond: 1_000, throttleBackoffMs: 10 },
+    // No waiting between lookups, and a short throttle backoff.
+    pacing: { sleep: async () => {}, throttleBackoffMs: 10 },
     ...options,
   });
   /** One scheduled run, with a minute to go as deployed. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConsumerConfig, loadIngestConfig, loadOrphansConfig } from '../../lib/config';
 import { secretsFor } from '../../lib/zego/secrets';
 
-const base = { TASKS_TABLE: 'tasks' };
+const base = { STAGE: 'test', TASKS_TABLE: 'tasks' };
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/q.fifo';
 
 describe('loadOrphansConfig', () => {
@@ -20,6 +20,8 @@ describe('loadOrphansConfig', () => {
       endpoint: 'https://rtc-api.zego.im',
       timeoutMs: 3_000,
       afterSeconds: 600,
+      everySeconds: 1_800,
+      lookupsPerSecond: 40,
       enqueueTimeoutMs: 3_000,
     });
   });
@@ -30,6 +32,8 @@ describe('loadOrphansConfig', () => {
       ZEGO_SERVER_SECRET: 'fixture-server-secret',
       QUEUE_URL,
       RECONCILE_AFTER_MINUTES: '2',
+      RECONCILE_EVERY_MINUTES: '0.5',
+      RECONCILE_LOOKUPS_PER_SECOND: '100',
       ZEGO_SERVER_API_ENDPOINT: 'http://127.0.0.1:4010',
       ZEGO_SERVER_API_TIMEOUT_MS: '200',
     });
@@ -39,6 +43,8 @@ describe('loadOrphansConfig', () => {
     ]);
     expect(config.reconcile).toMatchObject({
       afterSeconds: 120,
+      everySeconds: 30,
+      lookupsPerSecond: 100,
       endpoint: 'http://127.0.0.1:4010',
       timeoutMs: 200,
     });
@@ -107,7 +113,12 @@ describe('loadOrphansConfig', () => {
   });
 });
 
-const ingestBase = { QUEUE_URL, SIGNATURES_TABLE: 'signatures', ZEGO_CALLBACK_SECRET: 'fixture-secret' };
+const ingestBase = {
+  STAGE: 'test',
+  QUEUE_URL,
+  SIGNATURES_TABLE: 'signatures',
+  ZEGO_CALLBACK_SECRET: 'fixture-secret',
+};
 
 describe('loadIngestConfig', () => {
   it('reads an inline secret for any appid, with 5-minute cache and skew and a 3 s enqueue timeout', () => {
@@ -184,12 +195,13 @@ describe('loadIngestConfig', () => {
 
   it('names every bad variable at once', () => {
     const error = configError(() => loadIngestConfig({ ZEGO_CALLBACK_SECRET: 's' }));
-    expect(error).toMatch(/^Invalid configuration: QUEUE_URL: .*; SIGNATURES_TABLE: /);
+    expect(error).toMatch(/^Invalid configuration: STAGE: .*; QUEUE_URL: .*; SIGNATURES_TABLE: /);
   });
 });
 
 describe('loadConsumerConfig', () => {
   const consumerBase = {
+    STAGE: 'test',
     TASKS_TABLE: 'tasks',
     IDEMPOTENCY_TABLE: 'idempotency',
     DEAD_LETTER_QUEUE_URL: QUEUE_URL,
@@ -201,6 +213,7 @@ describe('loadConsumerConfig', () => {
       IDEMPOTENCY_DAYS: 7,
       TASK_RETENTION_DAYS: 90,
       MAX_RECEIVE_COUNT: 5,
+      RECONCILE_AFTER_MINUTES: 10,
     });
   });
 
@@ -213,6 +226,8 @@ describe('loadConsumerConfig', () => {
     ['an idempotency of 0 days', { IDEMPOTENCY_DAYS: '0' }, /IDEMPOTENCY_DAYS: must be more than 0/],
     ['a negative retention', { TASK_RETENTION_DAYS: '-1' }, /TASK_RETENTION_DAYS/],
     ['no dead-letter queue', { DEAD_LETTER_QUEUE_URL: '' }, /DEAD_LETTER_QUEUE_URL/],
+    ['no stage', { STAGE: '' }, /STAGE: must be a stage name/],
+    ['a stage with a space', { STAGE: 'my stage' }, /STAGE: must be a stage name/],
   ])('refuses %s, naming the variable', (_case, env, why) => {
     expect(configError(() => loadConsumerConfig({ ...consumerBase, ...env }))).toMatch(why);
   });

@@ -1,6 +1,16 @@
 import { describe, expect, it, vi } from 'vitest';
-import { breakdown } from '../../lib/metrics';
+import { breakdown, metric } from '../../lib/metrics';
 import { capturedMetrics } from '../support/metrics';
+
+describe('metric', () => {
+  it('publishes under the service, the function and the stage, so each stage’s alarms see only its own', () => {
+    const prod = capturedMetrics('consumer', 'prod');
+    metric(prod.metrics, 'MixStopped');
+    expect(prod.emitted().map(({ name, dimensions }) => [name, dimensions])).toEqual([
+      ['MixStopped', { service: 'zego-mix-callbacks', function: 'consumer', stage: 'prod' }],
+    ]);
+  });
+});
 
 describe('breakdown', () => {
   it('publishes each count on its own line with its one extra dimension', () => {
@@ -8,8 +18,14 @@ describe('breakdown', () => {
     breakdown(metrics, 'CallbackRejected', 'reason', 'malformed');
     breakdown(metrics, 'CallbackAccepted', 'appid', '111111');
     expect(emitted().map(({ name, dimensions }) => [name, dimensions])).toEqual([
-      ['CallbackRejected', { service: 'zego-mix-callbacks', function: 'ingest', reason: 'malformed' }],
-      ['CallbackAccepted', { service: 'zego-mix-callbacks', function: 'ingest', appid: '111111' }],
+      [
+        'CallbackRejected',
+        { service: 'zego-mix-callbacks', function: 'ingest', stage: 'test', reason: 'malformed' },
+      ],
+      [
+        'CallbackAccepted',
+        { service: 'zego-mix-callbacks', function: 'ingest', stage: 'test', appid: '111111' },
+      ],
     ]);
   });
 
@@ -31,7 +47,10 @@ describe('breakdown', () => {
     expect(() => breakdown(metrics, 'CallbackAccepted', 'appid', '111111')).toThrow('refused');
     breakdown(metrics, 'CallbackRejected', 'reason', 'malformed');
     expect(emitted().map(({ name, dimensions }) => [name, dimensions])).toEqual([
-      ['CallbackRejected', { service: 'zego-mix-callbacks', function: 'ingest', reason: 'malformed' }],
+      [
+        'CallbackRejected',
+        { service: 'zego-mix-callbacks', function: 'ingest', stage: 'test', reason: 'malformed' },
+      ],
     ]);
   });
 });

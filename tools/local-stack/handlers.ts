@@ -1,7 +1,7 @@
+import { type CheckHandlerOptions, createCheckHandler } from '../../lib/check/check-handler';
 import { loadConsumerConfig, loadIngestConfig, loadOrphansConfig } from '../../lib/config';
 import type { Hooks } from '../../lib/hook-contract';
 import { createIngestHandler, type IngestHandlerOptions } from '../../lib/ingest/ingest-handler';
-import { createOrphansHandler, type OrphansHandlerOptions } from '../../lib/orphans/orphans-handler';
 import { type ConsumerHandlerOptions, createConsumerHandler } from '../../lib/process/consumer-handler';
 import type { LocalStack } from './stack';
 
@@ -42,9 +42,9 @@ export function consumerHandler(
 export function orphansHandler(
   stack: LocalStack,
   hooks: Pick<Hooks, 'onMixOrphaned'>,
-  { env = {}, ...options }: Extra<Omit<OrphansHandlerOptions, 'config' | 'hooks'>> = {},
+  { env = {}, ...options }: Extra<Omit<CheckHandlerOptions, 'config' | 'hooks'>> = {},
 ) {
-  return createOrphansHandler({
+  return createCheckHandler({
     config: loadOrphansConfig({ ...stack.env.orphans, ...env }),
     hooks,
     sqs: stack.clients.sqs,

@@ -20,7 +20,8 @@ export interface PipelineOptions extends Partial<LocalStackOptions> {
     Partial<Pick<Hooks, 'onMixOrphaned'>>;
   /**
    * Run the scheduled check every `checkEverySeconds` with reconciliation against a local fake of
-   * ZEGO's server API (on `zegoApiPort`), looking up tasks running longer than `afterSeconds`.
+   * ZEGO's server API (on `zegoApiPort`), looking up tasks running longer than `afterSeconds`, and
+   * again at each check while ZEGO still runs them.
    */
   reconcile?: { checkEverySeconds: number; afterSeconds: number; zegoApiPort?: number };
   /** Handler options beyond the stack's: other clients (through fault proxies), loggers, env. */
@@ -99,7 +100,14 @@ export async function startLocalPipeline(options: PipelineOptions): Promise<Pipe
       region: stack.region,
       // One consumer per poller, as Lambda runs one invocation at a time per instance: a shared
       // one would publish another invocation's metrics and find its own store empty.
-      handler: consumerHandler(stack, options.hooks, options.consumer),
+      handler: consumerHandler(stack, options.hooks, {
+        ...options.consumer,
+        // A new run's first check, as the scheduled check below looks (deployed: the same setting).
+        env: {
+          ...(options.reconcile && { RECONCILE_AFTER_MINUTES: String(options.reconcile.afterSeconds / 60) }),
+          ...options.consumer?.env,
+        },
+      }),
       context: () => lambdaContext('zego-mix-callbacks-local-consumer', options.consumerTimeoutMs ?? 30_000),
       onBatch: options.onBatch,
     }),
@@ -151,6 +159,7 @@ async function startSchedule(
         ZEGO_SERVER_SECRET: LOCAL_SERVER_SECRET,
         ZEGO_SERVER_API_ENDPOINT: zegoApi.url,
         RECONCILE_AFTER_MINUTES: String(afterSeconds / 60),
+        RECONCILE_EVERY_MINUTES: String(checkEverySeconds / 60),
       },
     },
   );

@@ -13,6 +13,7 @@ export interface StackDefinition {
   provider: { environment?: Record<string, unknown> };
   functions: Record<string, { environment?: Record<string, unknown> }>;
   resources: {
+    Conditions?: Record<string, unknown>;
     Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
     extensions?: Record<string, { Properties?: Record<string, unknown> }>;
   };

@@ -21,10 +21,37 @@ function resourcesOfType(stack: StackDefinition, type: string): [string, Resourc
   return Object.entries(stack.resources.Resources).filter(([, resource]) => resource.Type === type);
 }
 
+/**
+ * `value` with each `Fn::If` decided by the stack's conditions and each `AWS::NoValue` left out, as
+ * CloudFormation does. The conditions here compare strings serverless has already resolved.
+ */
+function withConditions(value: unknown, stack: StackDefinition): unknown {
+  if (Array.isArray(value))
+    return value.map((item) => withConditions(item, stack)).filter((item) => item !== NO_VALUE);
+  if (typeof value !== 'object' || value === null) return value;
+  const record = value as Record<string, unknown>;
+  if ('Fn::If' in record) {
+    const [name, then, otherwise] = record['Fn::If'] as [string, unknown, unknown];
+    return withConditions(holds(stack.resources.Conditions?.[name], stack) ? then : otherwise, stack);
+  }
+  if (record.Ref === 'AWS::NoValue') return NO_VALUE;
+  return Object.fromEntries(Object.entries(record).map(([key, item]) => [key, withConditions(item, stack)]));
+}
+
+const NO_VALUE = Symbol('AWS::NoValue');
+
+function holds(condition: unknown, stack: StackDefinition): boolean {
+  const c = condition as Record<string, unknown[]> | undefined;
+  if (c?.['Fn::Equals']) return c['Fn::Equals'][0] === c['Fn::Equals'][1];
+  if (c?.['Fn::Not']) return !holds(c['Fn::Not'][0], stack);
+  throw new Error(`a condition the local stack cannot decide: ${JSON.stringify(condition)}`);
+}
+
 /** Creates every DynamoDB table of the stack, named `${prefix}${LogicalId}`. Returns logical id -> name. */
 export async function createTables(client: DynamoDBClient, prefix: string, stack = readStack()) {
   const names: Record<string, string> = {};
-  for (const [logicalId, { Properties: p }] of resourcesOfType(stack, 'AWS::DynamoDB::Table')) {
+  for (const [logicalId, { Properties: properties }] of resourcesOfType(stack, 'AWS::DynamoDB::Table')) {
+    const p = withConditions(properties, stack) as Record<string, unknown>;
     const TableName = `${prefix}${logicalId}`;
     const input: CreateTableCommandInput = {
       TableName,

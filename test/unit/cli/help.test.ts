@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TASK_HELP, TASKS_HELP } from '../../../cli/commands/tasks';
 import { COMMANDS, HELP } from '../../../cli/main';
-import type { MixTask } from '../../../lib/store/task-store';
+import type { MixTask } from '../../../lib/store/task-item';
 import { zego } from './run-zego';
 
 /** The flags a help text documents: its option lines, `  --name ...` or `  -x, --name ...`. */
@@ -47,6 +47,8 @@ describe('zego help', () => {
       updatedAt: '',
       expiresAt: 0,
       runningSince: 0,
+      runningShard: 0,
+      checkAt: 0,
       orphanReportedAt: '',
       stoppedBy: 'callback',
       reconciledAt: '',

@@ -1,4 +1,4 @@
-import { DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -57,23 +57,29 @@ describe('zego task', () => {
     expect(await zego('task', 'nope', '--appid', '111111')).toEqual({
       code: 1,
       stdout: '',
-      stderr: 'zego task: no task nope in the local stack; `zego tasks` lists the tasks there',
+      stderr:
+        'zego task: no task nope of app 111111 in the local stack; `zego tasks --appid 111111` lists the tasks there',
     });
   });
 });
 
 describe('zego tasks', () => {
   it('prints every field as stored with --json, running tasks with runningSince', async () => {
-    dynamo.on(ScanCommand).resolves({ Items: [running, stopped].map((item) => marshall(item)) });
+    dynamo.on(QueryCommand).resolves({ Items: [running, stopped].map((item) => marshall(item)) });
     const lines = (await zego('tasks', '--json')).stdout.split('\n').map((line) => JSON.parse(line));
     expect(lines).toEqual([
-      { ...stopped, seq: '12', stopSeq: '12' },
       { ...running, seq: '10', startSeq: '10' },
+      { ...stopped, seq: '12', stopSeq: '12' },
     ]);
+    // The local stack's app, by a query: the table is never scanned.
+    expect(dynamo.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({
+      KeyConditionExpression: 'appid = :appid',
+      ExpressionAttributeValues: { ':appid': { S: '111111' } },
+    });
   });
 
   it('marks its times as UTC', async () => {
-    dynamo.on(ScanCommand).resolves({ Items: [marshall(stopped)] });
+    dynamo.on(QueryCommand).resolves({ Items: [marshall(stopped)] });
     expect((await zego('tasks')).stdout.split('\n')[0]).toMatch(/STARTED \(UTC\) +STOPPED \(UTC\)/);
   });
 });

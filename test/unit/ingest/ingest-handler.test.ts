@@ -39,6 +39,7 @@ describe('createIngestHandler', () => {
     const { logger, records } = capturedLogger();
     const handler = createIngestHandler({
       config: loadIngestConfig({
+        STAGE: 'test',
         QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/callbacks.fifo',
         SIGNATURES_TABLE: 'signatures',
         ZEGO_CALLBACK_SECRET_PARAM: PARAM,
@@ -46,7 +47,7 @@ describe('createIngestHandler', () => {
         ZEGO_SECRET_CACHE_SECONDS: '0',
       }),
       logger,
-      metrics: createMetrics('ingest'),
+      metrics: createMetrics('ingest', 'test'),
       sqs: new SQSClient(aws),
       dynamo: new DynamoDBClient(aws),
       ssm: new SSMProvider({ awsSdkV3Client: new SSMClient(aws) }),
@@ -66,6 +67,7 @@ describe('createIngestHandler', () => {
     const { metrics, emitted } = capturedMetrics('ingest');
     const handler = createIngestHandler({
       config: loadIngestConfig({
+        STAGE: 'test',
         QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/callbacks.fifo',
         SIGNATURES_TABLE: 'signatures',
         ZEGO_CALLBACK_SECRET: TEST_SECRET,

@@ -23,7 +23,7 @@ const deps = {
   maxClockSkewSeconds: 600,
   enqueueTimeoutMs: 200,
   logger: new Logger({ logLevel: 'SILENT' }),
-  metrics: createMetrics('ingest'),
+  metrics: createMetrics('ingest', 'test'),
   now: () => TEST_NOW_MS,
   sqs: new SQSClient({ region: 'us-east-1' }),
 };

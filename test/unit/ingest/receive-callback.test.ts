@@ -17,7 +17,7 @@ const sqs = new SQSClient({ region: 'us-east-1' });
 
 const silent = new Logger({ logLevel: 'SILENT' });
 // Stored, never published: the metrics test below publishes its own.
-const unpublished = createMetrics('ingest');
+const unpublished = createMetrics('ingest', 'test');
 
 let bindings = memorySignatureBindings(() => TEST_NOW_MS);
 const anyApp = (spec: string) => staticSecretSource(parseSecretBook(spec, { allowAnyApp: true }));
@@ -245,7 +245,7 @@ describe('receiveCallback', () => {
   it('answers 500 with no detail, counted as failed, when something unexpected throws', async () => {
     // One capture for both: the logger and the metrics write to the same stdout.
     const { logger, records, lines } = capturedLogger();
-    const metrics = createMetrics('ingest');
+    const metrics = createMetrics('ingest', 'test');
     const secrets = async (): Promise<never> => {
       throw new Error('a bug with internals: fixture-detail');
     };

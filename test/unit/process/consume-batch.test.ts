@@ -20,7 +20,7 @@ import { sqsEvent, sqsRecord } from '../../support/messages';
 import { capturedMetrics, total } from '../../support/metrics';
 
 const logger = new Logger({ logLevel: 'SILENT' });
-const metrics = createMetrics('consumer'); // stored, never published
+const metrics = createMetrics('consumer', 'test'); // stored, never published
 const ok: ProcessResult = { event: 'mix_stop', outcome: 'applied', taskStatus: 'stopped' };
 const deadLettered: { messageId: string; reason: string }[] = [];
 const deps = {
@@ -392,6 +392,7 @@ describe('consumeBatch with reconciliation messages', () => {
 
 describe("the consumer's MAX_RECEIVE_COUNT (serverless.yml: the queue's maxReceiveCount)", () => {
   const env = {
+    STAGE: 'test',
     TASKS_TABLE: 'tasks',
     IDEMPOTENCY_TABLE: 'idempotency',
     DEAD_LETTER_QUEUE_URL: 'http://127.0.0.1:9324/000000000000/dlq.fifo',

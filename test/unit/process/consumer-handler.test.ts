@@ -26,6 +26,7 @@ beforeEach(() => answer(shared));
 async function handleOne(clients: { dynamo?: DynamoDBClient }) {
   const handler = createConsumerHandler({
     config: loadConsumerConfig({
+      STAGE: 'test',
       TASKS_TABLE: 'tasks',
       IDEMPOTENCY_TABLE: 'idempotency',
       DEAD_LETTER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/callbacks-dlq.fifo',

@@ -45,7 +45,7 @@ function deps() {
       store: { tableName: 'tasks', stoppedRetentionSeconds: 0, client },
       hooks: hooks as ConsumerHooks,
       logger: new Logger({ logLevel: 'SILENT' }),
-      metrics: createMetrics('consumer'),
+      metrics: createMetrics('consumer', 'test'),
       remainingTimeMs: () => 10_000,
     },
   };

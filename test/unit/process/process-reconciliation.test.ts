@@ -106,9 +106,9 @@ describe('processReconciliation', () => {
     ddb.on(UpdateItemCommand).resolves({ Attributes: wire(reconciled) });
     const { hooks, deps: d } = deps();
     hooks.onMixStopped.mockRejectedValueOnce(new Error('billing down'));
-    await expect(processReconciliation(input, { ...d, metrics: createMetrics('consumer') })).rejects.toThrow(
-      'billing down',
-    );
+    await expect(
+      processReconciliation(input, { ...d, metrics: createMetrics('consumer', 'test') }),
+    ).rejects.toThrow('billing down');
   });
 
   it.each([
@@ -135,7 +135,7 @@ describe('processReconciliation', () => {
       arrange();
       const { deps: d } = deps(); // before the logger capture: both read stdout, the last one wins
       const { logger, records } = capturedLogger();
-      await processReconciliation(input, { ...d, logger, metrics: createMetrics('consumer') });
+      await processReconciliation(input, { ...d, logger, metrics: createMetrics('consumer', 'test') });
       expect(records().filter((record) => 'message' in record)).toMatchObject([
         {
           appid: '111111',
@@ -154,7 +154,7 @@ describe('processReconciliation', () => {
     ddb.on(UpdateItemCommand).resolves({ Attributes: wire(reconciled) });
     const { deps: d } = deps(); // before the logger capture: both read stdout, the last one wins
     const { logger, records } = capturedLogger();
-    await processReconciliation(input, { ...d, logger, metrics: createMetrics('consumer') });
+    await processReconciliation(input, { ...d, logger, metrics: createMetrics('consumer', 'test') });
     expect(records()[0]).toMatchObject({ reconciledAt: CHECKED_AT });
   });
 });

@@ -1,24 +1,17 @@
 import {
   ConditionalCheckFailedException,
-  DeleteItemCommand,
   GetItemCommand,
-  ScanCommand,
+  QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, NumberValueImpl as NumberValue, unmarshall } from '@aws-sdk/util-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parseQueuedCallback, type QueuedMixStart, type QueuedMixStop } from '../../../lib/queue/message';
-import {
-  applyMixEvent,
-  applyReconciliation,
-  deleteTask,
-  getTask,
-  markOrphanReported,
-  scanTasks,
-  taskKey,
-  toTask,
-} from '../../../lib/store/task-store';
+import { taskKey, toTask } from '../../../lib/store/task-item';
+import { appTasks, getTask } from '../../../lib/store/task-reads';
+import { applyMixEvent, applyReconciliation, recordCheck } from '../../../lib/store/task-writes';
 import { signedCallback, signedMixStart, TEST_NOW_MS } from '../../support/callbacks';
+import { collect } from '../../support/collect';
 import { mockedDynamo, wire } from '../../support/dynamodb-mock';
 import { queuedBody } from '../../support/messages';
 
@@ -71,7 +64,8 @@ describe('applyMixEvent', () => {
       ':runId': '111111:111111:1111:1234',
     });
     expect(update?.UpdateExpression).toContain('#runId = if_not_exists(#runId, :runId)');
-    expect(update?.UpdateExpression).toMatch(/ REMOVE #runningSince$/);
+    // Off the running index: its keys go with runningSince.
+    expect(update?.UpdateExpression).toMatch(/ REMOVE #runningSince, #runningShard, #checkAt$/);
     expect(ddb.commandCalls(UpdateItemCommand)).toHaveLength(1);
     expect(ddb.commandCalls(GetItemCommand)).toHaveLength(0);
   });
@@ -264,7 +258,7 @@ describe('applyReconciliation', () => {
       ':expiresAt': TEST_NOW_MS / 1000 + 86_400,
       ':runId': '111111:111111:1111:123',
     });
-    expect(update?.UpdateExpression).toMatch(/ REMOVE #runningSince$/);
+    expect(update?.UpdateExpression).toMatch(/ REMOVE #runningSince, #runningShard, #checkAt$/);
   });
 
   it('sets no expiry when stopped tasks are kept forever', async () => {
@@ -378,66 +372,53 @@ describe('reading the table', () => {
     });
   });
 
-  it('deletes a task under its key, hashed when the id is long', async () => {
-    ddb.on(DeleteItemCommand).resolves({});
-    await deleteTask('111111', 'x'.repeat(2_000), { tableName: 'tasks', client });
-    expect(ddb.commandCalls(DeleteItemCommand)[0]?.args[0].input).toEqual({
-      TableName: 'tasks',
-      Key: marshall(taskKey('111111', 'x'.repeat(2_000))),
-    });
-  });
-
-  it('follows LastEvaluatedKey through every page of a scan', async () => {
+  it('reads an app’s tasks page by page, following LastEvaluatedKey', async () => {
     const pages = [
       { Items: [wire(item('a'))], LastEvaluatedKey: marshall({ appid: '111111', task_id: 'a' }) },
       { Items: [wire(item('b'))], LastEvaluatedKey: marshall({ appid: '111111', task_id: 'b' }) },
       { Items: [wire(item('c'))] },
     ];
     const asked: unknown[] = [];
-    ddb.on(ScanCommand).callsFake((input) => {
+    ddb.on(QueryCommand).callsFake((input) => {
       asked.push([input.IndexName, input.ExclusiveStartKey?.task_id?.S]);
       return pages[asked.length - 1];
     });
-    const tasks = await scanTasks({ tableName: 'tasks', client }, 'running');
+    const tasks = await collect(appTasks('111111', { tableName: 'tasks', client }));
     expect(tasks.map((task) => task.task_id)).toEqual(['a', 'b', 'c']);
     expect(asked).toEqual([
-      ['running', undefined],
-      ['running', 'a'],
-      ['running', 'b'],
+      [undefined, undefined],
+      [undefined, 'a'],
+      [undefined, 'b'],
     ]);
   });
 });
 
-describe('markOrphanReported', () => {
-  const task = { appid: '111111', task_id: 't', runningSince: 1_689_835_223 };
+describe('recordCheck', () => {
+  const task = { appid: '111111', task_id: 't', runId: '111111:t:7', seq: '7' };
 
-  it('marks this run only: the condition names its start', async () => {
+  it('moves the next check of this run only, and reports it orphaned when told', async () => {
     ddb.on(UpdateItemCommand).resolves({});
-    expect(await markOrphanReported(task, 'now', { tableName: 'tasks', client })).toBe(true);
-    expect(ddb.commandCalls(UpdateItemCommand)[0]?.args[0].input).toMatchObject({
-      Key: marshall({ appid: '111111', task_id: 't' }),
-      ConditionExpression: 'runningSince = :since AND attribute_not_exists(orphanReportedAt)',
-      ExpressionAttributeValues: marshall({ ':at': 'now', ':since': 1_689_835_223 }),
+    expect(
+      await recordCheck(task, { checkAt: 100, orphanReportedAt: 'now' }, { tableName: 'tasks', client }),
+    ).toBe(true);
+    const input = ddb.commandCalls(UpdateItemCommand)[0]?.args[0].input;
+    expect(input?.Key).toEqual(marshall({ appid: '111111', task_id: 't' }));
+    expect(unmarshall(input?.ExpressionAttributeValues ?? {})).toEqual({
+      ':checkAt': 100,
+      ':orphanReportedAt': 'now',
+      ':runId': '111111:t:7',
+      ':seq': 7,
     });
   });
 
-  it('refuses a task without its start before anything is sent: the condition could not name the run', async () => {
-    ddb.on(UpdateItemCommand).resolves({});
-    const unstarted = { appid: '111111', task_id: 't', runningSince: undefined };
-    await expect(markOrphanReported(unstarted, 'now', { tableName: 'tasks', client })).rejects.toThrow(
-      /undefined/,
-    );
-    expect(ddb.calls()).toHaveLength(0);
-  });
-
-  it('answers false, without throwing, for a task that stopped or started again meanwhile', async () => {
+  it('answers false, without throwing, for a task that stopped, started again or was updated meanwhile', async () => {
     ddb.on(UpdateItemCommand).rejects(refused());
-    expect(await markOrphanReported(task, 'now', { tableName: 'tasks', client })).toBe(false);
+    expect(await recordCheck(task, { checkAt: 100 }, { tableName: 'tasks', client })).toBe(false);
   });
 
   it('lets throttling through, so the check fails and runs again', async () => {
     ddb.on(UpdateItemCommand).rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
-    await expect(markOrphanReported(task, 'now', { tableName: 'tasks', client })).rejects.toThrow(
+    await expect(recordCheck(task, { checkAt: 100 }, { tableName: 'tasks', client })).rejects.toThrow(
       'slow down',
     );
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { paced } from '../../../lib/orphans/pace-calls';
+import { paced } from '../../../lib/reconcile/pace-calls';
 
 /** A clock that only the fake sleep moves. */
 function fakeTime() {

@@ -1,124 +1,27 @@
-import { createHash } from 'node:crypto';
 import {
-  type AttributeValue,
   ConditionalCheckFailedException,
-  DeleteItemCommand,
   type DynamoDBClient,
-  GetItemCommand,
-  paginateQuery,
-  paginateScan,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { marshall, NumberValueImpl as NumberValue, unmarshall } from '@aws-sdk/util-dynamodb';
+import { NumberValueImpl as NumberValue } from '@aws-sdk/util-dynamodb';
 import type { QueuedMixStart, QueuedMixStop, Reconciliation } from '../queue/message';
 import { decide, FIRST_TRANSITION, runIdOf, type Transition } from '../run-life';
-import * as z from '../zod';
 import { dynamoClient } from './dynamodb-client';
-
-/** A DynamoDB number as read (wrapped, so no digit is lost) or as written. */
-const number = z.pipe(
-  z.union([z.number(), z.instanceof(NumberValue)]),
-  z.transform((value) => Number(String(value))),
-);
-const optionalNumber = z.optional(number);
-/** A seq, every digit kept: read wrapped, or written as text or a number. */
-const seq = z.pipe(
-  z.pipe(z.union([z.string(), z.number(), z.instanceof(NumberValue)]), z.transform(String)),
-  z.string().check(z.regex(/^\d+$/)),
-);
-const optionalText = z.optional(z.string());
-const urls = z.optional(z.array(z.string()));
+import {
+  fromAttributes,
+  type MixTask,
+  type RunningTask,
+  runningShard,
+  type TaskKey,
+  taskKey,
+  toAttributes,
+} from './task-item';
+import { readTask, type TasksTable } from './task-reads';
 
 /**
- * One item per mix task (appid + task_id) in the tasks table, checked as it is read: this module
- * is the only one that reads or writes the table, and an item it cannot read is an error, not a
- * guess.
+ * The task store's writes: every one conditional on the state of the task it was decided from, so
+ * the order of a task's callbacks holds whoever writes at the same time.
  */
-const mixTaskItem = z.pipe(
-  z.object({
-    appid: z.string(),
-    task_id: z.string(),
-    /** Set when `task_id` is the hash of a task id too long for a key (taskKey). */
-    fullTaskId: optionalText,
-    status: z.enum(['running', 'stopped']),
-    /** The seq of the callback that last changed the task, every digit kept. */
-    seq,
-    /** The run the task is in (lib/run-life.ts); absent on items written before runs had ids. */
-    runId: optionalText,
-    /** The seqs of the mix_start that began this run and of the mix_stop that stopped it. */
-    startSeq: z.optional(seq),
-    stopSeq: z.optional(seq),
-    /** ZEGO's timestamps (Unix seconds) and our receive times (ISO 8601). */
-    startedAt: optionalNumber,
-    startReceivedAt: optionalText,
-    stoppedAt: optionalNumber,
-    stopReceivedAt: optionalText,
-    channel_id: optionalText,
-    publish_id: optionalText,
-    mix_url: optionalText,
-    mix_stream_alias: optionalText,
-    stream_alias: optionalText,
-    rtmp_urls: urls,
-    hls_urls: urls,
-    hdl_urls: urls,
-    updatedAt: z.string(),
-    /** Unix seconds; DynamoDB TTL removes stopped tasks after the retention. */
-    expiresAt: optionalNumber,
-    /** Running tasks only: ZEGO's start time. Keys the sparse `running` index the orphan check reads. */
-    runningSince: optionalNumber,
-    /** When the orphan check reported this run of the task (ISO 8601). */
-    orphanReportedAt: optionalText,
-    /** How the stop was learned: its mix_stop, or reconciliation (ZEGO no longer knew the task). */
-    stoppedBy: z.optional(z.enum(['callback', 'reconciliation'])),
-    /**
-     * When reconciliation stopped this run (ISO 8601). Kept when a genuine mix_stop of the run comes
-     * later (onMixStopped has run already); a new mix_start removes it.
-     */
-    reconciledAt: optionalText,
-  }),
-  z.transform(({ fullTaskId, ...item }) => {
-    const task = { ...item, task_id: fullTaskId ?? item.task_id };
-    return item.runId === undefined ? withLegacyRun(task) : { ...task, runId: item.runId };
-  }),
-);
-
-/**
- * An item written before runs had ids: its run is taken to have begun with the callback that last
- * changed it, which is also the one its stop (if any) came from, unless reconciliation stopped it.
- * The next write gives the item this id for good (mixUpdate).
- */
-function withLegacyRun<T extends { appid: string; task_id: string; seq: string; status: string }>(
-  task: T & { stoppedBy?: 'callback' | 'reconciliation' | undefined; reconciledAt?: string | undefined },
-) {
-  const runId = runIdOf(task.appid, task.task_id, task.seq);
-  if (task.status === 'running') return { ...task, runId, startSeq: task.seq };
-  if (task.stoppedBy === 'reconciliation' || task.reconciledAt !== undefined) return { ...task, runId };
-  return { ...task, runId, stopSeq: task.seq, stoppedBy: 'callback' as const };
-}
-
-export type MixTask = z.output<typeof mixTaskItem>;
-export type TaskStatus = MixTask['status'];
-
-/**
- * The item key of a task. DynamoDB refuses a sort key over 1,024 UTF-8 bytes, and ZEGO splices long
- * task ids from other parameters, so a task_id that does not fit (or that looks like a hashed key
- * itself) is keyed by its SHA-256, and the item keeps the whole id in `fullTaskId`.
- */
-export function taskKey(appid: string, taskId: string): TaskKey {
-  const fits = Buffer.byteLength(taskId, 'utf8') <= MAX_SORT_KEY_BYTES && !taskId.startsWith(HASHED_KEY);
-  return {
-    appid,
-    task_id: fits ? taskId : `${HASHED_KEY}${createHash('sha256').update(taskId, 'utf8').digest('hex')}`,
-  };
-}
-
-export type TaskKey = { appid: string; task_id: string };
-
-const MAX_SORT_KEY_BYTES = 1_024;
-const HASHED_KEY = 'sha256:';
-
-/** The sparse index of running tasks (serverless.yml, TasksTable). */
-export const RUNNING_INDEX = 'running';
 
 /**
  * - applied: this callback changed the task (its `transition` says how);
@@ -133,13 +36,13 @@ export interface ApplyResult {
   task: MixTask;
 }
 
-export interface TaskStoreOptions {
-  tableName: string;
+export interface TaskStoreOptions extends TasksTable {
   /** How long a stopped task is kept, in seconds; 0 keeps it forever. */
   stoppedRetentionSeconds: number;
+  /** The scheduled check first looks at a running task this long after its start, in seconds. */
+  firstCheckAfterSeconds?: number;
   /** Current time in milliseconds. */
   now?: () => number;
-  client?: DynamoDBClient;
 }
 
 type MixEvent = QueuedMixStart | QueuedMixStop;
@@ -163,12 +66,23 @@ const MAX_WRITES = 3;
 export async function applyMixEvent(
   callback: MixEvent,
   receivedAt: string,
-  { tableName, stoppedRetentionSeconds, now = Date.now, client = dynamoClient }: TaskStoreOptions,
+  {
+    tableName,
+    stoppedRetentionSeconds,
+    firstCheckAfterSeconds = 0,
+    now = Date.now,
+    client = dynamoClient,
+  }: TaskStoreOptions,
 ): Promise<ApplyResult> {
   const event = { kind: callback.event, seq: callback.seq } as const;
   const key = taskKey(callback.appid, callback.task_id);
   const write = (transition: Written, current: MixTask | undefined) =>
-    mixUpdate(transition, callback, current, receivedAt, now(), stoppedRetentionSeconds);
+    mixUpdate(transition, callback, current, {
+      receivedAt,
+      nowMs: now(),
+      retentionSeconds: stoppedRetentionSeconds,
+      firstCheckAfterSeconds,
+    });
 
   let transition: Written = FIRST_TRANSITION[callback.event];
   let update = write(transition, undefined);
@@ -272,7 +186,7 @@ export async function applyReconciliation(
       runId: ifNotExists(runIdOf(appid, task_id, seq)),
       startSeq: ifNotExists(NumberValue.from(seq)),
     },
-    ['runningSince'],
+    ['runningSince', 'runningShard', 'checkAt'],
   );
   const result = await updateTaskIf(
     {
@@ -347,95 +261,34 @@ interface ConditionalUpdate {
 }
 
 /**
- * Items are written and read through util-dynamodb, as the document client would (which refuses a
- * client with cached middleware, lib/store/dynamodb-client.ts). An undefined value is refused before
- * anything is sent (mixUpdate leaves out the fields a callback lacks); numbers are read wrapped
- * (NumberValue) so a seq past 2^53 keeps every digit, and the schema converts them field by field.
+ * What the scheduled check leaves on a running task it looked at: when to look again and, when it
+ * reported the run as orphaned, when. Written only if the task is still in the run the check read
+ * (and not reported yet, when reporting); false when it stopped, started again or was updated
+ * meanwhile, and nothing changed.
  */
-function toAttributes(values: Record<string, unknown>): Record<string, AttributeValue> {
-  return marshall(values);
-}
-
-function fromAttributes(item: Record<string, AttributeValue> | undefined): MixTask {
-  return toTask(item && unmarshall(item, { wrapNumbers: true }));
-}
-
-export async function getTask(
-  appid: string,
-  taskId: string,
-  { tableName, client = dynamoClient }: Pick<TaskStoreOptions, 'tableName' | 'client'>,
-): Promise<MixTask | undefined> {
-  return readTask(tableName, taskKey(appid, taskId), client);
-}
-
-/** The item under `key`, read consistently (a write just before it is seen); undefined when none. */
-async function readTask(
-  tableName: string,
-  key: TaskKey,
-  client: DynamoDBClient,
-): Promise<MixTask | undefined> {
-  const { Item } = await client.send(
-    new GetItemCommand({ TableName: tableName, Key: toAttributes(key), ConsistentRead: true }),
-  );
-  return Item ? fromAttributes(Item) : undefined;
-}
-
-/** Every task of the table, or of one of its indexes (the sparse `running` one), all pages. */
-export async function scanTasks(
-  { tableName, client = dynamoClient }: Pick<TaskStoreOptions, 'tableName' | 'client'>,
-  indexName?: string,
-): Promise<MixTask[]> {
-  const tasks: MixTask[] = [];
-  for await (const page of paginateScan({ client }, { TableName: tableName, IndexName: indexName })) {
-    tasks.push(...(page.Items ?? []).map(fromAttributes));
-  }
-  return tasks;
-}
-
-/** Every task of one app, all pages. */
-export async function queryTasks(
-  appid: string,
-  { tableName, client = dynamoClient }: Pick<TaskStoreOptions, 'tableName' | 'client'>,
-): Promise<MixTask[]> {
-  const tasks: MixTask[] = [];
-  const query = {
-    TableName: tableName,
-    KeyConditionExpression: 'appid = :appid',
-    ExpressionAttributeValues: toAttributes({ ':appid': appid }),
-  };
-  for await (const page of paginateQuery({ client }, query))
-    tasks.push(...(page.Items ?? []).map(fromAttributes));
-  return tasks;
-}
-
-/** Removes a task (the smoke test's, once it has seen it stop). */
-export async function deleteTask(
-  appid: string,
-  taskId: string,
-  { tableName, client = dynamoClient }: Pick<TaskStoreOptions, 'tableName' | 'client'>,
-): Promise<void> {
-  await client.send(
-    new DeleteItemCommand({ TableName: tableName, Key: toAttributes(taskKey(appid, taskId)) }),
-  );
-}
-
-/**
- * Marks this run of the task reported by the orphan check, unless it stopped or started again
- * meanwhile (then it answers false and changes nothing).
- */
-export async function markOrphanReported(
-  task: Pick<MixTask, 'appid' | 'task_id' | 'runningSince'>,
-  at: string,
-  { tableName, client = dynamoClient }: Pick<TaskStoreOptions, 'tableName' | 'client'>,
+export async function recordCheck(
+  task: Pick<RunningTask, 'appid' | 'task_id' | 'runId' | 'seq'>,
+  { checkAt, orphanReportedAt }: { checkAt: number; orphanReportedAt?: string },
+  { tableName, client = dynamoClient }: TasksTable,
 ): Promise<boolean> {
+  const update = updateExpression({ checkAt, orphanReportedAt });
+  const condition = [
+    '#runId = :runId AND #seq = :seq AND attribute_exists(runningShard)',
+    ...(orphanReportedAt ? ['attribute_not_exists(orphanReportedAt)'] : []),
+  ];
   try {
     await client.send(
       new UpdateItemCommand({
         TableName: tableName,
         Key: toAttributes(taskKey(task.appid, task.task_id)),
-        UpdateExpression: 'SET orphanReportedAt = :at',
-        ConditionExpression: 'runningSince = :since AND attribute_not_exists(orphanReportedAt)',
-        ExpressionAttributeValues: toAttributes({ ':at': at, ':since': task.runningSince }),
+        UpdateExpression: update.UpdateExpression,
+        ConditionExpression: condition.join(' AND '),
+        ExpressionAttributeNames: { ...update.ExpressionAttributeNames, '#runId': 'runId', '#seq': 'seq' },
+        ExpressionAttributeValues: toAttributes({
+          ...update.ExpressionAttributeValues,
+          ':runId': task.runId,
+          ':seq': NumberValue.from(task.seq),
+        }),
       }),
     );
     return true;
@@ -498,9 +351,12 @@ function mixUpdate(
   transition: Written,
   callback: MixEvent,
   current: MixTask | undefined,
-  receivedAt: string,
-  nowMs: number,
-  retentionSeconds: number,
+  {
+    receivedAt,
+    nowMs,
+    retentionSeconds,
+    firstCheckAfterSeconds,
+  }: { receivedAt: string; nowMs: number; retentionSeconds: number; firstCheckAfterSeconds: number },
 ): Update {
   const { appid, task_id, seq } = callback;
   const fields = {
@@ -533,8 +389,15 @@ function mixUpdate(
       hls_urls: playUrls(callback.hls_urls, callback.hls_url),
       hdl_urls: playUrls(callback.hdl_urls, callback.hdl_url),
     };
-    // An update keeps the run's start; a new run drops everything of the previous run's stop.
-    if (transition === 'run_updated') return updateExpression({ ...fields, ...run, ...start });
+    // The running index's keys: a new run is first checked firstCheckAfterSeconds after its start.
+    const since = Number(callback.timestamp);
+    const index = { runningShard: runningShard(appid, task_id), checkAt: since + firstCheckAfterSeconds };
+    // An update keeps the run's start and its next check (a task running from before the index
+    // had shards joins it, due at once); a new run drops everything of the previous run's stop.
+    if (transition === 'run_updated') {
+      const joins = { runningShard: ifNotExists(index.runningShard), checkAt: ifNotExists(0) };
+      return updateExpression({ ...fields, ...run, ...start, ...joins });
+    }
     return updateExpression(
       {
         ...fields,
@@ -542,8 +405,9 @@ function mixUpdate(
         status: 'running',
         runId: runIdOf(appid, task_id, seq),
         startSeq: NumberValue.from(seq),
-        startedAt: Number(callback.timestamp),
-        runningSince: Number(callback.timestamp),
+        startedAt: since,
+        runningSince: since,
+        ...index,
         startReceivedAt: receivedAt,
       },
       [
@@ -574,7 +438,7 @@ function mixUpdate(
       stoppedBy: 'callback',
       expiresAt,
     },
-    ['runningSince'],
+    ['runningSince', 'runningShard', 'checkAt'],
   );
 }
 
@@ -582,13 +446,4 @@ function mixUpdate(
 function playUrls(list: string[] | undefined, single: string | undefined): string[] | undefined {
   if (list && list.length > 0) return list;
   return single ? [single] : undefined;
-}
-
-/** An item as read (numbers wrapped) to a MixTask; an item of another shape is an error. */
-export function toTask(item: Record<string, unknown> | undefined): MixTask {
-  if (!item) throw new Error('DynamoDB returned no task item');
-  const result = mixTaskItem.safeParse(item);
-  if (result.success) return result.data;
-  const where = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
-  throw new Error(`a tasks table item is not a task (${where})`, { cause: result.error });
 }

@@ -1,15 +1,22 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBClient,
+  GetItemCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { marshall } from '@aws-sdk/util-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createCheckHandler } from '../../../lib/check/check-handler';
 import { loadOrphansConfig } from '../../../lib/config';
 import { createMetrics } from '../../../lib/metrics';
-import { createOrphansHandler } from '../../../lib/orphans/orphans-handler';
 import { parseQueuedMessage } from '../../../lib/queue/message';
+import { runningShard } from '../../../lib/store/task-item';
 import { lambdaContext } from '../../../tools/local-stack/lambda-context';
 import { capturedLogger } from '../../support/logs';
 import { capturedMetrics, capturedStdout, total } from '../../support/metrics';
@@ -22,23 +29,32 @@ const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/callbacks.fi
 const NOW_MS = Date.parse('2027-01-15T08:00:00Z');
 const aws = { region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } };
 
+/** One mix running for an hour, under a task id ZEGO prefixed with the appid, due for a check. */
+const RUNNING = {
+  appid: '111111',
+  task_id: '111111:1111',
+  status: 'running',
+  seq: 42,
+  runId: '111111:111111:1111:42',
+  runningSince: NOW_MS / 1000 - 3_600,
+  runningShard: runningShard('111111', '111111:1111'),
+  checkAt: NOW_MS / 1000 - 3_000,
+  updatedAt: '2027-01-15T07:00:00.000Z',
+};
+
 beforeEach(() => {
   ddb.reset();
   sqs.reset();
   ssm.reset();
-  // One mix running for an hour, under a task id ZEGO prefixed with the appid.
-  ddb.on(ScanCommand).resolves({
-    Items: [
-      marshall({
-        appid: '111111',
-        task_id: '111111:1111',
-        status: 'running',
-        seq: 42,
-        runningSince: NOW_MS / 1000 - 3_600,
-        updatedAt: '2027-01-15T07:00:00.000Z',
-      }),
-    ],
+  // The tasks table with that one task: the running index answers for its shard when it is due.
+  ddb.on(QueryCommand).callsFake((input: QueryCommandInput) => {
+    const values = unmarshall(input.ExpressionAttributeValues ?? {});
+    const due = values[':dueBy'] === undefined || RUNNING.checkAt <= values[':dueBy'];
+    const items = values[':shard'] === RUNNING.runningShard && due ? [marshall(RUNNING)] : [];
+    return { Items: items, Count: items.length };
   });
+  ddb.on(GetItemCommand).resolves({ Item: marshall(RUNNING) });
+  ddb.on(UpdateItemCommand).resolves({});
   sqs.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
   ssm.on(GetParameterCommand).resolves({
     Parameter: { Name: PARAM, Value: 'fixture-server-secret', Type: 'SecureString' },
@@ -58,8 +74,8 @@ function goneEverywhere() {
 
 function handler(env: Record<string, string>, fetch: typeof globalThis.fetch) {
   const { metrics, emitted } = capturedMetrics('orphans');
-  const run = createOrphansHandler({
-    config: loadOrphansConfig({ TASKS_TABLE: 'tasks', QUEUE_URL, ...env }),
+  const run = createCheckHandler({
+    config: loadOrphansConfig({ STAGE: 'test', TASKS_TABLE: 'tasks', QUEUE_URL, ...env }),
     hooks: { onMixOrphaned: async () => {} },
     logger: new Logger({ logLevel: 'SILENT' }),
     metrics,
@@ -68,12 +84,12 @@ function handler(env: Record<string, string>, fetch: typeof globalThis.fetch) {
     ssm: new SSMProvider({ awsSdkV3Client: new SSMClient(aws) }),
     fetch,
     now: () => NOW_MS,
-    pacing: { callsPerSecond: 1_000 },
+    pacing: { sleep: async () => {} },
   });
   return { run, emitted };
 }
 
-describe('createOrphansHandler', () => {
+describe('createCheckHandler', () => {
   it('reads a plain ServerSecret from its SSM parameter for the appids served, and queues the stop in the task’s group', async () => {
     const zego = goneEverywhere();
     const { run } = handler({ ZEGO_SERVER_SECRET_PARAM: PARAM, ZEGO_APP_IDS: '111111' }, zego.fetch);
@@ -141,8 +157,8 @@ describe('createOrphansHandler', () => {
       reported.push(task.task_id);
     };
     for (const minutes of ['120', '59']) {
-      await createOrphansHandler({
-        config: loadOrphansConfig({ TASKS_TABLE: 'tasks', ORPHAN_AFTER_MINUTES: minutes }),
+      await createCheckHandler({
+        config: loadOrphansConfig({ STAGE: 'test', TASKS_TABLE: 'tasks', ORPHAN_AFTER_MINUTES: minutes }),
         hooks: { onMixOrphaned },
         logger: new Logger({ logLevel: 'SILENT' }),
         dynamo: new DynamoDBClient(aws),
@@ -158,7 +174,7 @@ describe('createOrphansHandler', () => {
     const zego = goneEverywhere();
     const { run, emitted } = handler({ ZEGO_SERVER_SECRET_PARAM: PARAM, ZEGO_APP_IDS: '111111' }, zego.fetch);
     const failure = run({}, lambdaContext('orphans', 60_000));
-    await expect(failure).rejects.toThrow(/reconciliation step/);
+    await expect(failure).rejects.toThrow(/1 step\(s\) of the scheduled check failed/);
     await expect(failure).rejects.toMatchObject({
       errors: [{ message: `the server secret parameter ${PARAM} could not be read` }],
     });
@@ -169,8 +185,9 @@ describe('createOrphansHandler', () => {
   it('goes on with the last good ServerSecret when SSM fails, and warns', async () => {
     const { logger, records } = capturedLogger();
     const zego = goneEverywhere();
-    const run = createOrphansHandler({
+    const run = createCheckHandler({
       config: loadOrphansConfig({
+        STAGE: 'test',
         TASKS_TABLE: 'tasks',
         QUEUE_URL,
         ZEGO_SERVER_SECRET_PARAM: PARAM,
@@ -184,7 +201,7 @@ describe('createOrphansHandler', () => {
       ssm: new SSMProvider({ awsSdkV3Client: new SSMClient(aws) }),
       fetch: zego.fetch,
       now: () => NOW_MS,
-      pacing: { callsPerSecond: 1_000 },
+      pacing: { sleep: async () => {} },
     });
     await run({}, lambdaContext('orphans', 60_000));
     ssm.on(GetParameterCommand).rejects(new Error('ThrottlingException'));
@@ -197,11 +214,11 @@ describe('createOrphansHandler', () => {
 
   it('logs as service zego-mix-callbacks, function orphans, with no logger given', async () => {
     const stdout = capturedStdout();
-    const run = createOrphansHandler({
+    const run = createCheckHandler({
       // An orphan to report: a check that finds none logs at debug, below the default level.
-      config: loadOrphansConfig({ TASKS_TABLE: 'tasks', ORPHAN_AFTER_MINUTES: '30' }),
+      config: loadOrphansConfig({ STAGE: 'test', TASKS_TABLE: 'tasks', ORPHAN_AFTER_MINUTES: '30' }),
       hooks: { onMixOrphaned: async () => {} },
-      metrics: createMetrics('orphans'),
+      metrics: createMetrics('orphans', 'test'),
       dynamo: new DynamoDBClient(aws),
       now: () => NOW_MS,
     });
@@ -211,7 +228,13 @@ describe('createOrphansHandler', () => {
       .filter((line) => line.startsWith('{') && !line.includes('"_aws"'))
       .map((line) => JSON.parse(line));
     expect(logged).toMatchObject([
-      { running: 1, orphaned: 1, service: 'zego-mix-callbacks', function: 'orphans' },
+      {
+        message: 'scheduled check',
+        running: 1,
+        orphaned: 1,
+        service: 'zego-mix-callbacks',
+        function: 'orphans',
+      },
     ]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { serverApiLookup } from '../../../lib/orphans/server-api-lookup';
+import { serverApiLookup } from '../../../lib/reconcile/server-api-lookup';
 import { parseSecretBook } from '../../../lib/zego/secrets';
 import { signServerApiRequest } from '../../../lib/zego-server-api/signature';
 
