@@ -924,7 +924,9 @@ describe('two stages in one account', () => {
       ]) as { Name: string; Value: string }[][];
   /** The stage of each dashboard row on our namespace, a "." taking the value above it. */
   const dashboardStages = (stack: Template) => {
-    const [body] = (deployed(stack, 'Dashboard')?.Properties ?? {}).DashboardBody['Fn::Sub'];
+    const dashboard = deployed(stack, 'Dashboard');
+    if (!dashboard) throw new Error('no dashboard');
+    const [body] = dashboard.Properties.DashboardBody['Fn::Sub'];
     const widgets = JSON.parse(String(body).replace(/\$\{[^}]+\}/g, 'x')).widgets as {
       properties: { metrics?: unknown[][] };
     }[];
