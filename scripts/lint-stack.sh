@@ -51,6 +51,7 @@ lint all-options eu-west-1 \
   --param alarmEmail=ops@example.com \
   --param keepTables=false \
   --param keepPreviousRunningIndex=true \
+  --param tableWarmWritesPerSecond=5000 \
   --param alarmOkNotifications=true \
   --param ingestReservedConcurrency=20 \
   --param consumerReservedConcurrency=10 \

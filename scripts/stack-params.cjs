@@ -61,13 +61,24 @@ async function orphanCheck(resolver) {
  * `keepTables` as the tables' DeletionPolicy and UpdateReplacePolicy. CloudFormation takes no
  * condition there (short of the AWS::LanguageExtensions transform), so the policy is chosen here;
  * anything but true or false stops the package, so a typo never picks Delete. And
- * `keepPreviousRunningIndex`, checked the same way.
+ * `keepPreviousRunningIndex`, checked the same way, and `tableWarmWritesPerSecond`: DynamoDB's
+ * warm throughput of the three tables (an on-demand table takes 4,000 writes a second from the
+ * start; 40,000 is a table's default quota).
  * @param {Resolver} resolver
  */
 async function tables(resolver) {
+  const warmWritesPerSecond = await integer(resolver, 'tableWarmWritesPerSecond', 0, 40_000);
+  if (warmWritesPerSecond > 0 && warmWritesPerSecond < 4_000) {
+    throw new Error(
+      `stage parameter tableWarmWritesPerSecond must be 0 or from 4000 (what a new table takes anyway) to 40000, not ${warmWritesPerSecond}`,
+    );
+  }
   return {
     policy: (await flag(resolver, 'keepTables')) ? 'Retain' : 'Delete',
     keepPreviousRunningIndex: condition(await flag(resolver, 'keepPreviousRunningIndex')),
+    warm: condition(warmWritesPerSecond > 0),
+    // Off, the template still holds the value in the branch it does not take: a valid one.
+    warmWritesPerSecond: warmWritesPerSecond || 4_000,
   };
 }
 

@@ -80,8 +80,9 @@ const OPTIONS = {
   keepTables: 'false',
   keepPreviousRunningIndex: 'true',
   ingestReservedConcurrency: '20',
-  consumerReservedConcurrency: '12',
-  consumerMaxConcurrency: '10',
+  consumerReservedConcurrency: '24',
+  consumerMaxConcurrency: '20',
+  tableWarmWritesPerSecond: '5000',
   apiThrottleRate: '50',
   apiThrottleBurst: '80',
   orphanCheckMinutes: '1',
@@ -650,6 +651,15 @@ describe('the packaged stack', () => {
     });
   });
 
+  it('pre-warms the three tables only when tableWarmWritesPerSecond is set', () => {
+    for (const table of ['TasksTable', 'IdempotencyTable', 'SignaturesTable']) {
+      expect(deployed(template, table)?.Properties.WarmThroughput, table).toBeUndefined();
+      expect(deployed(options, table)?.Properties.WarmThroughput, table).toEqual({
+        WriteUnitsPerSecond: 5000,
+      });
+    }
+  });
+
   it('traces with X-Ray only when the tracing parameter says Active', () => {
     expect(template.Conditions.TracingEnabled).toEqual({ 'Fn::Equals': ['PassThrough', 'Active'] });
     expect(resource('IngestLambdaFunction').Properties.TracingConfig).toEqual({ Mode: 'PassThrough' });
@@ -668,8 +678,8 @@ describe('the packaged stack', () => {
     const settings = (stack: Template) => stack.Resources.HttpApiStage?.Properties.DefaultRouteSettings;
     expect(settings(template)).toEqual({
       DetailedMetricsEnabled: false,
-      ThrottlingRateLimit: 100,
-      ThrottlingBurstLimit: 200,
+      ThrottlingRateLimit: 250,
+      ThrottlingBurstLimit: 500,
     });
     expect(settings(options)).toMatchObject({ ThrottlingRateLimit: '50', ThrottlingBurstLimit: '80' });
     expect(options.Resources.HttpApiStage?.Properties.ApiId).toEqual({ Ref: 'HttpApi' });
@@ -682,13 +692,13 @@ describe('the packaged stack', () => {
     expect(reserved(template, 'Consumer')).toBeUndefined();
     expect(reserved(template, 'Orphans')).toBeUndefined();
     expect(reserved(options, 'Ingest')).toBe(20);
-    expect(reserved(options, 'Consumer')).toBe(12);
+    expect(reserved(options, 'Consumer')).toBe(24);
     expect(reserved(options, 'Orphans')).toBeUndefined();
     const maximum = (stack: Template) =>
       Object.values(stack.Resources).find((r) => r.Type === 'AWS::Lambda::EventSourceMapping')?.Properties
         .ScalingConfig;
-    expect(maximum(template)).toEqual({ MaximumConcurrency: 5 });
-    expect(maximum(options)).toEqual({ MaximumConcurrency: 10 });
+    expect(maximum(template)).toEqual({ MaximumConcurrency: 10 });
+    expect(maximum(options)).toEqual({ MaximumConcurrency: 20 });
   });
 
   it('keeps the tables and their data on removal and replacement, unless keepTables is false', () => {
@@ -1038,21 +1048,35 @@ describe('stage parameters checked at package time (scripts/stack-params.cjs)', 
   });
 
   it('maps keepTables to a policy, and refuses anything but true or false', async () => {
-    const keep = { keepPreviousRunningIndex: false };
+    const keep = { keepPreviousRunningIndex: false, tableWarmWritesPerSecond: 0 };
     expect(await call('tables', { ...keep, keepTables: true })).toEqual({
       policy: 'Retain',
       keepPreviousRunningIndex: 'false',
+      warm: 'false',
+      warmWritesPerSecond: 4_000,
     });
     expect(await call('tables', { ...keep, keepTables: 'false' })).toMatchObject({ policy: 'Delete' });
-    expect(await call('tables', { keepTables: true, keepPreviousRunningIndex: 'true' })).toMatchObject({
+    expect(
+      await call('tables', { ...keep, keepTables: true, keepPreviousRunningIndex: 'true' }),
+    ).toMatchObject({
       keepPreviousRunningIndex: 'true',
     });
     await expect(call('tables', { ...keep, keepTables: 'no' })).rejects.toThrow(
       /keepTables must be true or false/,
     );
-    await expect(call('tables', { keepTables: true, keepPreviousRunningIndex: 'yes' })).rejects.toThrow(
-      /keepPreviousRunningIndex must be true or false/,
-    );
+    await expect(
+      call('tables', { ...keep, keepTables: true, keepPreviousRunningIndex: 'yes' }),
+    ).rejects.toThrow(/keepPreviousRunningIndex must be true or false/);
+    const warm = { keepTables: true, keepPreviousRunningIndex: false };
+    expect(await call('tables', { ...warm, tableWarmWritesPerSecond: 0 })).toMatchObject({ warm: 'false' });
+    expect(await call('tables', { ...warm, tableWarmWritesPerSecond: '8000' })).toMatchObject({
+      warm: 'true',
+      warmWritesPerSecond: 8000,
+    });
+    for (const bad of [100, 3999, 40_001, 'many'])
+      await expect(call('tables', { ...warm, tableWarmWritesPerSecond: bad }), String(bad)).rejects.toThrow(
+        /tableWarmWritesPerSecond/,
+      );
     await expect(call('alarms', { alarmOkNotifications: 'yes' })).rejects.toThrow(/alarmOkNotifications/);
   });
 

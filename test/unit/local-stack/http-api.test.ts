@@ -145,7 +145,7 @@ describe('the token bucket', () => {
   });
 
   it('takes the deployed limits from serverless.yml', () => {
-    expect(apiThrottle()).toEqual({ rate: 100, burst: 200 });
+    expect(apiThrottle()).toEqual({ rate: 250, burst: 500 });
     expect(() => apiThrottle({ provider: {}, functions: {}, resources: { Resources: {} } })).toThrow(
       /throttling/,
     );
