@@ -7,6 +7,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { receiveCallback } from '../lib/ingest/receive-callback';
 import { dynamoSignatureBindings } from '../lib/ingest/signature-bindings';
 import { createMetrics } from '../lib/metrics';
+import { sqsKeepRefused } from '../lib/queue/keep-refused';
 import { parseSecretBook, staticSecretSource } from '../lib/zego/secrets';
 import { percentile, quietly } from '../tools/measure';
 import { encodeCallback } from '../tools/zego-fake/callbacks';
@@ -32,6 +33,7 @@ export async function measureIngestLatency(
     logger: new Logger({ logLevel: 'SILENT' }),
     metrics: createMetrics('ingest', 'test'),
     sqs: stack.sqs,
+    keepRefused: sqsKeepRefused({ queueUrl: stack.queue.url, sqs: stack.sqs }),
   };
   const variants = {
     withBinding: dynamoSignatureBindings({ tableName: stack.tables.signatures, client: stack.dynamo }),

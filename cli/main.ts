@@ -36,7 +36,12 @@ export const COMMANDS: Record<string, Command> = {
   },
   tasks: { run: tasks, help: TASKS_HELP, options: TASKS_OPTIONS, summary: 'list mix tasks and their status' },
   task: { run: task, help: TASK_HELP, options: TASK_OPTIONS, summary: 'show one mix task' },
-  dlq: { run: dlq, help: DLQ_HELP, options: DLQ_OPTIONS, summary: 'list or redrive dead-lettered callbacks' },
+  dlq: {
+    run: dlq,
+    help: DLQ_HELP,
+    options: DLQ_OPTIONS,
+    summary: 'list or redrive dead-lettered callbacks; list or replay refused ones',
+  },
   'kill-mix': {
     run: killMix,
     help: KILL_MIX_HELP,

@@ -14,6 +14,7 @@ export function deployedNames(stage: string) {
     tasksTable: `${SERVICE}-${stage}-tasks`,
     queue: `${SERVICE}-${stage}-callbacks.fifo`,
     deadLetterQueue: `${SERVICE}-${stage}-callbacks-dlq.fifo`,
+    refusedQueue: `${SERVICE}-${stage}-refused.fifo`,
   };
 }
 
@@ -26,6 +27,8 @@ export interface Target {
   tasksTable: string;
   queueUrl: () => Promise<string>;
   deadLetterQueueUrl: () => Promise<string>;
+  /** Bodies refused for reusing another body's signature. */
+  refusedQueueUrl: () => Promise<string>;
   local: boolean;
 }
 
@@ -57,6 +60,7 @@ export function resolveTarget({ stage, region }: { stage?: string; region?: stri
       tasksTable: names.tasksTable,
       queueUrl: () => queueUrl(names.queue),
       deadLetterQueueUrl: () => queueUrl(names.deadLetterQueue),
+      refusedQueueUrl: () => queueUrl(names.refusedQueue),
       local: false,
     };
   }
@@ -69,6 +73,7 @@ export function resolveTarget({ stage, region }: { stage?: string; region?: stri
     tasksTable: info.tasksTable,
     queueUrl: async () => info.queueUrl,
     deadLetterQueueUrl: async () => info.deadLetterQueueUrl,
+    refusedQueueUrl: async () => info.refusedQueueUrl,
     local: true,
   };
 }

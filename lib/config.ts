@@ -54,6 +54,8 @@ const ingestSchema = () =>
     z.object({
       STAGE: stage(),
       QUEUE_URL: z.url(),
+      /** Where a body refused for reusing another body's signature is kept for the operator. */
+      REFUSED_QUEUE_URL: z.url(),
       /** One use per signature: the table binding each (appid, timestamp, nonce) to one callback. */
       SIGNATURES_TABLE: tableName(),
       /** Local and tests: the secret(s) themselves; a plain secret may serve any appid. */

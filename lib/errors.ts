@@ -71,11 +71,21 @@ export class StaleTimestampError extends CallbackError {
   readonly reason = 'stale_timestamp';
 }
 
-/** The callback reuses the (timestamp, nonce, signature) of another callback: a forgery. */
+/**
+ * The callback reuses the (timestamp, nonce, signature) of another body: one of the two is a
+ * forgery. The hashes (SHA-256 of each body's digest, never the signature) let the operator match
+ * the refused body with the one that holds the signature.
+ */
 export class SignatureReusedError extends CallbackError {
   override readonly name = 'SignatureReusedError';
   readonly status = 401;
   readonly reason = 'signature_reused';
+  constructor(
+    message: string,
+    readonly hashes: { bodyHash: string; heldBodyHash?: string | undefined },
+  ) {
+    super(message);
+  }
 }
 
 export class SecretsUnavailableError extends CallbackError {

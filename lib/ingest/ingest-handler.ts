@@ -9,6 +9,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { IngestConfig } from '../config';
 import { createMetrics } from '../metrics';
+import { sqsKeepRefused } from '../queue/keep-refused';
 import { secretSource } from '../zego/ssm-secret-source';
 import { receiveCallback } from './receive-callback';
 import { dynamoSignatureBindings } from './signature-bindings';
@@ -53,6 +54,7 @@ export function createIngestHandler({
         queueUrl: config.QUEUE_URL,
         secrets,
         bindSignature,
+        keepRefused: sqsKeepRefused({ queueUrl: config.REFUSED_QUEUE_URL, sqs }),
         maxClockSkewSeconds: config.ZEGO_MAX_CLOCK_SKEW_SECONDS,
         enqueueTimeoutMs: config.ENQUEUE_TIMEOUT_MS,
         logger,

@@ -2,10 +2,11 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { SignatureReusedError } from '../errors';
+import { QueueUnavailableError, SignatureReusedError } from '../errors';
 import { breakdown, metric } from '../metrics';
-import { prepareMessage, sendMessage } from '../queue/enqueue';
-import { callbackIdentity } from '../zego/callback-identity';
+import { type PreparedMessage, prepareMessage, sendMessage } from '../queue/enqueue';
+import type { KeepRefused } from '../queue/keep-refused';
+import { callbackDigest, callbackIdentity } from '../zego/callback-identity';
 import { type ParsedCallback, parseCallback, type ZegoCallback } from '../zego/callback-schema';
 import { decodeBody } from '../zego/decode-body';
 import type { SecretSource } from '../zego/secrets';
@@ -16,8 +17,10 @@ import type { BindSignature } from './signature-bindings';
 export interface ReceiveOptions {
   queueUrl: string;
   secrets: SecretSource;
-  /** One use per signature: binds each signature to the first callback's identity. */
+  /** One use per signature: binds each signature to the first body that used it. */
   bindSignature: BindSignature;
+  /** Keeps a body refused for reusing another body's signature (the dead-letter queue). */
+  keepRefused: KeepRefused;
   maxClockSkewSeconds: number;
   enqueueTimeoutMs: number;
   logger: Logger;
@@ -43,6 +46,7 @@ export async function receiveCallback(
     queueUrl,
     secrets,
     bindSignature,
+    keepRefused,
     maxClockSkewSeconds,
     enqueueTimeoutMs,
     logger,
@@ -59,7 +63,11 @@ export async function receiveCallback(
     callback = parsed.callback;
     verifyCallback(parsed, { secrets: await secrets(), maxClockSkewSeconds, now });
     const message = prepareMessage(callback, receivedAtMs);
-    await bindSignature(binding(parsed, Math.floor(receivedAtMs / 1000), maxClockSkewSeconds));
+    await bindOrKeep(
+      () => bindSignature(binding(parsed, Math.floor(receivedAtMs / 1000), maxClockSkewSeconds)),
+      message,
+      keepRefused,
+    );
     const enqueueStarted = now();
     const queued = await sendMessage(message, { queueUrl, timeoutMs: enqueueTimeoutMs, sqs });
     const latencyMs = now() - receivedAtMs;
@@ -89,11 +97,32 @@ export async function receiveCallback(
     } else {
       metric(metrics, 'CallbackRejected');
       if (status === 401) metric(metrics, 'CallbackUnauthorized');
+      const hashes = error instanceof SignatureReusedError ? error.hashes : {};
       if (error instanceof SignatureReusedError) metric(metrics, 'CallbackForged');
       breakdown(metrics, 'CallbackRejected', 'reason', reason);
-      logger.warn('callback rejected', { ...fields, latencyMs, detail: (error as Error).message });
+      logger.warn('callback rejected', { ...fields, ...hashes, latencyMs, detail: (error as Error).message });
     }
     return response;
+  }
+}
+
+/**
+ * Binds the signature; a body refused for reusing another body's signature is kept before it is
+ * refused, so that a 401 never loses a genuine callback. If it cannot be kept, the answer is 503 and
+ * ZEGO's retry tries again.
+ */
+async function bindOrKeep(bind: () => Promise<void>, message: PreparedMessage, keepRefused: KeepRefused) {
+  try {
+    await bind();
+  } catch (error) {
+    if (error instanceof SignatureReusedError) {
+      await keepRefused(message, error).catch((cause: unknown) => {
+        throw new QueueUnavailableError('the refused callback could not be kept in the dead-letter queue', {
+          cause,
+        });
+      });
+    }
+    throw error;
   }
 }
 
@@ -103,7 +132,12 @@ function binding({ callback, signed }: ParsedCallback, nowSeconds: number, maxCl
     maxClockSkewSeconds > 0
       ? Number(callback.timestamp) + maxClockSkewSeconds + BINDING_MARGIN_SECONDS
       : nowSeconds + UNCHECKED_BINDING_SECONDS;
-  return { signature: signed.signature.toLowerCase(), identity: callbackIdentity(callback), expiresAt };
+  return {
+    signature: signed.signature.toLowerCase(),
+    identity: callbackIdentity(callback),
+    digest: callbackDigest(callback),
+    expiresAt,
+  };
 }
 
 /** What a log line may say about a callback: never its signature, nonce or user data. */

@@ -3,7 +3,7 @@ import type { SQSRecord } from 'aws-lambda';
 import { printable } from '../text/printable';
 import { sqsClient } from './sqs-client';
 
-/** The message attribute saying why a message was sent to the dead-letter queue by the consumer. */
+/** The message attribute saying why a message was sent to the dead-letter (or refused) queue. */
 export const FAILURE_ATTRIBUTE = 'zego-failure';
 
 /** Moves one record to the dead-letter queue now; throws if SQS did not take it (the record then fails). */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ZegoCallback } from './callback-schema';
 
 /**
@@ -43,4 +44,24 @@ export function reconciliationIdentity({
   seq: string;
 }): string {
   return `${appid}:${task_id}:${RECONCILE_MARK}:${seq}`;
+}
+
+/**
+ * The callback's digest: a SHA-256 over every field as decoded except the signature, in a canonical
+ * form (object keys sorted at every depth, JSON-escaped strings), lowercase hex. ZEGO's retry of a
+ * callback has the same digest however it is encoded; any other body, even one that keeps the
+ * identity and changes only a URL, has another.
+ */
+export function callbackDigest(callback: ZegoCallback): string {
+  const { signature: _signature, ...fields } = callback;
+  return createHash('sha256').update(canonicalJson(fields), 'utf8').digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, field]) => `${JSON.stringify(key)}:${canonicalJson(field)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
 }

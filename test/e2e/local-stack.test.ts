@@ -118,6 +118,42 @@ describe('npm start, driven like ZEGO', () => {
     expect(await getTask('111111', 'forged', { tableName: info.tasksTable, client: dynamo })).toBeUndefined();
   });
 
+  it('keeps a body refused for a used signature, lists it, and replays it when the operator says so', async () => {
+    // An attacker got the genuine start's signature first: it is bound to their body.
+    const [genuineSeq, forgedSeq] = [seq(), seq()];
+    const genuine = buildCallback({
+      event: 'mix_start',
+      appid: '111111',
+      taskId: 'pre-empted',
+      seq: genuineSeq,
+      secret: LOCAL_DEV_SECRET,
+    });
+    const forged = { ...genuine, seq: forgedSeq, task_id: 'attacker-task' };
+    const post = (fields: Record<string, unknown>) => {
+      const { body, contentType } = encodeCallback(fields, 'json');
+      return postCallback(info.callbackUrl, body, contentType);
+    };
+    expect((await post(forged)).status).toBe(200);
+    const refused = await post(genuine);
+    expect(refused.status).toBe(401);
+    await driveFakeMix(info.zegoApiUrl ?? '', 'start', '111111', 'pre-empted'); // ZEGO runs the genuine mix
+    expect(JSON.parse(refused.body ?? '{}').error).toBe('signature_reused');
+    const listed = await zego('dlq', 'refused', '--json');
+    const entry = listed.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line))
+      .find((m) => m.callback?.task_id === 'pre-empted');
+    expect(entry).toMatchObject({
+      callback: { seq: genuineSeq },
+      why: expect.stringMatching(/^signature_reused: /),
+    });
+    expect(entry.hashes.bodyHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(listed.stdout).not.toContain(String(genuine.signature));
+    expect((await zego('dlq', 'replay', entry.messageId)).stdout).toContain(`replayed ${entry.messageId}`);
+    expect(await taskWhen('pre-empted', (t) => t.status === 'running')).toMatchObject({ seq: genuineSeq });
+  });
+
   it('applies two tasks that reuse a seq', async () => {
     const s = seq();
     expect((await send('mix_start', 'reuse-a', s)).status).toBe(200);
@@ -235,6 +271,9 @@ describe('npm start, driven like ZEGO', () => {
       'late-start': 'stopped',
       'reuse-a': 'running',
       'reuse-b': 'running',
+      // ZEGO never ran it: the local check stops it once it has asked (timing decides which we see).
+      'attacker-task': expect.stringMatching(/^(running|stopped)$/),
+      'pre-empted': 'running',
       hostile: 'stopped',
       'via-cli': 'stopped',
       killed: 'stopped',
@@ -245,6 +284,7 @@ describe('npm start, driven like ZEGO', () => {
     });
     expect(await queueDepth(sqs, info.queueUrl)).toBe(0);
     expect(await queueDepth(sqs, info.deadLetterQueueUrl)).toBe(0);
+    expect(await queueDepth(sqs, info.refusedQueueUrl)).toBe(0);
     expect((await zego('dlq')).stdout).toContain('0 callback(s) in the dead-letter queue');
   });
 

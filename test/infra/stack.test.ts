@@ -303,19 +303,22 @@ describe('the packaged stack', () => {
     expect(JSON.stringify(template.Outputs.CallbackUrl?.Value)).toContain('/zego/callback');
   });
 
-  it('lets ingest only send to its queue, bind signatures and read its own secret parameter', () => {
+  it('lets ingest only send to its queue and the refused one, bind signatures and read its own secret parameter', () => {
     expect(resource('IngestLambdaFunction').Properties.Role).toEqual({ 'Fn::GetAtt': ['IngestRole', 'Arn'] });
     const granted = statements('IngestRole');
     expect(granted.map(actions)).toEqual([
       ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      ['sqs:SendMessage'],
       ['sqs:SendMessage'],
       ['dynamodb:PutItem'],
       ['ssm:GetParameter'],
     ]);
     expect(granted.every((s) => s.Effect === 'Allow')).toBe(true);
     expect(granted[1]?.Resource).toEqual({ 'Fn::GetAtt': ['CallbackQueue', 'Arn'] });
-    expect(granted[2]?.Resource).toEqual({ 'Fn::GetAtt': ['SignaturesTable', 'Arn'] });
-    expect(JSON.stringify(granted[3]?.Resource)).toContain(`:parameter${CUSTOM_SECRET_PARAM}`);
+    // A body refused for reusing a signature is kept for the operator, apart from the DLQ.
+    expect(granted[2]?.Resource).toEqual({ 'Fn::GetAtt': ['RefusedCallbacksQueue', 'Arn'] });
+    expect(granted[3]?.Resource).toEqual({ 'Fn::GetAtt': ['SignaturesTable', 'Arn'] });
+    expect(JSON.stringify(granted[4]?.Resource)).toContain(`:parameter${CUSTOM_SECRET_PARAM}`);
     // The one wildcard: log streams within its own log group.
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub expression
     expect(granted[0]?.Resource).toEqual({ 'Fn::Sub': '${IngestLogGroup.Arn}:*' });
@@ -404,6 +407,7 @@ describe('the packaged stack', () => {
     });
     expect(resource('IngestLambdaFunction').Properties.Environment.Variables).toMatchObject({
       SIGNATURES_TABLE: { Ref: 'SignaturesTable' },
+      REFUSED_QUEUE_URL: { Ref: 'RefusedCallbacksQueue' },
       ZEGO_MAX_CLOCK_SKEW_SECONDS: '300',
       ZEGO_APP_IDS: '',
     });
@@ -422,8 +426,18 @@ describe('the packaged stack', () => {
     expect(template.Outputs.ServedAppIds?.Value).toBe('appids:');
   });
 
-  it('caps both queues at the message size ingest checks before answering', () => {
-    for (const queue of ['CallbackQueue', 'CallbackDeadLetterQueue']) {
+  it('keeps refused bodies 14 days in a queue of their own, encrypted, apart from the DLQ no redrive reads', () => {
+    expect(resource('RefusedCallbacksQueue').Properties).toEqual({
+      QueueName: expect.stringMatching(/-ci-refused$/),
+      MessageRetentionPeriod: 1_209_600,
+      MaximumMessageSize: QUEUE_MAX_MESSAGE_BYTES,
+      SqsManagedSseEnabled: true,
+    });
+    expect(template.Outputs.RefusedCallbacksQueueUrl?.Value).toEqual({ Ref: 'RefusedCallbacksQueue' });
+  });
+
+  it('caps the queues at the message size ingest checks before answering', () => {
+    for (const queue of ['CallbackQueue', 'CallbackDeadLetterQueue', 'RefusedCallbacksQueue']) {
       expect(resource(queue).Properties.MaximumMessageSize, queue).toBe(QUEUE_MAX_MESSAGE_BYTES);
     }
   });

@@ -3,7 +3,7 @@ import { lambdaContext } from '../../tools/local-stack/lambda-context';
 import { apiGatewayEvent, encode, signedCallback, signedMixStart } from '../support/callbacks';
 import { ingestHandler, type LocalStack, startLocalStack } from '../support/local-stack';
 import { capturedStdout } from '../support/metrics';
-import { drain } from '../support/queue';
+import { drain, drainWithAttributes } from '../support/queue';
 
 // The real handler, configured as it is deployed but for the secret (inline) and the engines (local).
 let stack: LocalStack;
@@ -106,6 +106,37 @@ describe('ingest handler against a local SQS engine', () => {
     }
     const messages = await drain(stack.clients.sqs, stack.queue.url);
     expect(messages.map((m) => JSON.parse(m.Body ?? '').callback.seq)).toEqual([genuine.seq]);
+    // Each refused body is kept for the operator, apart from the DLQ.
+    expect(await drain(stack.clients.sqs, stack.refusedQueue.url)).toHaveLength(3);
+  });
+
+  it('refuses a forged body under a genuine identity and keeps it, without its signature, in the refused queue', async () => {
+    const genuine = signedCallback({ timestamp: now(), seq: nextSeq() });
+    const forged = { ...genuine, mix_url: 'rtmp://attacker.example/live' };
+    expect(await deliver(genuine)).toBe(200);
+    expect(await deliver(forged)).toBe(401);
+    expect(await deliver(forged, encode.form)).toBe(401); // ZEGO's retry of it: the same body
+    const queued = await drain(stack.clients.sqs, stack.queue.url);
+    expect(queued.map((m) => JSON.parse(m.Body ?? '').callback.mix_url)).toEqual([genuine.mix_url]);
+    const kept = (await drainWithAttributes(stack.clients.sqs, stack.refusedQueue.url)).filter(
+      (m) => JSON.parse(m.Body ?? '').callback.seq === genuine.seq,
+    );
+    expect(kept).toHaveLength(2);
+    const [record, retried] = kept;
+    expect(retried?.MessageAttributes?.['zego-body-hash']).toEqual(
+      record?.MessageAttributes?.['zego-body-hash'],
+    );
+    expect(JSON.parse(record?.Body ?? '').callback).toMatchObject({
+      seq: genuine.seq,
+      mix_url: forged.mix_url,
+    });
+    expect(JSON.stringify(record)).not.toContain(String(genuine.signature));
+    const attribute = (name: string) => record?.MessageAttributes?.[name]?.StringValue;
+    expect(attribute('zego-failure')).toMatch(/^signature_reused: .*same identity and another body/);
+    expect(attribute('zego-body-hash')).toMatch(/^[0-9a-f]{64}$/);
+    expect(attribute('zego-held-body-hash')).toMatch(/^[0-9a-f]{64}$/);
+    expect(attribute('zego-held-body-hash')).not.toBe(attribute('zego-body-hash'));
+    expect(attribute('zego-group')).toBe(`111111:${genuine.task_id}`);
   });
 
   it('queues nothing for a callback with a bad signature', async () => {

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignatureReusedError, SignatureStoreUnavailableError } from '../../lib/errors';
-import { dynamoSignatureBindings } from '../../lib/ingest/signature-bindings';
+import { dynamoSignatureBindings, type HeldBinding, mayBind } from '../../lib/ingest/signature-bindings';
 import { type LocalStack, startLocalStack } from '../support/local-stack';
 
 // The one-use-per-signature rule as ingest applies it: a conditional put on DynamoDB Local.
@@ -21,11 +21,19 @@ const bindings = (now = NOW_MS) =>
   });
 let counter = 0;
 const signature = () => (++counter).toString(16).padStart(40, '0');
-const binding = (sig: string, identity: string, expiresAt = NOW_MS / 1000 + 360) => ({
+/** A binding whose body is the identity unless told otherwise (`digest`). */
+const binding = (
+  sig: string,
+  identity: string,
+  expiresAt = NOW_MS / 1000 + 360,
+  digest = `body of ${identity}`,
+) => ({
   signature: sig,
   identity,
+  digest,
   expiresAt,
 });
+const hash = (text: string) => createHash('sha256').update(text).digest('hex');
 
 describe('signature bindings on DynamoDB Local', () => {
   it('binds a new signature, and binds it again for the same callback (a ZEGO retry)', async () => {
@@ -42,7 +50,8 @@ describe('signature bindings on DynamoDB Local', () => {
     );
     expect(Item).toEqual({
       signature: { S: sig },
-      identityHash: { S: createHash('sha256').update('111111:t:mix_stop:1').digest('hex') },
+      identityHash: { S: hash('111111:t:mix_stop:1') },
+      bodyHash: { S: hash('body of 111111:t:mix_stop:1') },
       boundAt: { N: '1689835223' },
       expiresAt: { N: '1689835583' },
     });
@@ -55,6 +64,56 @@ describe('signature bindings on DynamoDB Local', () => {
       'this timestamp, nonce and signature were already used by another callback; a signature is good for one callback',
     );
     await expect(bindings()(binding(sig, '222222:t:mix_stop:1'))).rejects.toThrow(SignatureReusedError);
+  });
+
+  it('refuses the same identity with another body, telling the caller and giving both hashes', async () => {
+    const sig = signature();
+    await bindings()(binding(sig, '111111:t:mix_stop:1', undefined, 'genuine'));
+    const refusal = bindings()(binding(sig, '111111:t:mix_stop:1', undefined, 'forged'));
+    await expect(refusal).rejects.toThrow(
+      'this timestamp, nonce and signature were already used by a callback with the same identity and another body; a signature is good for one body',
+    );
+    await expect(refusal).rejects.toMatchObject({
+      hashes: { bodyHash: hash('forged'), heldBodyHash: hash('genuine') },
+    });
+  });
+
+  it('decides as mayBind does on every case, including rows written before bindings held the body', async () => {
+    const nowSeconds = NOW_MS / 1000;
+    const identity = '111111:t:mix_stop:1';
+    const helds: (HeldBinding | undefined)[] = [undefined];
+    for (const identityHash of [hash(identity), hash('other')])
+      for (const bodyHash of [undefined, hash('genuine'), hash('forged')])
+        for (const expiresAt of [nowSeconds - 1, nowSeconds, nowSeconds + 60])
+          helds.push({ identityHash, ...(bodyHash && { bodyHash }), expiresAt });
+    const seen: boolean[] = [];
+    for (const held of helds) {
+      for (const digest of ['genuine', 'forged']) {
+        const sig = signature();
+        if (held) {
+          await stack.clients.dynamo.send(
+            new PutItemCommand({
+              TableName: stack.tables.signatures,
+              Item: {
+                signature: { S: sig },
+                identityHash: { S: held.identityHash },
+                ...(held.bodyHash && { bodyHash: { S: held.bodyHash } }),
+                expiresAt: { N: String(held.expiresAt) },
+              },
+            }),
+          );
+        }
+        const incoming = binding(sig, identity, nowSeconds + 360, digest);
+        const taken = await bindings()(incoming).then(
+          () => true,
+          (error) => (error instanceof SignatureReusedError ? false : Promise.reject(error)),
+        );
+        expect({ held, digest, taken }).toEqual({ held, digest, taken: mayBind(held, incoming, nowSeconds) });
+        seen.push(taken);
+      }
+    }
+    expect(seen).toContain(true);
+    expect(seen).toContain(false);
   });
 
   it('lets a binding past its expiry go, although TTL has not removed it yet', async () => {

@@ -10,6 +10,15 @@ import {
  * next message of a FIFO group, and fauxqs hands out one message per group per receive.
  */
 export async function drain(client: SQSClient, queueUrl: string): Promise<Message[]> {
+  return drainWithAttributes(client, queueUrl, []);
+}
+
+/** `drain`, with the named message attributes (all by default). */
+export async function drainWithAttributes(
+  client: SQSClient,
+  queueUrl: string,
+  messageAttributeNames = ['All'],
+): Promise<Message[]> {
   const all: Message[] = [];
   for (;;) {
     const { Messages = [] } = await client.send(
@@ -18,6 +27,7 @@ export async function drain(client: SQSClient, queueUrl: string): Promise<Messag
         MaxNumberOfMessages: 10,
         WaitTimeSeconds: 0,
         MessageSystemAttributeNames: ['All'],
+        ...(messageAttributeNames.length > 0 && { MessageAttributeNames: messageAttributeNames }),
       }),
     );
     if (Messages.length === 0) return all;

@@ -116,6 +116,7 @@ describe('loadOrphansConfig', () => {
 const ingestBase = {
   STAGE: 'test',
   QUEUE_URL,
+  REFUSED_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/refused.fifo',
   SIGNATURES_TABLE: 'signatures',
   ZEGO_CALLBACK_SECRET: 'fixture-secret',
 };
@@ -195,7 +196,9 @@ describe('loadIngestConfig', () => {
 
   it('names every bad variable at once', () => {
     const error = configError(() => loadIngestConfig({ ZEGO_CALLBACK_SECRET: 's' }));
-    expect(error).toMatch(/^Invalid configuration: STAGE: .*; QUEUE_URL: .*; SIGNATURES_TABLE: /);
+    expect(error).toMatch(
+      /^Invalid configuration: STAGE: .*; QUEUE_URL: .*; REFUSED_QUEUE_URL: .*; SIGNATURES_TABLE: /,
+    );
   });
 });
 

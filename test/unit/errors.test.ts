@@ -18,14 +18,14 @@ describe('errors', () => {
   it.each([...callbackErrors.map(([type]) => type), errors.PoisonMessageError])(
     'names %o after its class, as the logs show it',
     (type) => {
-      const error = new type('what went wrong');
+      const error = new (type as new (message: string) => Error)('what went wrong');
       expect(error.name).toBe(type.name);
       expect(String(error)).toBe(`${type.name}: what went wrong`);
     },
   );
 
   it.each(callbackErrors)('answers %o with %i and reason %s', (type, status, reason) => {
-    const error = new type('what went wrong');
+    const error = new (type as new (message: string) => Error)('what went wrong');
     expect(error).toMatchObject({ status, reason });
   });
 

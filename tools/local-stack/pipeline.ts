@@ -47,6 +47,7 @@ export interface PipelineInfo {
   dynamoEndpoint: string;
   queueUrl: string;
   deadLetterQueueUrl: string;
+  refusedQueueUrl: string;
   tasksTable: string;
   idempotencyTable: string;
   signaturesTable: string;
@@ -124,6 +125,7 @@ export async function startLocalPipeline(options: PipelineOptions): Promise<Pipe
     dynamoEndpoint: stack.dynamoEndpoint,
     queueUrl: stack.queue.url,
     deadLetterQueueUrl: stack.deadLetterQueue.url,
+    refusedQueueUrl: stack.refusedQueue.url,
     tasksTable: stack.tables.tasks,
     idempotencyTable: stack.tables.idempotency,
     signaturesTable: stack.tables.signatures,

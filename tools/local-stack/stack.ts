@@ -39,6 +39,8 @@ export interface LocalStack {
   dynamoEndpoint: string;
   queue: LocalQueue;
   deadLetterQueue: LocalQueue;
+  /** Bodies refused for reusing another body's signature. */
+  refusedQueue: LocalQueue;
   tables: { tasks: string; idempotency: string; signatures: string };
   /** Each function's environment as serverless.yml declares it, pointing at this stack. */
   env: Record<FunctionName, Record<string, string>>;
@@ -76,9 +78,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const prefix = options.prefix ?? `t${randomUUID().slice(0, 8)}-`;
   const queues = await createQueues(clients.sqs, prefix, options.queueAttributes);
   const tables = await createTables(clients.dynamo, prefix);
-  const [queue, deadLetterQueue] = [queues.CallbackQueue, queues.CallbackDeadLetterQueue];
+  const [queue, deadLetterQueue, refusedQueue] = [
+    queues.CallbackQueue,
+    queues.CallbackDeadLetterQueue,
+    queues.RefusedCallbacksQueue,
+  ];
   const { TasksTable: tasks, IdempotencyTable: idempotency, SignaturesTable: signatures } = tables;
-  if (!queue || !deadLetterQueue || !tasks || !idempotency || !signatures) {
+  if (!queue || !deadLetterQueue || !refusedQueue || !tasks || !idempotency || !signatures) {
     throw new Error('serverless.yml lacks a queue or table the local stack needs');
   }
 
@@ -103,6 +109,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     dynamoEndpoint,
     queue,
     deadLetterQueue,
+    refusedQueue,
     tables: { tasks, idempotency, signatures },
     env: {
       ingest: { ...ingest, ZEGO_CALLBACK_SECRET: options.secret },

@@ -40,6 +40,7 @@ export function runningStack(secret: string, file = localStateFileForTest()): Pi
     dynamoEndpoint: 'http://127.0.0.1:3',
     queueUrl: 'http://sqs.us-east-1.localhost:2/000000000000/local-CallbackQueue.fifo',
     deadLetterQueueUrl: 'http://sqs.us-east-1.localhost:2/000000000000/local-CallbackDeadLetterQueue.fifo',
+    refusedQueueUrl: 'http://sqs.us-east-1.localhost:2/000000000000/local-RefusedCallbacksQueue.fifo',
     tasksTable: 'local-TasksTable',
     idempotencyTable: 'local-IdempotencyTable',
     signaturesTable: 'local-SignaturesTable',

@@ -11,7 +11,14 @@ describe('zego usage errors', () => {
     [['tasks', 'all'], 'zego tasks: unexpected argument "all".'],
     [['tasks', '--status', 'done'], 'zego tasks: --status must be running or stopped, not "done".'],
     [['task'], 'zego task: give exactly one task id, e.g. `zego task demo-1`.'],
-    [['dlq', 'purge'], 'zego dlq: "purge" is not a dlq action: give list or redrive.'],
+    [
+      ['dlq', 'purge'],
+      'zego dlq: "purge" is not a dlq action: give list, redrive, refused or replay <message id>.',
+    ],
+    [
+      ['dlq', 'replay'],
+      'zego dlq: "replay" is not a dlq action: give list, redrive, refused or replay <message id>.',
+    ],
     [['sign', '--nonce', '1'], 'zego sign: --timestamp and --nonce are required.'],
     [['verify', 'a.json', 'b.json'], 'zego verify: give one file, or - to read a pipe.'],
   ])('prints one line for `zego %s` and where the options are, exit code 2', async (argv, line) => {

@@ -41,6 +41,7 @@ describe('createIngestHandler', () => {
       config: loadIngestConfig({
         STAGE: 'test',
         QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/callbacks.fifo',
+        REFUSED_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/refused.fifo',
         SIGNATURES_TABLE: 'signatures',
         ZEGO_CALLBACK_SECRET_PARAM: PARAM,
         ZEGO_APP_IDS: '111111',
@@ -69,6 +70,7 @@ describe('createIngestHandler', () => {
       config: loadIngestConfig({
         STAGE: 'test',
         QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/callbacks.fifo',
+        REFUSED_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/refused.fifo',
         SIGNATURES_TABLE: 'signatures',
         ZEGO_CALLBACK_SECRET: TEST_SECRET,
       }),

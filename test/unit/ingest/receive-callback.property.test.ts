@@ -20,6 +20,7 @@ const deps = {
   queueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/q.fifo',
   secrets: staticSecretSource(parseSecretBook(TEST_SECRET, { allowAnyApp: true })),
   bindSignature: (binding: Parameters<typeof bindings.bind>[0]) => bindings.bind(binding),
+  keepRefused: (...args: Parameters<typeof bindings.keepRefused>) => bindings.keepRefused(...args),
   maxClockSkewSeconds: 600,
   enqueueTimeoutMs: 200,
   logger: new Logger({ logLevel: 'SILENT' }),
@@ -147,20 +148,34 @@ describe('receiveCallback, for any callback and any splice of its signature', ()
     seq: fc.stringMatching(/^[1-9]\d{0,19}$/),
   });
 
-  it('accepts the first, refuses every other identity with the same signature, and queues it never', async () => {
+  const fields = fc.record({
+    mix_url: fc.constantFrom('rtmp://a/live', 'rtmp://b/live'),
+    extra: fc.boolean(),
+  });
+
+  it('accepts the first, refuses every other body with the same signature, keeps it for the operator and queues it never', async () => {
     await fc.assert(
-      fc.asyncProperty(identity, identity, fc.stringMatching(/^\d{19}$/), async (first, second, nonce) => {
-        sqsMock.resetHistory();
-        bindings = memorySignatureBindings(() => TEST_NOW_MS);
-        const genuine = signedCallback({ ...first, nonce });
-        const splice = { ...genuine, ...second };
-        expect((await receiveCallback(apiGatewayEvent(encode.json(genuine)), deps)).statusCode).toBe(200);
-        const result = await receiveCallback(apiGatewayEvent(encode.json(splice)), deps);
-        const same = JSON.stringify(first) === JSON.stringify(second);
-        expect(result.statusCode).toBe(same ? 200 : 401);
-        const sent = sqsMock.commandCalls(SendMessageCommand).map((call) => call.args[0].input);
-        expect(new Set(sent.map((input) => input.MessageDeduplicationId)).size).toBe(1);
-      }),
+      fc.asyncProperty(
+        identity,
+        identity,
+        fields,
+        fields,
+        fc.stringMatching(/^\d{19}$/),
+        async (first, second, firstFields, secondFields, nonce) => {
+          sqsMock.resetHistory();
+          bindings = memorySignatureBindings(() => TEST_NOW_MS);
+          const genuine = signedCallback({ ...first, ...firstFields, nonce });
+          const splice = { ...genuine, ...second, ...secondFields };
+          expect((await receiveCallback(apiGatewayEvent(encode.json(genuine)), deps)).statusCode).toBe(200);
+          const result = await receiveCallback(apiGatewayEvent(encode.json(splice)), deps);
+          const same =
+            JSON.stringify({ ...first, ...firstFields }) === JSON.stringify({ ...second, ...secondFields });
+          expect(result.statusCode).toBe(same ? 200 : 401);
+          expect(bindings.kept).toHaveLength(same ? 0 : 1);
+          const sent = sqsMock.commandCalls(SendMessageCommand).map((call) => call.args[0].input);
+          expect(new Set(sent.map((input) => input.MessageDeduplicationId)).size).toBe(1);
+        },
+      ),
       { numRuns: NUM_RUNS },
     );
   });

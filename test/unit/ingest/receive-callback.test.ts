@@ -27,6 +27,7 @@ function deps(overrides: { secrets?: SecretSource; maxClockSkewSeconds?: number;
     queueUrl: QUEUE_URL,
     secrets: anyApp(TEST_SECRET),
     bindSignature: bindings.bind,
+    keepRefused: bindings.keepRefused,
     maxClockSkewSeconds: 600,
     enqueueTimeoutMs: 200,
     logger: silent,
@@ -317,13 +318,46 @@ describe('receiveCallback: one use per signature', () => {
     expect(total(out, 'CallbackRejected', { reason: 'signature_reused' })).toBe(1);
   });
 
-  it('refuses a splice that changes only a field outside the identity once its identity is taken', async () => {
-    // The same identity: the queue and the consumer keep the first, so the splice changes nothing.
+  it('refuses a splice that keeps the identity and changes another field, and keeps the refused body', async () => {
+    // ZEGO signs no field of the body: the binding holds the whole callback, so a forged mix_url
+    // under a genuine identity is refused like any other body under a used signature.
+    const { metrics, emitted } = capturedMetrics('ingest');
     await receiveCallback(post(encode.json(genuine)), deps());
-    const result = await receiveCallback(post(encode.json(splice({ mix_url: 'rtmp://attacker' }))), deps());
-    expect(result.statusCode).toBe(200);
-    const [first, second] = sqsMock.commandCalls(SendMessageCommand).map((call) => call.args[0].input);
-    expect(second?.MessageDeduplicationId).toBe(first?.MessageDeduplicationId);
+    const result = await receiveCallback(post(encode.json(splice({ mix_url: 'rtmp://attacker' }))), {
+      ...deps(),
+      metrics,
+    });
+    expect(result.statusCode).toBe(401);
+    expect(errorOf(result)).toBe('signature_reused');
+    expect(sqsMock.commandCalls(SendMessageCommand)).toHaveLength(1);
+    expect(bindings.kept).toHaveLength(1);
+    const [{ message, refusal } = expect.unreachable()] = bindings.kept;
+    expect(JSON.parse(message.body).callback).toMatchObject({ mix_url: 'rtmp://attacker' });
+    expect(message.body).not.toContain(String(genuine.signature));
+    expect(refusal.hashes.heldBodyHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(refusal.hashes.bodyHash).not.toBe(refusal.hashes.heldBodyHash);
+    expect(total(emitted(), 'CallbackForged')).toBe(1);
+  });
+
+  it('passes the same callback encoded another way under its signature (the digest is of the fields)', async () => {
+    expect((await receiveCallback(post(encode.json(genuine)), deps())).statusCode).toBe(200);
+    expect((await receiveCallback(post(encode.form(genuine)), deps())).statusCode).toBe(200);
+    const reordered = Object.fromEntries(Object.entries(genuine).reverse());
+    expect((await receiveCallback(post(encode.json(reordered)), deps())).statusCode).toBe(200);
+    expect(bindings.kept).toHaveLength(0);
+  });
+
+  it('answers 503, so ZEGO retries, when a refused body cannot be kept', async () => {
+    await receiveCallback(post(encode.json(genuine)), deps());
+    const keepRefused = async () => {
+      throw new Error('SQS is down');
+    };
+    const result = await receiveCallback(post(encode.json(splice({ mix_url: 'rtmp://attacker' }))), {
+      ...deps(),
+      keepRefused,
+    });
+    expect(result.statusCode).toBe(503);
+    expect(errorOf(result)).toBe('queue_unavailable');
   });
 
   it('passes ZEGO retries of the same callback, with the same signature or a fresh one', async () => {
