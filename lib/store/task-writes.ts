@@ -16,7 +16,7 @@ import {
   taskKey,
   toAttributes,
 } from './task-item';
-import { readTask, type TasksTable } from './task-reads';
+import type { TasksTable } from './task-reads';
 
 /**
  * The task store's writes: every one conditional on the state of the task it was decided from, so
@@ -210,8 +210,7 @@ export async function applyReconciliation(
 
 /**
  * One conditional update of a task: the item as written, or, when the condition failed, the item as
- * it stands (undefined when there is none). Engines that do not return the old item on a failed
- * condition (some local ones) are read once, consistently.
+ * it stands (undefined when there is none), as DynamoDB returns it with the refusal.
  */
 async function updateTaskIf(
   { Key, ExpressionAttributeNames, ExpressionAttributeValues, ...input }: ConditionalUpdate,
@@ -234,8 +233,7 @@ async function updateTaskIf(
     return { written: fromAttributes(Attributes) };
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    if (error.Item) return { current: fromAttributes(error.Item), refusal: error };
-    return { current: await readTask(input.TableName, Key, client), refusal: error };
+    return { current: error.Item ? fromAttributes(error.Item) : undefined, refusal: error };
   }
 }
 

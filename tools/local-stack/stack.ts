@@ -12,6 +12,7 @@ import {
   startDynamoEngine,
   startSqsEngine,
 } from './engines';
+import { returnOldItemOnConditionFailure } from './old-item-on-condition-failure';
 import { createQueues, createTables, functionEnvironment, type LocalQueue } from './stack-resources';
 
 export interface LocalStackOptions {
@@ -64,8 +65,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const sqsEngine = await startSqsEngine(options.sqsPort ?? 0);
   engines.push(sqsEngine);
   let dynamoEndpoint = options.dynamoEndpoint;
+  const startedKind = dynamoEndpoint ? undefined : (options.dynamo ?? 'dynalite');
   if (!dynamoEndpoint) {
-    const engine = await startDynamoEngine(options.dynamo ?? 'dynalite', options.dynamoPort, options.dataDir);
+    const engine = await startDynamoEngine(startedKind ?? 'dynalite', options.dynamoPort, options.dataDir);
     engines.push(engine);
     dynamoEndpoint = engine.endpoint;
   }
@@ -75,6 +77,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ingestDynamo: createIngestDynamoClient({ ...aws, endpoint: dynamoEndpoint }),
     dynamo: createDynamoClient({ ...aws, endpoint: dynamoEndpoint }),
   };
+  if (startedKind === 'dynalite') {
+    returnOldItemOnConditionFailure(clients.dynamo);
+    returnOldItemOnConditionFailure(clients.ingestDynamo);
+  }
   const prefix = options.prefix ?? `t${randomUUID().slice(0, 8)}-`;
   const queues = await createQueues(clients.sqs, prefix, options.queueAttributes);
   const tables = await createTables(clients.dynamo, prefix);
