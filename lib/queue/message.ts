@@ -152,10 +152,9 @@ function callbackMessage(json: unknown): QueuedCallback {
 }
 
 function poison(what: string, error: z.core.$ZodError): PoisonMessageError {
-  const where = error.issues
-    .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
-    .join('; ');
-  return new PoisonMessageError(`the queued ${what} is invalid: ${where}`, { cause: error });
+  return new PoisonMessageError(`the queued ${what} is invalid: ${z.describeIssues(error)}`, {
+    cause: error,
+  });
 }
 
 export function isMixStop(message: QueuedCallback): message is QueuedCallback & { callback: QueuedMixStop } {

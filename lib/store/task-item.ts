@@ -198,6 +198,5 @@ export function fromRunningIndex(item: Record<string, AttributeValue>): RunningT
 function parsed<S extends z.ZodMiniType>(schema: S, item: unknown, what: string): z.output<S> {
   const result = schema.safeParse(item);
   if (result.success) return result.data;
-  const where = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
-  throw new Error(`${what} (${where})`, { cause: result.error });
+  throw new Error(`${what} (${z.describeIssues(result.error)})`, { cause: result.error });
 }

@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { ConditionalCheckFailedException, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Hooks } from '../../../lib/hook-contract';
 import { createMetrics } from '../../../lib/metrics';
@@ -24,7 +24,9 @@ const stored = (extra: Record<string, unknown>) => ({
   ...extra,
 });
 const reconciled = stored({ status: 'stopped', stoppedBy: 'reconciliation', reconciledAt: CHECKED_AT });
-const refused = () => new ConditionalCheckFailedException({ message: 'no', $metadata: {} });
+/** DynamoDB's refusal of a conditional write, with the item as it stands (ALL_OLD). */
+const refused = (Item?: ReturnType<typeof wire>) =>
+  Object.assign(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }), { Item });
 
 function deps() {
   const hooks = { onMixStarted: vi.fn(async () => {}), onMixStopped: vi.fn(async () => {}) } satisfies Pick<
@@ -83,8 +85,7 @@ describe('processReconciliation', () => {
   });
 
   it('calls the hook again when this reconciliation was applied before and its hook failed', async () => {
-    ddb.on(UpdateItemCommand).rejects(refused());
-    ddb.on(GetItemCommand).resolves({ Item: wire(reconciled) });
+    ddb.on(UpdateItemCommand).rejects(refused(wire(reconciled)));
     const { hooks, deps: d } = deps();
     expect((await processReconciliation(input, d)).outcome).toBe('already_applied');
     expect(hooks.onMixStopped).toHaveBeenCalledTimes(1);
@@ -94,8 +95,7 @@ describe('processReconciliation', () => {
     ['its genuine mix_stop', stored({ status: 'stopped', stoppedBy: 'callback', seq: '124' })],
     ['a new mix_start', stored({ status: 'running', seq: '200' })],
   ])('calls no hook when %s got there first, and counts it stale', async (_case, current) => {
-    ddb.on(UpdateItemCommand).rejects(refused());
-    ddb.on(GetItemCommand).resolves({ Item: wire(current) });
+    ddb.on(UpdateItemCommand).rejects(refused(wire(current)));
     const { hooks, deps: d, emitted } = deps();
     expect((await processReconciliation(input, d)).outcome).toBe('stale');
     expect(hooks.onMixStopped).not.toHaveBeenCalled();
@@ -122,8 +122,7 @@ describe('processReconciliation', () => {
     [
       'a stale one',
       () => {
-        ddb.on(UpdateItemCommand).rejects(refused());
-        ddb.on(GetItemCommand).resolves({ Item: wire(stored({ status: 'running', seq: '200' })) });
+        ddb.on(UpdateItemCommand).rejects(refused(wire(stored({ status: 'running', seq: '200' }))));
       },
       'stale',
       'running',
