@@ -7,9 +7,8 @@ import { PoisonMessageError } from '../errors';
 import { metric } from '../metrics';
 import type { DeadLetter } from '../queue/dead-letter';
 import { isReconciliation, parseQueuedMessage, type QueuedMessage } from '../queue/message';
-import type { ProcessResult } from './process-callback';
+import type { ProcessOnce, ProcessResult } from './contract';
 import { messageIdentity } from './process-message';
-import type { ProcessOnce } from './process-once';
 import { RECONCILIATION_EVENT } from './process-reconciliation';
 
 export interface ConsumeOptions {

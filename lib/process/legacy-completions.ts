@@ -5,13 +5,7 @@ import {
 } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import { legacyIdentity } from '../zego/callback-identity';
-import type { ZegoCallback } from '../zego/callback-schema';
-import { IDEMPOTENCY_KEY_PREFIX } from './process-once';
-
-/** True when the callback completed (hook included) under the identity used before task_id joined it. */
-export type CompletedBeforeUpgrade = (
-  callback: Pick<ZegoCallback, 'appid' | 'event' | 'seq'>,
-) => Promise<boolean>;
+import { type CompletedBeforeUpgrade, IDEMPOTENCY_KEY_PREFIX } from './contract';
 
 /**
  * Until version 0.2 a callback's idempotency record was keyed appid:event:seq. Records written then

@@ -1,40 +1,14 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { type Hooks, isSmokeTask } from '../hook-contract';
+import { isSmokeTask } from '../hook-contract';
 import { metric } from '../metrics';
 import { isMixStart, isMixStop, type QueuedCallback } from '../queue/message';
-import { staleRun, type Transition } from '../run-life';
-import type { TaskStatus } from '../store/task-item';
-import { type ApplyOutcome, applyMixEvent, type TaskStoreOptions } from '../store/task-writes';
-import type { CompletedBeforeUpgrade } from './legacy-completions';
+import { staleRun } from '../run-life';
+import { applyMixEvent } from '../store/task-writes';
+import type { ProcessOptions, ProcessResult } from './contract';
 
 export interface ProcessInput {
   /** The callback's identity (lib/zego/callback-identity.ts); the idempotency layer keys on it. */
   idempotencyKey: string;
   message: QueuedCallback;
-}
-
-/** Saved by the idempotency layer and returned again for every later delivery of the callback. */
-export interface ProcessResult {
-  event: string;
-  outcome: ApplyOutcome | 'ignored';
-  /** What the callback did to its run (lib/run-life.ts); absent for an ignored event. */
-  transition?: Transition;
-  runId?: string;
-  taskStatus?: TaskStatus;
-}
-
-export type ConsumerHooks = Pick<Hooks, 'onMixStarted' | 'onMixUpdated' | 'onMixStopped'>;
-
-export interface ProcessOptions {
-  store: TaskStoreOptions;
-  hooks: ConsumerHooks;
-  logger: Logger;
-  metrics: Metrics;
-  /** Milliseconds left before the function times out. */
-  remainingTimeMs: () => number;
-  /** Recognises a callback completed under the identity used before the upgrade (legacy-completions.ts). */
-  completedBeforeUpgrade?: CompletedBeforeUpgrade;
 }
 
 /**

@@ -1,13 +1,8 @@
 import { isReconciliation, type QueuedMessage } from '../queue/message';
 import { callbackIdentity, reconciliationIdentity } from '../zego/callback-identity';
-import { type ProcessOptions, type ProcessResult, processCallback } from './process-callback';
+import type { MessageInput, ProcessOptions, ProcessResult } from './contract';
+import { processCallback } from './process-callback';
 import { processReconciliation } from './process-reconciliation';
-
-export interface MessageInput {
-  /** messageIdentity(message): the idempotency layer keys on it. */
-  idempotencyKey: string;
-  message: QueuedMessage;
-}
 
 /** What the idempotency layer keys a message on; a callback's and a reconciliation's never collide. */
 export function messageIdentity(message: QueuedMessage): string {

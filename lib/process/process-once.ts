@@ -3,17 +3,7 @@ import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/pe
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { metric } from '../metrics';
-import type { ProcessResult } from './process-callback';
-import type { MessageInput } from './process-message';
-
-/** Fixed, so records stay valid if the function is renamed. */
-export const IDEMPOTENCY_KEY_PREFIX = 'zego-callback';
-
-/**
- * A message (callback or reconciliation) processed at most once to completion; undefined when there
- * was nothing to process.
- */
-export type ProcessOnce = (input: MessageInput, context: Context) => Promise<ProcessResult | undefined>;
+import { IDEMPOTENCY_KEY_PREFIX, type MessageInput, type ProcessOnce, type ProcessResult } from './contract';
 
 /**
  * Idempotency keyed on the callback's identity (appid, task_id, event, seq), or a reconciliation's

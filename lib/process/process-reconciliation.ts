@@ -1,7 +1,7 @@
 import { metric } from '../metrics';
 import type { QueuedReconciliation } from '../queue/message';
 import { applyReconciliation } from '../store/task-writes';
-import type { ProcessOptions, ProcessResult } from './process-callback';
+import type { ProcessOptions, ProcessResult } from './contract';
 
 export interface ReconciliationInput {
   /** The reconciliation's identity (`appid:task_id:#reconcile:seq`); the idempotency layer keys on it. */

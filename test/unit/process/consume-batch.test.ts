@@ -5,8 +5,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadConsumerConfig } from '../../../lib/config';
 import { createMetrics } from '../../../lib/metrics';
 import { consumeBatch } from '../../../lib/process/consume-batch';
-import type { ProcessResult } from '../../../lib/process/process-callback';
-import type { MessageInput } from '../../../lib/process/process-message';
+import type { MessageInput, ProcessResult } from '../../../lib/process/contract';
 import {
   encodeMessageBody,
   isReconciliation,
