@@ -60,8 +60,10 @@ export function callbackDigest(callback: ZegoCallback): string {
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, field]) => `${JSON.stringify(key)}:${canonicalJson(field)}`).join(',')}}`;
+    const fields = value as Record<string, unknown>;
+    // sort() without a comparator orders keys by UTF-16 code units; keys are never equal.
+    const keys = Object.keys(fields).sort();
+    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(fields[key])}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }
