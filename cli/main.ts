@@ -1,3 +1,4 @@
+import packageJson from '../package.json';
 import { CommandFailedError, type Options, UsageError } from './args';
 import { BACKFILL_HELP, BACKFILL_OPTIONS, backfill } from './commands/backfill';
 import { DLQ_HELP, DLQ_OPTIONS, dlq } from './commands/dlq';
@@ -77,9 +78,15 @@ export async function main(argv: string[]): Promise<number> {
     console.log(HELP);
     return name ? 0 : 2;
   }
+  if (name === '--version' || name === '-v') {
+    console.log(`zego-mix-callbacks ${packageJson.version}`);
+    return 0;
+  }
   const command = COMMANDS[name];
   if (!command) {
-    console.error(`zego: there is no command "${name}".\nRun \`zego --help\` for the commands.`);
+    const near = nearest(name, Object.keys(COMMANDS));
+    const hint = near ? `Did you mean \`zego ${near}\`? ` : '';
+    console.error(`zego: there is no command "${name}".\n${hint}Run \`zego --help\` for the commands.`);
     return 2;
   }
   try {
@@ -97,4 +104,26 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`zego ${name}: unexpected error: ${(error as Error).message}`);
     return 1;
   }
+}
+
+/** The command a mistyped name most likely meant: within two edits, or the one it begins. */
+function nearest(typed: string, names: string[]): string | undefined {
+  const scored = names.map((name) => ({ name, distance: editDistance(typed, name) }));
+  const best = scored.sort((a, b) => a.distance - b.distance)[0];
+  if (best && best.distance <= 2) return best.name;
+  return names.find((name) => typed.length >= 3 && name.startsWith(typed));
+}
+
+/** Levenshtein distance: the fewest single-character insertions, deletions or substitutions. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
 }

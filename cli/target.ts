@@ -79,11 +79,12 @@ export function resolveTarget({ stage, region }: { stage?: string; region?: stri
 }
 
 /** What the running `npm start` wrote (its state file); fails with the next step when none runs. */
-export function runningLocalStack(): PipelineInfo {
+export function runningLocalStack({ localOnly = false } = {}): PipelineInfo {
   const info = readLocalState();
   if (!info) {
+    const elsewhere = localOnly ? '' : ' (or name a deployed --stage)';
     throw new CommandFailedError(
-      'the local stack is not running: start it with `npm start` in another terminal (or name a deployed --stage)',
+      `the local stack is not running: start it with \`npm start\` in another terminal${elsewhere}`,
     );
   }
   return info;

@@ -62,7 +62,7 @@ async function main(): Promise<void> {
   console.log(`
 ZEGO mix callbacks, running locally
   callback URL   ${info.callbackUrl}
-  secret         ${secret === LOCAL_DEV_SECRET ? `${secret}  (development only; set ZEGO_CALLBACK_SECRET to change)` : '(from ZEGO_CALLBACK_SECRET)'}
+  secret         ${secret === LOCAL_DEV_SECRET ? `${secret}  (development only; ${process.env.ZEGO_CALLBACK_SECRET === '' ? 'ZEGO_CALLBACK_SECRET is set but empty, so not used' : 'set ZEGO_CALLBACK_SECRET to change'})` : '(from ZEGO_CALLBACK_SECRET)'}
   SQS            ${info.sqsEndpoint}   queue ${info.queueUrl}
   DynamoDB       ${info.dynamoEndpoint}   tables ${info.tasksTable}, ${info.idempotencyTable}${options.dataDir ? ` (data in ${options.dataDir})` : ''}
   ZEGO's API     ${info.zegoApiUrl}   (a fake: the check reconciles tasks running 15 s+ every 5 s)

@@ -121,7 +121,7 @@ function describe(message: Message) {
     },
     why:
       message.MessageAttributes?.[FAILURE_ATTRIBUTE]?.StringValue ??
-      'failed maxReceiveCount deliveries (the consumer logs each failure: outcome "failed", with messageId)',
+      'failed on every delivery the queue allows (maxReceiveCount, 5 by default); the consumer logged each failure (outcome "failed", with this messageId)',
   };
 }
 

@@ -77,6 +77,8 @@ describe('npm start, driven like ZEGO', () => {
   it('prints the URL, the development secret and how to send a callback', () => {
     expect(output()).toContain(info.callbackUrl);
     expect(output()).toContain(LOCAL_DEV_SECRET);
+    // This run sets ZEGO_CALLBACK_SECRET to '': said, not silently replaced.
+    expect(output()).toContain('ZEGO_CALLBACK_SECRET is set but empty, so not used');
     expect(output()).toContain('npx zego send --task demo-1');
   });
 
@@ -223,6 +225,12 @@ describe('npm start, driven like ZEGO', () => {
     await zego('send', '--task', 'killed', '--event', 'start', '--seq', seq());
     const { stdout } = await zego('kill-mix', 'killed');
     expect(stdout).toContain('mix killed (appid 111111) ended without a mix_stop');
+    await expect(zego('kill-mix', 'never-started')).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining(
+        'zego kill-mix: no running task never-started (appid 111111) in the local stack: `zego send --event start --task never-started` starts one',
+      ),
+    });
     const task = await vi.waitFor(
       async () => {
         const found = await getTask('111111', 'killed', { tableName: info.tasksTable, client: dynamo });

@@ -48,8 +48,18 @@ const EXAMPLES: Record<ValueOption, string> = {
  */
 export function startOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): StartOptions {
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
+  // `--port -1`: parseArgs would take "-1" for an option; joined, the port check answers instead.
+  const args = argv.flatMap((arg, i) =>
+    /^-\d/.test(arg) && VALUE_OPTIONS.some((name) => argv[i - 1] === `--${name}`)
+      ? []
+      : [
+          VALUE_OPTIONS.some((name) => arg === `--${name}`) && /^-\d/.test(argv[i + 1] ?? '')
+            ? `${arg}=${argv[i + 1]}`
+            : arg,
+        ],
+  );
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
     throw new StartUsageError(parseArgsProblem(error as Error));
   }

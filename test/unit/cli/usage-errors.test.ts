@@ -30,11 +30,31 @@ describe('zego usage errors', () => {
     });
   });
 
-  it('names an unknown command and where the commands are', async () => {
-    expect(await zego('sned')).toEqual({
-      code: 2,
-      stdout: '',
-      stderr: 'zego: there is no command "sned".\nRun `zego --help` for the commands.',
-    });
+  it.each([
+    ['sned', 'send'],
+    ['tsk', 'task'],
+    ['backfill', 'backfill-running-index'],
+  ])(
+    'names an unknown command %s, the one it likely meant (%s) and where the commands are',
+    async (typed, meant) => {
+      expect(await zego(typed)).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: `zego: there is no command "${typed}".\nDid you mean \`zego ${meant}\`? Run \`zego --help\` for the commands.`,
+      });
+    },
+  );
+
+  it('suggests nothing for a name far from every command', async () => {
+    expect((await zego('deploy')).stderr).toBe(
+      'zego: there is no command "deploy".\nRun `zego --help` for the commands.',
+    );
+  });
+
+  it('prints its version, the one package.json carries', async () => {
+    const { version } = await import('../../../package.json');
+    for (const flag of ['--version', '-v']) {
+      expect(await zego(flag)).toEqual({ code: 0, stdout: `zego-mix-callbacks ${version}`, stderr: '' });
+    }
   });
 });

@@ -85,6 +85,12 @@ describe("npm start's options", () => {
 
   it.each([
     [['--port', 'http'], {}, '--port must be a port number from 0 to 65535 (0 picks a free one), not "http"'],
+    [['--port', '-1'], {}, '--port must be a port number from 0 to 65535 (0 picks a free one), not "-1"'],
+    [
+      ['--zego-api-port', '-80'],
+      {},
+      '--zego-api-port must be a port number from 0 to 65535 (0 picks a free one), not "-80"',
+    ],
     [
       ['--sqs-port', '70000'],
       {},
