@@ -26,7 +26,7 @@ export const FLOORS = {
   idempotentConsumer: 'idempotent-consumer',
 } as const;
 
-export type FloorName = keyof typeof FLOORS;
+type FloorName = keyof typeof FLOORS;
 
 export interface Bundles {
   ingest: string;
@@ -104,7 +104,7 @@ export function bundleSize(file: string): Size {
 
 /** What a bundle is made of, by the libraries the benchmark names, in bytes of minified output. */
 export type BundleParts = Record<BundlePart, number>;
-export type BundlePart = (typeof BUNDLE_PARTS)[number];
+type BundlePart = (typeof BUNDLE_PARTS)[number];
 
 export const BUNDLE_PARTS = [
   'AWS SDK',

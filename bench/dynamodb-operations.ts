@@ -31,7 +31,7 @@ const WRITES = new Set([
   'TransactWriteItemsCommand',
 ]);
 
-export interface OperationsPerCallback {
+interface OperationsPerCallback {
   /** Write requests per callback, by operation. */
   writes: Record<string, number>;
   /** Read requests per callback, by operation. */

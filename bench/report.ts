@@ -11,7 +11,7 @@ import type { Latency } from './ingest-latency';
 import type { ConsumerRates, IngestRates } from './throughput';
 
 /** DynamoDB on-demand, us-east-1, per million write request units (README, "Cost"). */
-export const WRITE_UNIT_PRICE_PER_MILLION = 0.625;
+const WRITE_UNIT_PRICE_PER_MILLION = 0.625;
 
 export interface Results {
   runs: number;

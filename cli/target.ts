@@ -9,7 +9,7 @@ import { CommandFailedError } from './args';
 /** The service name in serverless.yml; deployed resource names derive from it and the stage. */
 export const SERVICE = 'zego-mix-callbacks';
 
-export function deployedNames(stage: string) {
+function deployedNames(stage: string) {
   return {
     tasksTable: `${SERVICE}-${stage}-tasks`,
     queue: `${SERVICE}-${stage}-callbacks.fifo`,

@@ -79,7 +79,7 @@ const ingestSchema = () =>
   );
 
 /** Where the secrets come from; an inline book is parsed now, so a bad one stops the cold start. */
-export type SecretSetting = { inline: SecretBook } | { parameter: string };
+type SecretSetting = { inline: SecretBook } | { parameter: string };
 
 /**
  * One of an inline secret book (local use and tests: a plain secret may serve any appid) and an SSM

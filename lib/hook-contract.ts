@@ -36,6 +36,7 @@ export function isSmokeTask(taskId: string): boolean {
   return taskId.startsWith(SMOKE_TASK_PREFIX);
 }
 
+/** @public (for your hooks: lib/hooks.ts) */
 export interface HookContext {
   /**
    * The same for every delivery of what triggered the call, and different for each callback: the
@@ -55,7 +56,10 @@ interface OfRun {
   runId: string;
 }
 
-/** The stop as ZEGO reported it with its mix_stop callback. */
+/**
+ * The stop as ZEGO reported it with its mix_stop callback.
+ * @public (for your hooks: lib/hooks.ts)
+ */
 export interface MixStoppedByCallback extends OfRun {
   inferred: false;
   /** The callback as ZEGO sent it (normalised, unknown fields kept, no signature). */
@@ -68,6 +72,7 @@ export interface MixStoppedByCallback extends OfRun {
  * The stop as reconciliation learned it: ZEGO's server API no longer knows the task, and no
  * mix_stop came. The mix ended at some time between the task's last check and `reconciledAt`, so
  * `task.stoppedAt` (the check's time) is an upper bound.
+ * @public (for your hooks: lib/hooks.ts)
  */
 export interface MixStoppedByReconciliation extends OfRun {
   inferred: true;
@@ -79,13 +84,17 @@ export interface MixStoppedByReconciliation extends OfRun {
 
 export type MixStoppedEvent = MixStoppedByCallback | MixStoppedByReconciliation;
 
+/** @public (for your hooks: lib/hooks.ts) */
 export interface MixStartedEvent extends OfRun {
   callback: QueuedMixStart;
   /** The task after the start was recorded: `running`, this run's start. */
   task: MixTask;
 }
 
-/** A mix_start for a run already running: ZEGO updated the mix (its inputs, its layout). */
+/**
+ * A mix_start for a run already running: ZEGO updated the mix (its inputs, its layout).
+ * @public (for your hooks: lib/hooks.ts)
+ */
 export interface MixUpdatedEvent extends OfRun {
   callback: QueuedMixStart;
   /** The task after the update was recorded: still this run, with the update's fields and seq. */
@@ -99,6 +108,7 @@ export interface MixOrphanedEvent extends OfRun {
   runningSeconds: number;
 }
 
+/** @public (for your hooks: lib/hooks.ts) */
 export interface OrphanContext {
   logger: Logger;
 }

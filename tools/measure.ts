@@ -32,7 +32,7 @@ export function timeProcess(args: string[], env: NodeJS.ProcessEnv): Promise<num
 }
 
 /** Runs `task` `total` times with `concurrency` in flight; returns operations per second. */
-export async function throughput(
+async function throughput(
   total: number,
   concurrency: number,
   task: (i: number) => Promise<void>,

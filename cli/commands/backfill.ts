@@ -33,7 +33,7 @@ export async function backfill(args: string[]): Promise<void> {
 }
 
 /** Running tasks without the running index's keys get them; each write only if still so. */
-export async function backfillRunningIndex({
+async function backfillRunningIndex({
   tableName,
   client,
   now = Date.now,

@@ -9,7 +9,7 @@ import { explainAwsError, resolveTarget, TARGET_HELP, TARGET_OPTIONS } from '../
 const DEFAULT_LIMIT = 200;
 
 /** Every field of a task, as the tasks table holds it (lib/store/task-item.ts) and --json prints it. */
-export const TASK_FIELDS: Record<keyof MixTask, string> = {
+const TASK_FIELDS: Record<keyof MixTask, string> = {
   appid: 'the app',
   task_id: 'the mix task',
   status: 'running after a mix_start, stopped after a mix_stop',

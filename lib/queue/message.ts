@@ -9,7 +9,7 @@ import {
 import * as z from '../zod';
 
 /** Bumped when the body's shape changes, so a consumer can tell old messages from new ones. */
-export const MESSAGE_VERSION = 1;
+const MESSAGE_VERSION = 1;
 
 /**
  * The queue's MaximumMessageSize (serverless.yml sets it; the infra test checks they agree). Real
@@ -26,7 +26,7 @@ const queuedOther = z.omit(callbackEnvelopeSchema, { signature: true });
 
 export type QueuedMixStop = z.output<typeof queuedMixStop>;
 export type QueuedMixStart = z.output<typeof queuedMixStart>;
-export type QueuedOtherEvent = z.output<typeof queuedOther>;
+type QueuedOtherEvent = z.output<typeof queuedOther>;
 
 const envelope = z.object({
   version: z.literal(MESSAGE_VERSION),

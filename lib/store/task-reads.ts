@@ -36,7 +36,7 @@ export async function getTask(
 }
 
 /** The item under `key`, read consistently (a write just before it is seen); undefined when none. */
-export async function readTask(
+async function readTask(
   tableName: string,
   key: TaskKey,
   client: DynamoDBClient,

@@ -34,7 +34,7 @@ export type UnknownReason =
   | 'unknown_code'
   | 'internal';
 
-export interface UnknownResult {
+interface UnknownResult {
   state: 'unknown';
   reason: UnknownReason;
   /** ZEGO's answer code, when there was one. */

@@ -73,8 +73,8 @@ const taskId = exactText(TASK_ID_MAX);
 const optionalText = z.optional(text(FIELD_MAX));
 const optionalUrlList = z.optional(urlList);
 
-export const MIX_EVENTS = ['mix_start', 'mix_stop'] as const;
-export type MixEvent = (typeof MIX_EVENTS)[number];
+const MIX_EVENTS = ['mix_start', 'mix_stop'] as const;
+type MixEvent = (typeof MIX_EVENTS)[number];
 
 /**
  * Fields every event carries; unknown fields are kept, since ZEGO adds fields over time. An event
@@ -123,12 +123,12 @@ export const mixStartSchema = z.extend(callbackEnvelopeSchema, {
   hdl_url: optionalText,
 });
 
-export type CallbackEnvelope = z.output<typeof callbackEnvelopeSchema>;
-export type MixStopCallback = z.output<typeof mixStopSchema>;
-export type MixStartCallback = z.output<typeof mixStartSchema>;
+type CallbackEnvelope = z.output<typeof callbackEnvelopeSchema>;
+type MixStopCallback = z.output<typeof mixStopSchema>;
+type MixStartCallback = z.output<typeof mixStartSchema>;
 export type ZegoCallback = MixStopCallback | MixStartCallback | CallbackEnvelope;
 
-export function isMixEvent(event: string): event is MixEvent {
+function isMixEvent(event: string): event is MixEvent {
   return (MIX_EVENTS as readonly string[]).includes(event);
 }
 

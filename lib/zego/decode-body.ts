@@ -96,7 +96,7 @@ function parseJsonObject(text: string): object {
 }
 
 /** ZEGO's callbacks nest two levels (lists of play URLs); this leaves room and bounds the recursion. */
-export const MAX_JSON_DEPTH = 32;
+const MAX_JSON_DEPTH = 32;
 
 /** Refuses nesting deeper than MAX_JSON_DEPTH before any recursive parser or serialiser meets it. */
 function checkDepth(text: string): void {

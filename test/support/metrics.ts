@@ -38,7 +38,7 @@ export function capturedMetrics(
  * Given a (captured) logger, the metrics are real but unread; without one, the logs are silent and
  * the metrics captured.
  */
-export function logsOrMetrics(
+function logsOrMetrics(
   fn: 'ingest' | 'consumer' | 'orphans',
   logger: Logger | undefined,
 ): { logger: Logger; metrics: Metrics; emitted: () => Emitted[] } {

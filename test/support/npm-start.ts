@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { PipelineInfo } from '../../tools/local-stack/pipeline';
 
-export const root = join(__dirname, '..', '..');
+const root = join(__dirname, '..', '..');
 
 /**
  * `npm start` as a user runs it (`npm start <args>`), in a process group of its own, with a state

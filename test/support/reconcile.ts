@@ -14,7 +14,7 @@ import { startFakeZegoServerApi } from '../../tools/zego-fake/server-api';
 import type { LocalStack } from './local-stack';
 
 /** Obviously fake: no real ServerSecret appears in this repository. Not the callback TEST_SECRET. */
-export const SERVER_SECRET = 'fixture-server-secret-not-real';
+const SERVER_SECRET = 'fixture-server-secret-not-real';
 export const APPID = '111111';
 
 /** ZEGO's server API on loopback, knowing APPID with SERVER_SECRET. */

@@ -95,7 +95,7 @@ async function waitUntilServing(endpoint: string, timeoutMs = 30_000): Promise<v
   }
 }
 
-export async function freePort(): Promise<number> {
+async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();

@@ -3,7 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { httpApiEvent } from '../aws-events/http-api';
 import { type ThrottleLimits, tokenBucket } from './token-bucket';
 
-export type HttpHandler = (
+type HttpHandler = (
   event: APIGatewayProxyEventV2,
   context: Context,
 ) => Promise<APIGatewayProxyStructuredResultV2>;

@@ -32,7 +32,7 @@ export interface LocalStackOptions {
   secret: string;
 }
 
-export type FunctionName = 'ingest' | 'consumer' | 'orphans';
+type FunctionName = 'ingest' | 'consumer' | 'orphans';
 
 export interface LocalStack {
   region: string;

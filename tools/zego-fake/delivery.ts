@@ -42,7 +42,7 @@ function describeFetchError(error: unknown, url: string, timeoutMs: number): str
 }
 
 /** ZEGO's documented retry schedule: 5 retries, 2, 4, 8, 16 and 32 s after the previous attempt. */
-export const ZEGO_RETRY_DELAYS_MS = [2_000, 4_000, 8_000, 16_000, 32_000] as const;
+const ZEGO_RETRY_DELAYS_MS = [2_000, 4_000, 8_000, 16_000, 32_000] as const;
 
 export interface ZegoDeliveryOptions {
   /** Multiplies the retry delays: 0.01 makes ZEGO's 62 s of retries last 0.62 s. */

@@ -15,7 +15,7 @@ import { readBody } from '../local-stack/http-api';
  * - oversized: HTTP 200, chunked (no Content-Length), a JSON answer padded to 64 MiB;
  * - duplicateCode: `{"Code":0,...,"Code":110209001}`, which JSON.parse reads as the last Code.
  */
-export type FakeFault =
+type FakeFault =
   | 'none'
   | 'throttle'
   | 'retry'
@@ -38,7 +38,7 @@ export interface FakeZegoServerApiOptions {
 }
 
 /** One API call received (control calls are not listed). `code`: the Code answered, if any. */
-export interface FakeApiRequest {
+interface FakeApiRequest {
   action: string | null;
   appId: string | null;
   taskId: string | null;
