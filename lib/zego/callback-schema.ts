@@ -73,9 +73,6 @@ const taskId = exactText(TASK_ID_MAX);
 const optionalText = z.optional(text(FIELD_MAX));
 const optionalUrlList = z.optional(urlList);
 
-const MIX_EVENTS = ['mix_start', 'mix_stop'] as const;
-type MixEvent = (typeof MIX_EVENTS)[number];
-
 /**
  * Fields every event carries; unknown fields are kept, since ZEGO adds fields over time. An event
  * name is letters, digits and `_ . -` (ZEGO's are snake_case), which keeps the callback identity
@@ -127,10 +124,6 @@ type CallbackEnvelope = z.output<typeof callbackEnvelopeSchema>;
 type MixStopCallback = z.output<typeof mixStopSchema>;
 type MixStartCallback = z.output<typeof mixStartSchema>;
 export type ZegoCallback = MixStopCallback | MixStartCallback | CallbackEnvelope;
-
-function isMixEvent(event: string): event is MixEvent {
-  return (MIX_EVENTS as readonly string[]).includes(event);
-}
 
 export interface ParsedCallback {
   /** Normalised fields, unknown ones kept. */

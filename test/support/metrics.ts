@@ -1,4 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { onTestFinished, vi } from 'vitest';
 import { createMetrics } from '../../lib/metrics';
@@ -31,22 +30,6 @@ export function capturedMetrics(
       return parseEmf(output());
     },
   };
-}
-
-/**
- * For code that both logs and publishes metrics, which share stdout: a test reads one or the other.
- * Given a (captured) logger, the metrics are real but unread; without one, the logs are silent and
- * the metrics captured.
- */
-function logsOrMetrics(
-  fn: 'ingest' | 'consumer' | 'orphans',
-  logger: Logger | undefined,
-): { logger: Logger; metrics: Metrics; emitted: () => Emitted[] } {
-  if (!logger) return { logger: new Logger({ logLevel: 'SILENT' }), ...capturedMetrics(fn) };
-  const emitted = (): never => {
-    throw new Error('the test reads the logs');
-  };
-  return { logger, metrics: createMetrics(fn, 'test'), emitted };
 }
 
 /** Everything written to stdout from now until the calling test ends (and not shown). */
