@@ -1,8 +1,6 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -14,266 +12,45 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { runScheduledCheck } from '../../lib/check/scheduled-check';
-import { METRICS, METRICS_NAMESPACE, type MetricName } from '../../lib/metrics';
+import { METRICS, METRICS_NAMESPACE } from '../../lib/metrics';
 import { QUEUE_MAX_MESSAGE_BYTES } from '../../lib/queue/message';
 import { RUNNING_INDEX, RUNNING_INDEX_ATTRIBUTES, runningShard } from '../../lib/store/task-item';
 import { readStack } from '../../tools/local-stack/stack-definition';
 import { capturedMetrics } from '../support/metrics';
+import { userPackageListing } from '../support/packaged-stacks';
+import {
+  API,
+  actions,
+  CERTIFICATE,
+  CUSTOM_SECRET_PARAM,
+  DOMAIN,
+  deployed,
+  HEARTBEAT,
+  holds,
+  METRIC_ALARMS,
+  ofType,
+  options,
+  ours,
+  output,
+  packageDir,
+  resource,
+  SERVER_SECRET_PARAM,
+  type Statement,
+  statements,
+  type Template,
+  THRESHOLDS,
+  template,
+} from '../support/stack-template';
 
 const run = promisify(execFile);
 
-interface Resource {
-  Type: string;
-  Condition?: string;
-  DeletionPolicy?: string;
-  UpdateReplacePolicy?: string;
-  // biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON, read by the assertions below
-  Properties: Record<string, any>;
-}
-interface Template {
-  Resources: Record<string, Resource>;
-  Outputs: Record<string, { Value: unknown; Condition?: string }>;
-  Conditions: Record<string, unknown>;
-}
-interface Statement {
-  Effect: string;
-  Action: string | string[];
-  Resource: unknown;
-}
-
-const CUSTOM_SECRET_PARAM = '/custom/zego/secret';
-const SERVER_SECRET_PARAM = '/custom/zego/server-secret';
-const DOMAIN = 'callbacks.example.com';
-const CERTIFICATE = 'arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-4000-8000-000000000000';
-
-/**
- * Each alarm: its threshold's stage parameter, that parameter's default, and the value the
- * options package sets, so a threshold that ignores its parameter shows.
- */
-const THRESHOLDS: Record<string, [param: string, byDefault: number, option: number]> = {
-  DeadLettersAlarm: ['alarmDeadLetters', 0, 3],
-  IngestFailuresAlarm: ['alarmIngestFailures', 1, 4],
-  UnauthorizedAlarm: ['alarmUnauthorized', 5, 6],
-  ForgedCallbacksAlarm: ['alarmForgedCallbacks', 1, 13],
-  ProcessingFailuresAlarm: ['alarmProcessingFailures', 5, 7],
-  OldestMessageAlarm: ['alarmOldestMessageSeconds', 600, 900],
-  OrphanedTasksAlarm: ['alarmOrphanedTasks', 0, 2],
-  IngestErrorsAlarm: ['alarmLambdaErrors', 1, 8],
-  ConsumerErrorsAlarm: ['alarmLambdaErrors', 1, 8],
-  OrphansErrorsAlarm: ['alarmLambdaErrors', 1, 8],
-  IngestThrottlesAlarm: ['alarmLambdaThrottles', 1, 9],
-  ConsumerThrottlesAlarm: ['alarmLambdaThrottles', 1, 9],
-  OrphansThrottlesAlarm: ['alarmLambdaThrottles', 1, 9],
-  Api5xxAlarm: ['alarmApi5xx', 1, 11],
-  RefusedRequestsAlarm: ['alarmRefusedRequests', 10, 12],
-};
-
-/** Every option on (as scripts/lint-stack.sh lints them, with other values), in another region. */
-const OPTIONS = {
-  tracing: 'Active',
-  domainName: DOMAIN,
-  certificateArn: CERTIFICATE,
-  alarmEmail: 'ops@example.com',
-  alarmOkNotifications: 'true',
-  keepTables: 'false',
-  keepPreviousRunningIndex: 'true',
-  ingestReservedConcurrency: '20',
-  consumerReservedConcurrency: '24',
-  consumerMaxConcurrency: '20',
-  tableWarmWritesPerSecond: '5000',
-  apiThrottleRate: '50',
-  apiThrottleBurst: '80',
-  orphanCheckMinutes: '1',
-  serverSecretParam: SERVER_SECRET_PARAM,
-  zegoApiEndpoint: 'https://rtc-api-sgp.zego.im',
-  reconcileAfterMinutes: '5',
-  alarmReconcileFailedChecks: '4',
-  ...Object.fromEntries(Object.values(THRESHOLDS).map(([param, , option]) => [param, String(option)])),
-};
-
-const HEARTBEAT: MetricName = 'OrphanCheckCompleted';
-const dirs: string[] = [];
-let dir: string;
-let template: Template;
-let options: Template;
-
-const ROOT = join(__dirname, '..', '..');
-
-/**
- * `serverless package`, as a user runs it, with no AWS credentials at all; the template it wrote.
- * From a copy of the service (scripts/package-apart.sh): in place, osls deletes `.serverless/`.
- */
-async function packaged(stage: string, args: string[]): Promise<Template> {
-  const out = await mkdtemp(join(tmpdir(), 'zego-package-'));
-  dirs.push(out);
-  const env = { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'none' };
-  await run('bash', [join(ROOT, 'scripts', 'package-apart.sh'), out, '--stage', stage, ...args], { env });
-  return JSON.parse(await readFile(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
-}
-
-/**
- * The user's `.serverless/` (from `npm run package`), which packaging must leave alone; a stand-in
- * when there is none, removed at the end.
- */
-const userPackage = join(ROOT, '.serverless');
-const standIn = join(userPackage, 'left-alone-by-the-tests');
-let madeStandIn = false;
-let userPackageBefore: string[] = [];
-const listing = async () => {
-  const names = await readdir(userPackage);
-  return Promise.all(
-    names.sort().map(async (name) => `${name} ${(await stat(join(userPackage, name))).mtimeMs}`),
-  );
-};
-
-// Two packages in all (each runs esbuild for three functions): the defaults, and every option on.
-beforeAll(async () => {
-  if (!existsSync(userPackage)) {
-    await mkdir(userPackage);
-    await writeFile(standIn, 'made by test/infra/stack.test.ts\n');
-    madeStandIn = true;
-  }
-  userPackageBefore = await listing();
-  template = await packaged('ci', ['--param', `callbackSecretParam=${CUSTOM_SECRET_PARAM}`]);
-  dir = dirs[0] as string;
-  // Another stage, as a second stage in the same account would be.
-  options = await packaged('ci-all', [
-    '--region',
-    'eu-west-1',
-    ...Object.entries(OPTIONS).flatMap(([name, value]) => ['--param', `${name}=${value}`]),
-  ]);
-});
-afterAll(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-  if (madeStandIn) {
-    await rm(standIn, { force: true });
-    await rmdir(userPackage).catch(() => {}); // not empty: a package of the user's own since
-  }
-});
-
 describe('packaging for the tests', () => {
   it("leaves the user's .serverless/ (from npm run package) as it was", async () => {
-    expect(await listing()).toEqual(userPackageBefore);
+    expect(await userPackageListing()).toEqual(inject('packagedStacks').userPackageBefore);
   });
 });
-
-/**
- * What CloudFormation makes of a value: each Fn::If decided by the template's conditions (all of
- * them constant here: serverless resolved the stage parameters), AWS::NoValue dropped.
- */
-function effective(stack: Template, value: unknown): unknown {
-  if (Array.isArray(value)) {
-    return value.map((item) => effective(stack, item)).filter((item) => item !== undefined);
-  }
-  if (value === null || typeof value !== 'object') return value;
-  const object = value as Record<string, unknown>;
-  if (object.Ref === 'AWS::NoValue') return undefined;
-  const branch = object['Fn::If'];
-  if (Array.isArray(branch)) {
-    const [name, yes, no] = branch;
-    return effective(stack, holds(stack, String(name)) ? yes : no);
-  }
-  return Object.fromEntries(
-    Object.entries(object)
-      .map(([key, item]) => [key, effective(stack, item)])
-      .filter(([, item]) => item !== undefined),
-  );
-}
-
-function holds(stack: Template, name: string): boolean {
-  const evaluate = (condition: unknown): boolean => {
-    const c = condition as Record<string, unknown[]> & { Condition?: string };
-    if (c.Condition) return holds(stack, c.Condition);
-    if (c['Fn::Equals']) {
-      const [a, b] = c['Fn::Equals'];
-      if (typeof a === 'object' || typeof b === 'object') throw new Error(`${name} is not constant`);
-      return String(a) === String(b);
-    }
-    if (c['Fn::Not']) return !evaluate(c['Fn::Not'][0]);
-    throw new Error(`cannot evaluate condition ${name}: ${JSON.stringify(condition)}`);
-  };
-  if (!(name in stack.Conditions)) throw new Error(`no condition ${name}`);
-  return evaluate(stack.Conditions[name]);
-}
-
-/** The resource as deployed: undefined when its condition leaves it out. */
-function deployed(stack: Template, name: string) {
-  const found = stack.Resources[name];
-  if (!found) throw new Error(`no resource ${name}`);
-  if (found.Condition && !holds(stack, found.Condition)) return undefined;
-  return { ...found, Properties: effective(stack, found.Properties) as Resource['Properties'] };
-}
-
-const output = (stack: Template, name: string) => {
-  const found = stack.Outputs[name];
-  if (!found || (found.Condition && !holds(stack, found.Condition))) return undefined;
-  return effective(stack, found.Value);
-};
-
-const resource = (name: string): Resource => {
-  const found = template.Resources[name];
-  if (!found) throw new Error(`no resource ${name}`);
-  return found;
-};
-const ofType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
-/** The role's unconditional statements (the X-Ray one is an Fn::If, tested on its own). */
-const statements = (role: string): Statement[] =>
-  resource(role)
-    .Properties.Policies.flatMap(
-      (p: { PolicyDocument: { Statement: Statement[] } }) => p.PolicyDocument.Statement,
-    )
-    .filter((statement: Statement) => 'Effect' in statement);
-const actions = (statement: Statement) => [statement.Action].flat();
-
-/** The dimensions our metrics are published with (lib/metrics.ts). */
-/** The dimensions of our metrics of function `fn` in the stage this file packages (lib/metrics.ts). */
-const ours = (fn: string) => [
-  { Name: 'service', Value: 'zego-mix-callbacks' },
-  { Name: 'function', Value: fn },
-  { Name: 'stage', Value: 'ci' },
-];
-const lambda = (fn: string) => [{ Name: 'FunctionName', Value: { Ref: `${fn}LambdaFunction` } }];
-const API = [{ Name: 'ApiId', Value: { Ref: 'HttpApi' } }];
-const queue = (name: string) => [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [name, 'QueueName'] } }];
-
-/** Each single-metric alarm: namespace, metric, dimensions, statistic, missing data treated as. */
-const METRIC_ALARMS: Record<string, [string, string, unknown[], string, string]> = {
-  DeadLettersAlarm: [
-    'AWS/SQS',
-    'ApproximateNumberOfMessagesVisible',
-    queue('CallbackDeadLetterQueue'),
-    'Maximum',
-    'notBreaching',
-  ],
-  IngestFailuresAlarm: ['ZegoMixCallbacks', 'CallbackFailed', ours('ingest'), 'Sum', 'notBreaching'],
-  UnauthorizedAlarm: ['ZegoMixCallbacks', 'CallbackUnauthorized', ours('ingest'), 'Sum', 'notBreaching'],
-  ForgedCallbacksAlarm: ['ZegoMixCallbacks', 'CallbackForged', ours('ingest'), 'Sum', 'notBreaching'],
-  ProcessingFailuresAlarm: ['ZegoMixCallbacks', 'ProcessingFailed', ours('consumer'), 'Sum', 'notBreaching'],
-  OldestMessageAlarm: [
-    'AWS/SQS',
-    'ApproximateAgeOfOldestMessage',
-    queue('CallbackQueue'),
-    'Maximum',
-    'notBreaching',
-  ],
-  OrphanedTasksAlarm: ['ZegoMixCallbacks', 'OrphanedTasks', ours('orphans'), 'Maximum', 'ignore'],
-  IngestErrorsAlarm: ['AWS/Lambda', 'Errors', lambda('Ingest'), 'Sum', 'notBreaching'],
-  ConsumerErrorsAlarm: ['AWS/Lambda', 'Errors', lambda('Consumer'), 'Sum', 'notBreaching'],
-  OrphansErrorsAlarm: ['AWS/Lambda', 'Errors', lambda('Orphans'), 'Sum', 'notBreaching'],
-  IngestThrottlesAlarm: ['AWS/Lambda', 'Throttles', lambda('Ingest'), 'Sum', 'notBreaching'],
-  ConsumerThrottlesAlarm: ['AWS/Lambda', 'Throttles', lambda('Consumer'), 'Sum', 'notBreaching'],
-  OrphansThrottlesAlarm: ['AWS/Lambda', 'Throttles', lambda('Orphans'), 'Sum', 'notBreaching'],
-  Api5xxAlarm: ['AWS/ApiGateway', '5xx', API, 'Sum', 'notBreaching'],
-  ReconcileLookupsFailingAlarm: [
-    'ZegoMixCallbacks',
-    'ReconcileLookupsFailed',
-    ours('orphans'),
-    'Sum',
-    'ignore',
-  ],
-};
 
 describe('the packaged stack', () => {
   it('has a FIFO queue without content-based de-duplication, redriving to a FIFO DLQ', () => {
@@ -453,13 +230,17 @@ describe('the packaged stack', () => {
   });
 
   it('bundles ingest with esbuild: minified, with a source map', async () => {
-    const { stdout } = await run('unzip', ['-l', join(dir, 'ingest.zip')]);
+    const { stdout } = await run('unzip', ['-l', join(packageDir, 'ingest.zip')]);
     expect(stdout).toContain('functions/ingest.js');
     expect(stdout).toContain('functions/ingest.js.map');
     expect(stdout).not.toContain('node_modules');
-    const { stdout: code } = await run('unzip', ['-p', join(dir, 'ingest.zip'), 'functions/ingest.js'], {
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    const { stdout: code } = await run(
+      'unzip',
+      ['-p', join(packageDir, 'ingest.zip'), 'functions/ingest.js'],
+      {
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
     // Minified: unminified code averages ~30 characters a line; newlines survive here only inside
     // template literals.
     const lines = code.split('\n');
