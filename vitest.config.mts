@@ -39,12 +39,14 @@ export default defineConfig({
         extends: true,
         test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 },
       },
-      // Runs `serverless package` and reads the CloudFormation it writes.
+      // Runs `serverless package` once for the run (global setup: two stages) and reads the
+      // CloudFormation it writes.
       {
         extends: true,
         test: {
           name: 'infra',
           include: ['test/infra/**/*.test.ts'],
+          globalSetup: ['test/support/packaged-stacks.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },

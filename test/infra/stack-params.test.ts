@@ -1,0 +1,124 @@
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import { CERTIFICATE, DOMAIN } from '../support/stack-template';
+
+describe('stage parameters checked at package time (scripts/stack-params.cjs)', () => {
+  type Resolve = { resolveVariable: (variable: string) => Promise<unknown> };
+  const params: Record<string, (resolver: Resolve) => Promise<Record<string, unknown>>> = createRequire(
+    __filename,
+  )('../../scripts/stack-params.cjs');
+  const given = (values: Record<string, unknown>): Resolve => ({
+    resolveVariable: async (variable) => {
+      if (variable === 'self:provider.region') return 'eu-west-1';
+      const name = variable.replace(/^param:/, '');
+      if (!(name in values)) throw new Error(`unexpected ${variable}`);
+      return values[name];
+    },
+  });
+  const call = (name: string, values: Record<string, unknown>) => {
+    const fn = params[name];
+    if (!fn) throw new Error(`stack-params.cjs has no ${name}`);
+    return fn(given(values));
+  };
+  const concurrency = {
+    ingestReservedConcurrency: 0,
+    consumerReservedConcurrency: 0,
+    consumerMaxConcurrency: 5,
+  };
+
+  it('derives the schedule and alarm period from orphanCheckMinutes, and refuses what EventBridge or CloudWatch would', async () => {
+    expect(await call('orphanCheck', { orphanCheckMinutes: 1 })).toEqual({
+      schedule: 'rate(1 minute)',
+      periodSeconds: 60,
+      timeoutSeconds: 60,
+    });
+    expect(await call('orphanCheck', { orphanCheckMinutes: 5 })).toMatchObject({ timeoutSeconds: 240 });
+    expect(await call('orphanCheck', { orphanCheckMinutes: '720' })).toEqual({
+      schedule: 'rate(720 minutes)',
+      periodSeconds: 43_200,
+      timeoutSeconds: 900,
+    });
+    for (const bad of [0, 721, '1.5', 'rate(5 minutes)', '']) {
+      await expect(call('orphanCheck', { orphanCheckMinutes: bad }), String(bad)).rejects.toThrow(
+        /orphanCheckMinutes must be a whole number from 1 to 720/,
+      );
+    }
+  });
+
+  it('maps keepTables to a policy, and refuses anything but true or false', async () => {
+    const keep = { keepPreviousRunningIndex: false, tableWarmWritesPerSecond: 0 };
+    expect(await call('tables', { ...keep, keepTables: true })).toEqual({
+      policy: 'Retain',
+      keepPreviousRunningIndex: 'false',
+      warm: 'false',
+      warmWritesPerSecond: 4_000,
+    });
+    expect(await call('tables', { ...keep, keepTables: 'false' })).toMatchObject({ policy: 'Delete' });
+    expect(
+      await call('tables', { ...keep, keepTables: true, keepPreviousRunningIndex: 'true' }),
+    ).toMatchObject({
+      keepPreviousRunningIndex: 'true',
+    });
+    await expect(call('tables', { ...keep, keepTables: 'no' })).rejects.toThrow(
+      /keepTables must be true or false/,
+    );
+    await expect(
+      call('tables', { ...keep, keepTables: true, keepPreviousRunningIndex: 'yes' }),
+    ).rejects.toThrow(/keepPreviousRunningIndex must be true or false/);
+    const warm = { keepTables: true, keepPreviousRunningIndex: false };
+    expect(await call('tables', { ...warm, tableWarmWritesPerSecond: 0 })).toMatchObject({ warm: 'false' });
+    expect(await call('tables', { ...warm, tableWarmWritesPerSecond: '8000' })).toMatchObject({
+      warm: 'true',
+      warmWritesPerSecond: 8000,
+    });
+    for (const bad of [100, 3999, 40_001, 'many'])
+      await expect(call('tables', { ...warm, tableWarmWritesPerSecond: bad }), String(bad)).rejects.toThrow(
+        /tableWarmWritesPerSecond/,
+      );
+    await expect(call('alarms', { alarmOkNotifications: 'yes' })).rejects.toThrow(/alarmOkNotifications/);
+  });
+
+  it('refuses a consumer reservation below its maximum concurrency (throttled receives reach the DLQ)', async () => {
+    expect(await call('concurrency', concurrency)).toMatchObject({
+      ingestReserves: 'false',
+      consumerMaximum: 5,
+    });
+    expect(await call('concurrency', { ...concurrency, consumerReservedConcurrency: 5 })).toMatchObject({
+      consumerReserved: 5,
+      consumerReserves: 'true',
+    });
+    await expect(call('concurrency', { ...concurrency, consumerReservedConcurrency: 4 })).rejects.toThrow(
+      /consumerReservedConcurrency \(4\) must be 0 or at least consumerMaxConcurrency \(5\)/,
+    );
+    await expect(call('concurrency', { ...concurrency, consumerMaxConcurrency: 1 })).rejects.toThrow(
+      /consumerMaxConcurrency must be a whole number from 2 to 1000/,
+    );
+    await expect(call('concurrency', { ...concurrency, ingestReservedConcurrency: -1 })).rejects.toThrow(
+      /ingestReservedConcurrency/,
+    );
+  });
+
+  it('takes a custom domain with a certificate of the stack region, or none', async () => {
+    expect(await call('customDomain', { domainName: '', certificateArn: '' })).toMatchObject({
+      enabled: 'false',
+    });
+    expect(await call('customDomain', { domainName: DOMAIN, certificateArn: CERTIFICATE })).toMatchObject({
+      enabled: 'true',
+    });
+    await expect(call('customDomain', { domainName: DOMAIN, certificateArn: '' })).rejects.toThrow(
+      /set both/,
+    );
+    await expect(call('customDomain', { domainName: '', certificateArn: CERTIFICATE })).rejects.toThrow(
+      /set both/,
+    );
+    await expect(
+      call('customDomain', {
+        domainName: DOMAIN,
+        certificateArn: CERTIFICATE.replace('eu-west-1', 'us-east-1'),
+      }),
+    ).rejects.toThrow(/certificateArn is in us-east-1; the API's regional domain needs one in eu-west-1/);
+    await expect(call('customDomain', { domainName: DOMAIN, certificateArn: 'cert-123' })).rejects.toThrow(
+      /not an ACM certificate ARN/,
+    );
+  });
+});
