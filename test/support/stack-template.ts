@@ -11,7 +11,6 @@ export {
   CERTIFICATE,
   CUSTOM_SECRET_PARAM,
   DOMAIN,
-  OPTIONS,
   type Resource,
   SERVER_SECRET_PARAM,
   type Template,
@@ -32,7 +31,7 @@ export const HEARTBEAT: MetricName = 'OrphanCheckCompleted';
  * What CloudFormation makes of a value: each Fn::If decided by the template's conditions (all of
  * them constant here: serverless resolved the stage parameters), AWS::NoValue dropped.
  */
-export function effective(stack: Template, value: unknown): unknown {
+function effective(stack: Template, value: unknown): unknown {
   if (Array.isArray(value)) {
     return value.map((item) => effective(stack, item)).filter((item) => item !== undefined);
   }
@@ -103,9 +102,9 @@ export const ours = (fn: string) => [
   { Name: 'function', Value: fn },
   { Name: 'stage', Value: 'ci' },
 ];
-export const lambda = (fn: string) => [{ Name: 'FunctionName', Value: { Ref: `${fn}LambdaFunction` } }];
+const lambda = (fn: string) => [{ Name: 'FunctionName', Value: { Ref: `${fn}LambdaFunction` } }];
 export const API = [{ Name: 'ApiId', Value: { Ref: 'HttpApi' } }];
-export const queue = (name: string) => [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [name, 'QueueName'] } }];
+const queue = (name: string) => [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [name, 'QueueName'] } }];
 
 /** Each single-metric alarm: namespace, metric, dimensions, statistic, missing data treated as. */
 export const METRIC_ALARMS: Record<string, [string, string, unknown[], string, string]> = {
