@@ -2,7 +2,7 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseQueuedCallback, type QueuedMixStart, type QueuedMixStop } from '../../lib/queue/message';
 import { appTasks, getTask } from '../../lib/store/task-reads';
-import { applyMixEvent } from '../../lib/store/task-writes';
+import { applyMixEvent, applyReconciliation } from '../../lib/store/task-writes';
 import { signedCallback, signedMixStart } from '../support/callbacks';
 import { collect } from '../support/collect';
 import { type LocalStack, startLocalStack } from '../support/local-stack';
@@ -117,5 +117,68 @@ describe('task store on DynamoDB Local', () => {
       store(),
     );
     expect(await getTask('555555', 'odd-text', store())).toMatchObject({ channel_id: room });
+  });
+
+  it('leaves on the item what each transition says, and nothing of the run before', async () => {
+    const item = async (task_id: string) => {
+      const { Item } = await stack.clients.dynamo.send(
+        new GetItemCommand({
+          TableName: stack.tables.tasks,
+          Key: { appid: { S: '111111' }, task_id: { S: task_id } },
+          ConsistentRead: true,
+        }),
+      );
+      return Object.fromEntries(
+        Object.entries(Item ?? {}).map(([name, value]) => [name, Object.values(value)[0]]),
+      );
+    };
+    const id = 'life';
+    const running = ['runningSince', 'runningShard', 'checkAt'];
+    const stopped = ['stopSeq', 'stoppedAt', 'stopReceivedAt', 'stoppedBy', 'expiresAt'];
+
+    await applyMixEvent(start({ task_id: id, seq: '10' }), 'r1', store());
+    const first = await item(id);
+    expect(first).toMatchObject({ status: 'running', runId: `111111:${id}:10`, startSeq: '10' });
+    for (const name of running) expect(first, name).toHaveProperty(name);
+    for (const name of stopped) expect(first, name).not.toHaveProperty(name);
+
+    await applyMixEvent(start({ task_id: id, seq: '11' }), 'r2', store()); // an update: the run is kept
+    expect(await item(id)).toMatchObject({
+      seq: '11',
+      runId: first.runId,
+      startSeq: '10',
+      startedAt: first.startedAt,
+    });
+
+    await applyMixEvent(stop({ task_id: id, seq: '12' }), 'r3', store());
+    const ended = await item(id);
+    expect(ended).toMatchObject({
+      status: 'stopped',
+      runId: first.runId,
+      stopSeq: '12',
+      stoppedBy: 'callback',
+    });
+    for (const name of running) expect(ended, name).not.toHaveProperty(name);
+    expect(ended).toHaveProperty('expiresAt');
+
+    await applyMixEvent(start({ task_id: id, seq: '20' }), 'r4', store()); // a new run
+    const again = await item(id);
+    expect(again).toMatchObject({ status: 'running', runId: `111111:${id}:20`, startSeq: '20' });
+    for (const name of stopped) expect(again, name).not.toHaveProperty(name);
+
+    // Kept forever (retention 0): no expiry, after a callback's stop or a reconciliation's.
+    const forever = { ...store(), stoppedRetentionSeconds: 0 };
+    await applyMixEvent(stop({ task_id: id, seq: '21' }), 'r5', forever);
+    expect(await item(id)).not.toHaveProperty('expiresAt');
+    await applyMixEvent(start({ task_id: 'life-2', seq: '5' }), 'r6', store());
+    const checkedAt = new Date().toISOString();
+    await applyReconciliation({ appid: '111111', task_id: 'life-2', seq: '5', checkedAt }, forever);
+    const reconciled = await item('life-2');
+    expect(reconciled).toMatchObject({
+      status: 'stopped',
+      stoppedBy: 'reconciliation',
+      reconciledAt: checkedAt,
+    });
+    for (const name of [...running, 'expiresAt']) expect(reconciled, name).not.toHaveProperty(name);
   });
 });
