@@ -18,8 +18,10 @@ export type DecodedFields = Record<string, unknown>;
  * - a JSON object: `{"appid":"1",...}`
  * - a percent-encoded JSON object: `%7B%22appid%22...` (`+` read as a space, as UrlDecode does)
  * - an `application/x-www-form-urlencoded` form: `appid=1&event=mix_stop...`
- * Any of them may arrive base64-wrapped by API Gateway. After that, string values that are still
- * percent-encoded (`rtmp%3A%2F%2F...`) are decoded once.
+ * Any of them may arrive base64-wrapped by API Gateway. A form is percent-decoded once, by reading
+ * it. In JSON, string values that are still percent-encoded (`rtmp%3A%2F%2F...`) are decoded once,
+ * except the task_id, which is kept exactly as sent: it names the task, and reconciliation asks
+ * ZEGO about its decoded forms itself (lib/reconcile/task-id-forms.ts).
  *
  * JSON integers too large for a JS number (a 19-digit nonce) are kept as their exact digits.
  */
@@ -27,19 +29,19 @@ export function decodeBody(raw: RawBody): DecodedFields {
   const text = bodyText(raw).trim();
   if (text === '') throw new MalformedBodyError('the body is empty');
 
-  let fields: object;
+  let fields: DecodedFields;
   if (text.startsWith('{')) {
-    fields = parseJsonObject(text);
+    fields = decodeStringValues(parseJsonObject(text));
   } else if (/^%7b/i.test(text)) {
-    fields = parseJsonObject(percentDecode(text.replaceAll('+', ' '), 'the percent-encoded JSON body'));
+    const json = percentDecode(text.replaceAll('+', ' '), 'the percent-encoded JSON body');
+    fields = decodeStringValues(parseJsonObject(json));
   } else if (/^[^=&]+=/.test(text)) {
     fields = parseForm(text);
   } else {
     throw new MalformedBodyError('the body is neither JSON, percent-encoded JSON nor a url-encoded form');
   }
-  const decoded = decodeStringValues(fields);
-  checkWellFormed(decoded);
-  return decoded;
+  checkWellFormed(fields);
+  return fields;
 }
 
 /**
@@ -153,17 +155,17 @@ function percentDecode(text: string, what: string): string {
 }
 
 /**
- * ZEGO's current docs tell receivers to UrlDecode the data, so string values may still be
+ * ZEGO's current docs tell receivers to UrlDecode the data, so JSON string values may still be
  * percent-encoded. Decode each such value once: top-level strings and strings in top-level arrays
  * (the play URL lists), which is every shape ZEGO sends; nested objects are kept as received.
  * `+` is left alone: inside JSON it is more likely a literal plus (in a URL) than an encoded space,
- * and no signed field can contain one.
+ * and no signed field can contain one. The task_id is kept as sent: `abc%41` stays `abc%41`.
  */
 function decodeStringValues(fields: object): DecodedFields {
   return Object.fromEntries(
     Object.entries(fields).map(([key, value]) => [
       key,
-      Array.isArray(value) ? value.map(decodeEscapes) : decodeEscapes(value),
+      key === 'task_id' ? value : Array.isArray(value) ? value.map(decodeEscapes) : decodeEscapes(value),
     ]),
   );
 }

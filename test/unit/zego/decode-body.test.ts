@@ -40,6 +40,21 @@ describe('decodeBody', () => {
     expect(fields.channel_id).toBe('2222');
   });
 
+  it('decodes a form once: an escaped "%" stays a "%"', () => {
+    const fields = decodeBody({ body: 'task_id=abc%2541&mix_url=rtmp%253A%252F%252Fa&channel_id=100%25' });
+    expect(fields).toEqual({ task_id: 'abc%41', mix_url: 'rtmp%3A%2F%2Fa', channel_id: '100%' });
+  });
+
+  it.each([
+    ['a JSON object', (fields: Record<string, unknown>) => encode.json(fields)],
+    ['a url-encoded form', (fields: Record<string, unknown>) => encode.form(fields)],
+    ['percent-encoded JSON', (fields: Record<string, unknown>) => encode.percentJson(fields)],
+  ])('keeps a task_id holding escapes exactly as ZEGO sent it, in %s', (_form, encodeBody) => {
+    for (const taskId of ['111111:abc%41', '111111:%2541', '111111:100%', '111111:caf%C3%A9 %E0']) {
+      expect(decodeBody({ body: encodeBody(signedCallback({ task_id: taskId })) }).task_id).toBe(taskId);
+    }
+  });
+
   it('decodes percent-encoded strings inside the play URL lists', () => {
     const body = encode.json(signedMixStart({ rtmp_urls: ['rtmp%3A%2F%2Fplay.example.invalid%2Fa'] }));
     expect(decodeBody({ body }).rtmp_urls).toEqual(['rtmp://play.example.invalid/a']);
