@@ -1,5 +1,6 @@
 import { parse as parseJson } from 'lossless-json';
 import { BodyTooLargeError, MalformedBodyError } from '../errors';
+import { percentDecoded, percentDecodedStrictly } from '../text/percent-decode';
 
 /** Real callbacks are 1-2 KB; SQS takes 1 MiB. Anything past this is not from ZEGO. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -147,17 +148,16 @@ function parseForm(text: string): DecodedFields {
 }
 
 function percentDecode(text: string, what: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch (error) {
-    throw new MalformedBodyError(`${what} has invalid percent-encoding`, { cause: error });
-  }
+  const decoded = percentDecodedStrictly(text);
+  if (decoded === undefined) throw new MalformedBodyError(`${what} has invalid percent-encoding`);
+  return decoded;
 }
 
 /**
  * ZEGO's current docs tell receivers to UrlDecode the data, so JSON string values may still be
- * percent-encoded. Decode each such value once: top-level strings and strings in top-level arrays
- * (the play URL lists), which is every shape ZEGO sends; nested objects are kept as received.
+ * percent-encoded. Decode each such value once (each run of escapes that is UTF-8; a literal "%" is
+ * kept): top-level strings and strings in top-level arrays (the play URL lists), which is every
+ * shape ZEGO sends; nested objects are kept as received.
  * `+` is left alone: inside JSON it is more likely a literal plus (in a URL) than an encoded space,
  * and no signed field can contain one. The task_id is kept as sent: `abc%41` stays `abc%41`.
  */
@@ -170,14 +170,6 @@ function decodeStringValues(fields: object): DecodedFields {
   );
 }
 
-// Stryker disable next-line Regex: a "%" with fewer than two hex digits fails to decode and is kept anyway
-const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/;
-
 function decodeEscapes(value: unknown): unknown {
-  if (typeof value !== 'string' || !PERCENT_ESCAPE.test(value)) return value;
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value; // a literal "%" that only looks like an escape: keep it as sent
-  }
+  return typeof value === 'string' ? percentDecoded(value) : value;
 }

@@ -60,9 +60,14 @@ describe('decodeBody', () => {
     expect(decodeBody({ body }).rtmp_urls).toEqual(['rtmp://play.example.invalid/a']);
   });
 
-  it('keeps a literal "%" that is not an escape', () => {
+  it('keeps a literal "%" that is not an escape, and escapes that are not UTF-8', () => {
     const body = encode.json(signedCallback({ channel_id: '100%', publish_id: '%E0%A4%A' }));
     expect(decodeBody({ body })).toMatchObject({ channel_id: '100%', publish_id: '%E0%A4%A' });
+  });
+
+  it('decodes the escapes of a JSON value that also holds a literal "%"', () => {
+    const body = encode.json(signedCallback({ channel_id: '50% off %41', publish_id: '%FF then %C3%A9' }));
+    expect(decodeBody({ body })).toMatchObject({ channel_id: '50% off A', publish_id: '%FF then é' });
   });
 
   it('keeps a 19-digit nonce sent as a JSON number exact', () => {
@@ -162,9 +167,10 @@ describe('decodeBody', () => {
     expect(error.message).toMatch(says);
   });
 
-  it('keeps the parser’s or decoder’s error as the cause, not in the message', () => {
-    expect(thrownBy(() => decodeBody({ body: '{"appid":' })).cause).toBeInstanceOf(SyntaxError);
-    expect(thrownBy(() => decodeBody({ body: 'a=%ZZ' })).cause).toBeInstanceOf(URIError);
+  it('keeps the parser’s error as the cause, not in the message', () => {
+    const error = thrownBy(() => decodeBody({ body: '{"appid":"secret' }));
+    expect(error.cause).toBeInstanceOf(SyntaxError);
+    expect(error.message).not.toContain('secret');
   });
 
   it('rejects a missing body as malformed', () => {
