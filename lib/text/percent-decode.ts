@@ -1,18 +1,10 @@
 /**
- * Percent-decoding, once, in one pass and without exceptions. decodeURIComponent throws on a stray
- * "%" or on escapes that are not UTF-8, and each throw costs about as much as decoding a whole
- * genuine callback (a hostile body can hold thousands); it also copies every character one by one,
- * where this copies the text between escapes in one go. Escapes are read as UTF-8; `+` stays a plus.
+ * Percent-decoding, once. decodeURIComponent does it natively, but throws on a stray "%" or on
+ * escapes that are not UTF-8, and each throw costs about as much as decoding a whole genuine
+ * callback (a hostile body can carry a hundred such values). So it is used with at most one
+ * exception per call, and the rest is decoded here, without exceptions. Escapes are read as UTF-8;
+ * `+` stays a plus.
  */
-
-/**
- * `text` with each run of `%XX` escapes decoded as UTF-8. A `%` that starts no escape, and a run
- * that is not UTF-8, are kept as they are, so a literal `%` survives. The rule for a value that may
- * or may not have been percent-encoded: a callback's JSON string values, a task id's decoded form.
- */
-export function percentDecoded(text: string): string {
-  return decode(text, false) as string;
-}
 
 /**
  * decodeURIComponent's result, or undefined where it would throw (a `%` that starts no escape,
@@ -20,42 +12,130 @@ export function percentDecoded(text: string): string {
  * percent-encoded JSON body.
  */
 export function percentDecodedStrictly(text: string): string | undefined {
-  return decode(text, true);
+  const first = text.indexOf('%');
+  if (first === -1) return text;
+  // decodeURIComponent copies every character it is given: give it only the part with escapes.
+  const end = text.lastIndexOf('%') + 3;
+  try {
+    return text.slice(0, first) + decodeURIComponent(text.slice(first, end)) + text.slice(end);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `text` with each run of `%XX` escapes decoded as UTF-8. A `%` that starts no escape, and a run
+ * that is not UTF-8, are kept as they are, so a literal `%` survives. The rule for a value that may
+ * or may not have been percent-encoded: a callback's JSON string values, a task id's decoded form.
+ */
+export function percentDecoded(text: string): string {
+  return percentDecodedEach([text])[0] as string;
+}
+
+/**
+ * percentDecoded of each text, with at most one exception in all: each is decoded natively until
+ * one is not strictly decodable; from then on each is decoded here, run by run.
+ */
+export function percentDecodedEach(texts: readonly string[]): string[] {
+  let strict = true;
+  return texts.map((text) => {
+    const decoded = strict ? percentDecodedStrictly(text) : undefined;
+    if (decoded !== undefined) return decoded;
+    strict = false;
+    return decodeRuns(text);
+  });
 }
 
 const PERCENT = 0x25;
 
-function decode(text: string, strict: boolean): string | undefined {
+/**
+ * Every run of escapes that is UTF-8 decoded, the others kept, in one pass without exceptions: the
+ * decoded text is built as UTF-16 code units in a buffer kept between calls (decoding is
+ * synchronous; allocating one per call cost more than the decoding).
+ */
+function decodeRuns(text: string): string {
   let at = text.indexOf('%');
   if (at === -1) return text;
-  const out = new Output(text.length);
-  let copied = 0; // the text before this index is in `out`
-  while (at !== -1) {
-    out.text(text, copied, at);
-    copied = at;
-    const end = runEnd(text, at);
-    if (end === at || !out.utf8(text, at, end)) {
-      // A stray "%", or a run that is not UTF-8: kept as it is.
-      if (strict) return undefined;
-      at = text.indexOf('%', Math.max(end, at + 1));
-      continue;
-    }
-    copied = end;
-    at = text.indexOf('%', end);
+  if (units.length < text.length) {
+    units = new Uint16Array(text.length);
+    bytes = Buffer.from(units.buffer);
   }
-  out.text(text, copied, text.length);
-  return out.toString();
+  let length = 0;
+  let copied = 0; // the text before this index is in the buffer
+  while (at !== -1) {
+    length = append(text, copied, at, length);
+    const decoded = decodeRun(text, at, length);
+    if (decoded > 0) {
+      length = decoded;
+      copied = runEnd;
+    } else {
+      copied = at; // kept as it is: a stray "%", or a run that is not UTF-8
+    }
+    at = text.indexOf('%', Math.max(runEnd, at + 1));
+  }
+  length = append(text, copied, text.length, length);
+  return bytes.toString('utf16le', 0, length * 2);
 }
 
-/** Where the run of `%XX` escapes that starts at `at` ends (`at` itself if none starts there). */
-function runEnd(text: string, at: number): number {
-  let end = at;
-  while (text.charCodeAt(end) === PERCENT && byteAt(text, end) >= 0) end += 3;
+let units = new Uint16Array(1024);
+let bytes = Buffer.from(units.buffer);
+
+/** Appends text[from, to) as it is; returns the new length. */
+function append(text: string, from: number, to: number, length: number): number {
+  if (to - from > 16) return length + bytes.write(text.slice(from, to), length * 2, 'utf16le') / 2;
+  let end = length;
+  for (let at = from; at < to; at++) units[end++] = text.charCodeAt(at);
   return end;
 }
 
-/** The byte of the escape at `at` (`%XX`), or -1 if it is not one. */
+/** Where the last run read by decodeRun ended. */
+let runEnd = 0;
+
+/**
+ * Decodes the run of `%XX` escapes that starts at `start` into the buffer from `length` on, and
+ * returns the new length; or 0 when it is not UTF-8 (a stray continuation byte, a sequence cut
+ * short, an overlong form, a surrogate, past U+10FFFF: what decodeURIComponent refuses) or no
+ * escape starts there. Either way `runEnd` is where the run ends.
+ */
+function decodeRun(text: string, start: number, length: number): number {
+  let at = start;
+  let end = length;
+  let valid = true;
+  let more = 0; // continuation bytes still to come
+  let code = 0;
+  let least = 0;
+  for (let byte = byteAt(text, at); byte >= 0; byte = byteAt(text, at)) {
+    at += 3;
+    if (!valid) continue; // read to the end of the run, which is kept whole
+    if (more > 0) {
+      valid = (byte & 0xc0) === 0x80;
+      code = (code << 6) | (byte & 0x3f);
+      if (--more > 0 || !valid) continue;
+      valid = code >= least && code <= 0x10ffff && (code < 0xd800 || code > 0xdfff);
+      if (!valid) continue;
+    } else if (byte < 0x80) {
+      code = byte;
+    } else {
+      more = byte >= 0xf0 ? 3 : byte >= 0xe0 ? 2 : 1;
+      least = more === 1 ? 0x80 : more === 2 ? 0x800 : 0x10000;
+      code = byte & (0x3f >> more);
+      valid = byte >= 0xc2 && byte <= 0xf4;
+      continue;
+    }
+    if (code > 0xffff) {
+      units[end++] = 0xd7c0 + (code >> 10);
+      units[end++] = 0xdc00 | (code & 0x3ff);
+    } else {
+      units[end++] = code;
+    }
+  }
+  runEnd = at;
+  return valid && more === 0 && at > start ? end : 0;
+}
+
+/** The byte of the escape at `at` (`%XX`), or -1 if none is there. */
 function byteAt(text: string, at: number): number {
+  if (text.charCodeAt(at) !== PERCENT) return -1;
   const high = hexDigit(text.charCodeAt(at + 1));
   const low = hexDigit(text.charCodeAt(at + 2));
   return high < 0 || low < 0 ? -1 : high * 16 + low;
@@ -65,83 +145,4 @@ function hexDigit(code: number): number {
   if (code >= 0x30 && code <= 0x39) return code - 0x30;
   const lower = code | 0x20;
   return lower >= 0x61 && lower <= 0x66 ? lower - 0x57 : -1;
-}
-
-/**
- * Text as UTF-16 code units in one buffer, read back as a string once at the end. The buffer is
- * kept between calls (decoding is synchronous): allocating one per call cost more than decoding.
- */
-class Output {
-  private static units = new Uint16Array(1024);
-  private static bytes = Buffer.from(Output.units.buffer);
-  private readonly units: Uint16Array;
-  private readonly bytes: Buffer;
-  private length = 0;
-
-  /** Decoding only shortens text: `capacity` code units always suffice. */
-  constructor(capacity: number) {
-    if (Output.units.length < capacity) {
-      Output.units = new Uint16Array(capacity);
-      Output.bytes = Buffer.from(Output.units.buffer);
-    }
-    this.units = Output.units;
-    this.bytes = Output.bytes;
-  }
-
-  /** Appends text[from, to) as it is. */
-  text(text: string, from: number, to: number): void {
-    if (to - from > 16) {
-      this.length += this.bytes.write(text.slice(from, to), this.length * 2, 'utf16le') / 2;
-    } else {
-      for (let at = from; at < to; at++) this.units[this.length++] = text.charCodeAt(at);
-    }
-  }
-
-  /**
-   * Appends the escapes from `start` to `end` read as UTF-8, or appends nothing and answers false
-   * if they are not UTF-8 (a stray continuation byte, a sequence cut short, an overlong form, a
-   * surrogate, past U+10FFFF): what decodeURIComponent refuses.
-   */
-  utf8(text: string, start: number, end: number): boolean {
-    const before = this.length;
-    for (let at = start; at < end; ) {
-      const lead = byteAt(text, at);
-      at += 3;
-      if (lead < 0x80) {
-        this.units[this.length++] = lead;
-        continue;
-      }
-      const more = lead >= 0xf0 ? 3 : lead >= 0xe0 ? 2 : 1;
-      let code = lead & (0x3f >> more);
-      let ok = lead >= 0xc2 && lead <= 0xf4 && at + 3 * more <= end;
-      for (let left = more; ok && left > 0; left--) {
-        const next = byteAt(text, at);
-        at += 3;
-        ok = (next & 0xc0) === 0x80;
-        code = (code << 6) | (next & 0x3f);
-      }
-      // Overlong, a surrogate, or past U+10FFFF.
-      ok &&= code >= leastCode(more) && code <= 0x10ffff && (code < 0xd800 || code > 0xdfff);
-      if (!ok) {
-        this.length = before;
-        return false;
-      }
-      if (code > 0xffff) {
-        this.units[this.length++] = 0xd7c0 + (code >> 10);
-        this.units[this.length++] = 0xdc00 | (code & 0x3ff);
-      } else {
-        this.units[this.length++] = code;
-      }
-    }
-    return true;
-  }
-
-  toString(): string {
-    return this.bytes.toString('utf16le', 0, this.length * 2);
-  }
-}
-
-/** The least code point a lead byte and `more` continuation bytes may encode; below is overlong. */
-function leastCode(more: number): number {
-  return more === 1 ? 0x80 : more === 2 ? 0x800 : 0x10000;
 }

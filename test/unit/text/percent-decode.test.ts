@@ -1,8 +1,10 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { percentDecoded, percentDecodedStrictly } from '../../../lib/text/percent-decode';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { percentDecoded, percentDecodedEach, percentDecodedStrictly } from '../../../lib/text/percent-decode';
 
 const NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? 300);
+/** Room for `npm run test:nightly`'s 10,000 cases on a busy machine. */
+const TIMEOUT_MS = 300_000;
 
 /** The rules as decodeURIComponent states them, exceptions and all: what the decoder must equal. */
 const reference = {
@@ -72,14 +74,18 @@ describe('percentDecodedStrictly', () => {
     expect(percentDecodedStrictly(text)).toBeUndefined();
   });
 
-  it('equals decodeURIComponent, for any text', () => {
-    fc.assert(
-      fc.property(percentText, (text) => {
-        expect(percentDecodedStrictly(text)).toBe(reference.strict(text));
-      }),
-      { numRuns: NUM_RUNS * 10 },
-    );
-  });
+  it(
+    'equals decodeURIComponent, for any text',
+    () => {
+      fc.assert(
+        fc.property(percentText, (text) => {
+          expect(percentDecodedStrictly(text)).toBe(reference.strict(text));
+        }),
+        { numRuns: NUM_RUNS * 3 },
+      );
+    },
+    TIMEOUT_MS,
+  );
 });
 
 describe('percentDecoded', () => {
@@ -95,12 +101,51 @@ describe('percentDecoded', () => {
     expect(percentDecoded(text)).toBe(decoded);
   });
 
-  it('decodes each run of escapes that decodeURIComponent would, and keeps the others, for any text', () => {
-    fc.assert(
-      fc.property(percentText, (text) => {
-        expect(percentDecoded(text)).toBe(reference.lenient(text));
-      }),
-      { numRuns: NUM_RUNS * 10 },
+  it(
+    'decodes each run of escapes that decodeURIComponent would, and keeps the others, for any text',
+    () => {
+      fc.assert(
+        fc.property(percentText, (text) => {
+          expect(percentDecoded(text)).toBe(reference.lenient(text));
+        }),
+        { numRuns: NUM_RUNS * 3 },
+      );
+    },
+    TIMEOUT_MS,
+  );
+});
+
+describe('percentDecodedEach', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it(
+    'decodes each text as percentDecoded does, whichever fails strict decoding and wherever',
+    () => {
+      fc.assert(
+        fc.property(fc.array(percentText, { maxLength: 8 }), (texts) => {
+          expect(percentDecodedEach(texts)).toEqual(texts.map(reference.lenient));
+        }),
+        { numRuns: NUM_RUNS },
+      );
+    },
+    TIMEOUT_MS,
+  );
+
+  it('lets decodeURIComponent throw at most once, however many texts are not UTF-8', () => {
+    const decodeUri = globalThis.decodeURIComponent;
+    let thrown = 0;
+    vi.spyOn(globalThis, 'decodeURIComponent').mockImplementation((text) => {
+      try {
+        return decodeUri(text);
+      } catch (error) {
+        thrown++;
+        throw error;
+      }
+    });
+    const texts = Array.from({ length: 100 }, (_, i) => (i % 2 ? `%FF %41 ${i}` : `%41 ${i}`));
+    expect(percentDecodedEach(texts)).toEqual(
+      texts.map((text) => text.replaceAll(' %41', ' A').replace(/^%41/, 'A')),
     );
+    expect(thrown).toBe(1);
   });
 });
