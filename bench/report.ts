@@ -363,8 +363,8 @@ export function operationsTable({ operations }: Results): string {
 }
 
 /**
- * Decoding each body, in microseconds and against the cheapest genuine callback's decode, then the
- * worst ratio against its target.
+ * Decoding each body, in CPU microseconds and against the cheapest genuine callback's decode, then
+ * the worst ratio against its target.
  */
 export function decodeCostTable({ limitBytes, genuine, hostile }: DecodeCost): string {
   const cell = (text: string) => text.replaceAll('|', '\\|');
@@ -373,7 +373,7 @@ export function decodeCostTable({ limitBytes, genuine, hostile }: DecodeCost): s
   const worst = hostile.reduce((a, b) => (b.ratio > a.ratio ? b : a));
   const verdict = worst.ratio <= DECODE_COST_TARGET ? 'met' : 'not met';
   return [
-    `| body (size limit ${limitBytes} bytes) | bytes | outcome | µs per body | against genuine |`,
+    `| body (size limit ${limitBytes} bytes) | bytes | outcome | CPU µs per body | against genuine |`,
     '|---|---|---|---|---|',
     ...genuine.map(line),
     ...hostile.map(line),
