@@ -6,6 +6,7 @@
 import { median } from '../tools/measure';
 import { BUNDLE_PARTS, type BundleParts, type Size } from './bundles';
 import type { ColdTimes } from './cold-starts';
+import type { DecodeCost } from './decode-cost';
 import type { DynamoOperations } from './dynamodb-operations';
 import type { Latency } from './ingest-latency';
 import type { ConsumerRates, IngestRates } from './throughput';
@@ -47,7 +48,11 @@ export interface Results {
   operations: DynamoOperations;
   /** Each bundle by part, with the label it is shown under, in the order shown. */
   parts: { label: string; parts: BundleParts; total: number }[];
+  decodeCost: DecodeCost;
 }
+
+/** One unauthenticated request may cost at most this many genuine callbacks' decodes. */
+const DECODE_COST_TARGET = 20;
 
 /** A ratio's bound: at most (bundle, cold start) or at least (throughput). */
 interface Target {
@@ -354,6 +359,26 @@ export function operationsTable({ operations }: Results): string {
     both(operations.ingest, operations.consumer),
     line('the same callback again, ingest (ZEGO retries)', operations.ingestAgain),
     line('the same callback again, consumer (a redelivery)', operations.consumerAgain),
+  ].join('\n');
+}
+
+/**
+ * Decoding each body, in CPU microseconds and against the cheapest genuine callback's decode, then
+ * the worst ratio against its target.
+ */
+export function decodeCostTable({ limitBytes, genuine, hostile }: DecodeCost): string {
+  const cell = (text: string) => text.replaceAll('|', '\\|');
+  const line = (row: DecodeCost['genuine'][number]) =>
+    `| ${cell(row.body)} | ${row.bytes} | ${cell(row.outcome)} | ${row.microseconds.toFixed(1)} | ${row.ratio.toFixed(1)}x |`;
+  const worst = hostile.reduce((a, b) => (b.ratio > a.ratio ? b : a));
+  const verdict = worst.ratio <= DECODE_COST_TARGET ? 'met' : 'not met';
+  return [
+    `| body (size limit ${limitBytes} bytes) | bytes | outcome | CPU µs per body | against genuine |`,
+    '|---|---|---|---|---|',
+    ...genuine.map(line),
+    ...hostile.map(line),
+    '',
+    `Worst: ${worst.ratio.toFixed(1)}x (${worst.body}); target <= ${DECODE_COST_TARGET}x: ${verdict}.`,
   ].join('\n');
 }
 

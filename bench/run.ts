@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: sizes, cold starts and throughput of the deployed bundles, ingest's latency with
- * and without the signature binding, and DynamoDB requests per callback, each against a floor
- * measured in the same run (ratios, not absolute times: the machines are shared). Prints the
- * figures and writes BENCHMARKS.md from bench/BENCHMARKS.template.md.
+ * and without the signature binding, DynamoDB requests per callback and the cost of decoding hostile
+ * bodies, each against a floor measured in the same run (ratios, not absolute times: the machines
+ * are shared). Prints the figures and writes BENCHMARKS.md from bench/BENCHMARKS.template.md.
  *
  *   npm run bench -- [--runs 15] [--requests 2000] [--concurrency 16] [--out BENCHMARKS.md]
  */
@@ -13,12 +13,14 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildBundles, bundleParts, bundleSize, FLOORS } from './bundles';
 import { measureColdStarts } from './cold-starts';
+import { measureDecodeCost } from './decode-cost';
 import { countDynamoOperations } from './dynamodb-operations';
 import { benchApiEvent, benchSqsEvent } from './fixtures';
 import { measureIngestLatency } from './ingest-latency';
 import {
   bundlePartsTable,
   coldStartDetail,
+  decodeCostTable,
   fill,
   guaranteeTable,
   met,
@@ -76,6 +78,8 @@ async function main() {
     const latency = await measureIngestLatency(stack, REQUESTS);
     step('DynamoDB requests per callback');
     const operations = await countDynamoOperations(stack);
+    step('decoding hostile bodies');
+    const decodeCost = measureDecodeCost();
     const parts: Results['parts'] = [];
     const partsOf: [label: string, entry: string][] = [
       ['ingest', 'functions/ingest.ts'],
@@ -108,6 +112,7 @@ async function main() {
       latency,
       operations,
       parts,
+      decodeCost,
     };
     const cpu = cpus();
     const machine = `${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; SQS: fauxqs in this process; DynamoDB: ${stack.dynamoKind === 'dynalite' ? 'dynalite in this process' : 'DynamoDB Local (Java, its own process)'}`;
@@ -120,9 +125,10 @@ async function main() {
       coldStarts: coldStartDetail(results),
       bundleParts: bundlePartsTable(results),
       operations: operationsTable(results),
+      decodeCost: decodeCostTable(decodeCost),
     };
     console.log(
-      `\n${machine}\n\n${values.table}\n\n${values.guarantees}\n\n${values.coldStarts}\n\n${values.bundleParts}\n\n${values.operations}\n`,
+      `\n${machine}\n\n${values.table}\n\n${values.guarantees}\n\n${values.coldStarts}\n\n${values.bundleParts}\n\n${values.operations}\n\n${values.decodeCost}\n`,
     );
     const missed = all.filter((row) => met(row) === false);
     const outOfReach = missed.filter((row) => reachable(row) === false).length;

@@ -1,4 +1,4 @@
-import { percentDecoded } from './percent-decode';
+import { percentDecoded } from '../text/percent-decode';
 
 /**
  * The longest task id, in UTF-8 bytes, that a lookup asks about. ZEGO documents 255 bytes for each

@@ -1,6 +1,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  MAX_BODY_BYTES,
+  MAX_FIELDS,
+  MAX_JSON_DEPTH,
+  MAX_LIST_ITEMS,
+  MAX_NAME_LENGTH,
+} from '../../lib/zego/decode-body';
 import { lambdaContext } from '../../tools/local-stack/lambda-context';
 import { apiGatewayEvent, signedCallback } from '../support/callbacks';
 import { ingestHandler, type LocalStack, startLocalStack } from '../support/local-stack';
@@ -43,7 +50,7 @@ const corpus: [string, string | undefined, boolean?][] = [
   ['a truncated escape in a form', 'appid=%E0%A4&seq=1'],
   ['base64 garbage', '!!!not-base64***', true],
   ['base64 of binary noise', Buffer.from([0xff, 0xfe, 0x00, 0x81, 0x9c]).toString('base64'), true],
-  ['deeply nested JSON', `{"appid":${'['.repeat(20_000)}${']'.repeat(20_000)}}`],
+  ['deeply nested JSON', `{"appid":${'['.repeat(10_000)}${']'.repeat(10_000)}}`],
   ['JSON over the size cap', json({ ...valid(), pad: 'x'.repeat(70_000) })],
   ['conflicting duplicate keys', '{"appid":"111111","appid":"222222","seq":"1"}'],
   [
@@ -82,7 +89,87 @@ const corpus: [string, string | undefined, boolean?][] = [
   ['XML', '<callback><appid>111111</appid></callback>'],
 ];
 
+const names = (count: number) => Array.from({ length: count }, (_, i) => `n${i}`);
+/** One body past each decoding limit, each as large as the size limit allows but the last. */
+const pastLimits: [string, string, number, string][] = [
+  [
+    'a form giving one key again and again',
+    `x=${'&x'.repeat((MAX_BODY_BYTES - 2) / 2)}`,
+    400,
+    `the form gives "x" more than ${MAX_LIST_ITEMS} times`,
+  ],
+  [
+    'a form of thousands of pairs',
+    names(4_000)
+      .map((name) => `${name}=`)
+      .join('&'),
+    400,
+    `the body holds more than ${MAX_FIELDS} fields (names and list items)`,
+  ],
+  [
+    'JSON of thousands of names',
+    json(Object.fromEntries(names(3_000).map((name) => [name, 0]))),
+    400,
+    `the body holds more than ${MAX_FIELDS} fields (names and list items)`,
+  ],
+  [
+    'percent-encoded JSON of thousands of names',
+    encodeURIComponent(json(Object.fromEntries(names(1_000).map((name) => [name, 0])))),
+    400,
+    `the body holds more than ${MAX_FIELDS} fields (names and list items)`,
+  ],
+  [
+    'JSON of a list of thousands of strings that only look escaped',
+    json({ ...valid(), extra: Array(4_000).fill('%FF') }),
+    400,
+    `a JSON list in the body holds more than ${MAX_LIST_ITEMS} items`,
+  ],
+  [
+    'a JSON name of 30,000 characters',
+    json({ ...valid(), ['k'.repeat(30_000)]: 1 }),
+    400,
+    `a name in the body is longer than ${MAX_NAME_LENGTH} characters`,
+  ],
+  [
+    'a form name of 30,000 escapes',
+    `${'%6B'.repeat(10_000)}=1`,
+    400,
+    `a name in the body is longer than ${MAX_NAME_LENGTH} characters`,
+  ],
+  [
+    'JSON nested a level too deep',
+    json({
+      ...valid(),
+      extra: JSON.parse(`${'['.repeat(MAX_JSON_DEPTH)}${']'.repeat(MAX_JSON_DEPTH)}`),
+    }),
+    400,
+    `the JSON body nests deeper than ${MAX_JSON_DEPTH} levels`,
+  ],
+  [
+    'JSON giving the appid twice, the same both times',
+    json(valid()).replace('{', '{"appid":"111111",'),
+    400,
+    'the JSON body gives a name twice in one object',
+  ],
+  [
+    'a body one byte over the size limit',
+    json({ ...valid(), pad: 'x'.repeat(MAX_BODY_BYTES) }).slice(0, MAX_BODY_BYTES + 1),
+    413,
+    `the body is ${MAX_BODY_BYTES + 1} bytes; at most ${MAX_BODY_BYTES} are accepted`,
+  ],
+];
+
 describe('hostile input to the real ingest handler', () => {
+  it.each(pastLimits)('answers %s with %i and the limit it passed', async (_case, body, status, message) => {
+    expect(Buffer.byteLength(body)).toBeLessThanOrEqual(status === 413 ? MAX_BODY_BYTES + 1 : MAX_BODY_BYTES);
+    const result = await handler(apiGatewayEvent(body), lambdaContext('ingest'));
+    expect(result.statusCode).toBe(status);
+    expect(JSON.parse(result.body ?? '')).toEqual({
+      error: status === 413 ? 'body_too_large' : 'malformed_body',
+      message,
+    });
+  });
+
   it('takes a signed callback whose numbers are huge JSON numbers, keeping every digit', async () => {
     const body = json(valid({ nonce: '9223372036854775807' }))
       .replace('"nonce":"9223372036854775807"', '"nonce":9223372036854775807')

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SecretsUnavailableError, SignatureStoreUnavailableError } from '../../../lib/errors';
 import { receiveCallback } from '../../../lib/ingest/receive-callback';
 import { createMetrics } from '../../../lib/metrics';
+import { MAX_BODY_BYTES } from '../../../lib/zego/decode-body';
 import { parseSecretBook, type SecretSource, staticSecretSource } from '../../../lib/zego/secrets';
 import { apiGatewayEvent, encode, signedCallback, TEST_NOW_MS, TEST_SECRET } from '../../support/callbacks';
 import { capturedLogger } from '../../support/logs';
@@ -411,12 +412,17 @@ function formOfControlCharacters(count: number): string {
 
 describe('receiveCallback: nothing AWS would refuse after the 200', () => {
   it('answers 413 when the queue message would exceed the queue maximum, before binding', async () => {
+    // The body limit (32 KiB) now answers first: 6 bytes per character could no longer pass 256 KiB.
     const body = formOfControlCharacters(60_000);
-    expect(Buffer.byteLength(body)).toBeLessThan(64 * 1024);
     const result = await receiveCallback(post(body), deps());
     expect(result.statusCode).toBe(413);
-    expect(JSON.parse(result.body ?? '{}').message).toMatch(/queue message of \d+ bytes; at most 262144/);
     expect(sqsMock.commandCalls(SendMessageCommand)).toHaveLength(0);
+  });
+
+  it('queues the largest body it takes, every character escaped to 6 bytes', async () => {
+    const body = formOfControlCharacters(MAX_BODY_BYTES - encode.form(signedCallback()).length - 5);
+    expect(Buffer.byteLength(body)).toBe(MAX_BODY_BYTES);
+    expect((await receiveCallback(post(body), deps())).statusCode).toBe(200);
   });
 
   it.each([

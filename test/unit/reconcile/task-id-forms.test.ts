@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { percentDecoded } from '../../../lib/reconcile/percent-decode';
 import { MAX_TASK_ID_BYTES, taskIdForms, whyUnaskable } from '../../../lib/reconcile/task-id-forms';
+import { percentDecoded } from '../../../lib/text/percent-decode';
 
 describe('taskIdForms', () => {
   it.each([

@@ -40,6 +40,15 @@ describe('the CLI as ZEGO', () => {
     },
   );
 
+  it.each(['json', 'form', 'percent-json'] as const)(
+    'sends %s whose task id the endpoint keeps exactly, escapes included',
+    (encoding) => {
+      const fields = buildCallback({ ...spec, taskId: '111111:room%41' });
+      const parsed = parseCallback(decodeBody({ body: encodeCallback(fields, encoding).body }));
+      expect(parsed.callback.task_id).toBe('111111:room%41');
+    },
+  );
+
   it('signs with the secret it is given, and only that one', () => {
     const parsed = parseCallback(buildCallback({ ...spec, event: 'mix_stop' }));
     expect(() =>
