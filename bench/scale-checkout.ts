@@ -90,9 +90,9 @@ function describe(dir: string): string {
 
 /**
  * The checkout's orphans function as `serverless package` zips it (serverless-esbuild with its
- * serverless.yml's settings), unzipped: the path of its handler file.
+ * serverless.yml's settings), unzipped: the path of its handler file, and the folder to remove.
  */
-export function packageOrphans(checkout: Checkout): string {
+export function packageOrphans(checkout: Checkout): { bundle: string; dir: string } {
   const packageDir = mkdtempSync(join(tmpdir(), 'zego-scale-'));
   execFileSync(
     process.execPath,
@@ -108,5 +108,5 @@ export function packageOrphans(checkout: Checkout): string {
   );
   const dir = join(packageDir, 'orphans');
   execFileSync('unzip', ['-q', '-o', join(packageDir, 'orphans.zip'), '-d', dir]);
-  return join(dir, 'functions', 'orphans.js');
+  return { bundle: join(dir, 'functions', 'orphans.js'), dir: packageDir };
 }

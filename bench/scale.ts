@@ -242,10 +242,14 @@ async function measureCheckout(root: string, name: (checkout: Checkout) => strin
   step(
     `${checkout.label}: packaging the orphans function (${checkout.orphans.memoryMb} MB, ${checkout.orphans.timeoutSeconds} s)`,
   );
-  const bundle = packageOrphans(checkout);
-  const small = await measureSize(checkout, bundle, SMALL, false);
-  const large = await measureSize(checkout, bundle, LARGE, !flags['skip-cli']);
-  return { name: name(checkout), ...checkout.orphans, small, large };
+  const { bundle, dir } = packageOrphans(checkout);
+  try {
+    const small = await measureSize(checkout, bundle, SMALL, false);
+    const large = await measureSize(checkout, bundle, LARGE, !flags['skip-cli']);
+    return { name: name(checkout), ...checkout.orphans, small, large };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function main() {
