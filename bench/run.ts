@@ -7,7 +7,7 @@
  *   npm run bench -- [--runs 15] [--requests 2000] [--concurrency 16] [--out BENCHMARKS.md]
  */
 import '../tools/local-stack/quiet-sdk-warning';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -30,6 +30,7 @@ import {
   rows,
   table,
 } from './report';
+import { scaleBlock } from './scale-report';
 import { startBenchStack } from './stack';
 import { measureConsumerThroughput, measureIngestThroughput } from './throughput';
 
@@ -126,6 +127,8 @@ async function main() {
       bundleParts: bundlePartsTable(results),
       operations: operationsTable(results),
       decodeCost: decodeCostTable(decodeCost),
+      // `npm run bench:scale -- --out BENCHMARKS.md` writes this block; kept as it stands.
+      scale: scaleBlock(existsSync(flags.out) ? readFileSync(flags.out, 'utf8') : ''),
     };
     console.log(
       `\n${machine}\n\n${values.table}\n\n${values.guarantees}\n\n${values.coldStarts}\n\n${values.bundleParts}\n\n${values.operations}\n\n${values.decodeCost}\n`,

@@ -6,7 +6,8 @@ import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynam
  *
  * Bounded in time: DynamoDB answers in milliseconds, so a connection not made within 1 s, or an
  * answer not started within 2 s, is a broken connection, better retried on a fresh one than waited
- * for. The SDK has no timeout of its own: without these a hung socket holds the call until Lambda
+ * for. The SDK has no timeout of its own (and past requestTimeout it only logs a warning unless
+ * throwOnRequestTimeout is set): without these a hung socket holds the call until Lambda
  * kills the invocation, which fails the consumer's whole batch (every record retried, each receive
  * counted towards the DLQ) and stops the orphan check before it publishes. Three attempts take at
  * most ~10 s (3 x (1 s + 2 s), plus backoff), a third of the consumer's 30 s timeout: the failing
@@ -24,7 +25,7 @@ import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynam
 export function createDynamoClient(overrides: DynamoDBClientConfig = {}): DynamoDBClient {
   return new DynamoDBClient({
     maxAttempts: 3,
-    requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000 },
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000, throwOnRequestTimeout: true },
     cacheMiddleware: true,
     ...overrides,
   });

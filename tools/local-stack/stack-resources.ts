@@ -1,6 +1,7 @@
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
+  DescribeTimeToLiveCommand,
   type DynamoDBClient,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
@@ -68,18 +69,29 @@ export async function createTables(client: DynamoDBClient, prefix: string, stack
     }
     await waitUntilTableExists({ client, minDelay: 1, maxWaitTime: 30 }, { TableName });
     const ttl = p.TimeToLiveSpecification as { AttributeName: string; Enabled: boolean } | undefined;
-    if (ttl?.Enabled) {
-      try {
-        await client.send(new UpdateTimeToLiveCommand({ TableName, TimeToLiveSpecification: ttl }));
-      } catch (error) {
-        // dynalite has no TTL API; DynamoDB Local has one (and never deletes, like the real one
-        // within the tests' time). Nothing here relies on deletion.
-        if ((error as Error).name !== 'UnknownOperationException') throw error;
-      }
-    }
+    if (ttl?.Enabled) await enableTimeToLive(client, TableName, ttl.AttributeName);
     names[logicalId] = TableName;
   }
   return names;
+}
+
+/**
+ * Turns on a table's TTL unless it is on already: DynamoDB (Local too) refuses to enable it twice
+ * ("TimeToLive is already enabled"), which a table kept from an earlier run (a data folder) has.
+ * dynalite has no TTL API; DynamoDB Local has one (and never deletes, like the real one within the
+ * tests' time). Nothing here relies on deletion.
+ */
+async function enableTimeToLive(client: DynamoDBClient, TableName: string, AttributeName: string) {
+  try {
+    const { TimeToLiveDescription: now } = await client.send(new DescribeTimeToLiveCommand({ TableName }));
+    const on = now?.TimeToLiveStatus === 'ENABLED' || now?.TimeToLiveStatus === 'ENABLING';
+    if (on && now?.AttributeName === AttributeName) return;
+    await client.send(
+      new UpdateTimeToLiveCommand({ TableName, TimeToLiveSpecification: { AttributeName, Enabled: true } }),
+    );
+  } catch (error) {
+    if ((error as Error).name !== 'UnknownOperationException') throw error;
+  }
 }
 
 export interface LocalQueue {

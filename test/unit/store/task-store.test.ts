@@ -2,13 +2,14 @@ import {
   ConditionalCheckFailedException,
   GetItemCommand,
   QueryCommand,
+  type QueryCommandInput,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, NumberValueImpl as NumberValue, unmarshall } from '@aws-sdk/util-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parseQueuedCallback, type QueuedMixStart, type QueuedMixStop } from '../../../lib/queue/message';
-import { taskKey, toTask } from '../../../lib/store/task-item';
-import { appTasks, getTask } from '../../../lib/store/task-reads';
+import { RUNNING_INDEX, RUNNING_SHARDS, taskKey, toTask } from '../../../lib/store/task-item';
+import { appTasks, getTask, runningTasks, tallyRunningTasks } from '../../../lib/store/task-reads';
 import { applyMixEvent, applyReconciliation, recordCheck } from '../../../lib/store/task-writes';
 import { signedCallback, signedMixStart, TEST_NOW_MS } from '../../support/callbacks';
 import { collect } from '../../support/collect';
@@ -370,6 +371,30 @@ describe('reading the table', () => {
       [undefined, 'a'],
       [undefined, 'b'],
     ]);
+  });
+});
+
+describe('the running index', () => {
+  it('is tallied 500 items a page and shard, only runningSince read; the check reads 100 at a time', async () => {
+    const asked: QueryCommandInput[] = [];
+    ddb.on(QueryCommand).callsFake((input: QueryCommandInput) => {
+      asked.push(input);
+      return { Items: [] };
+    });
+    await tallyRunningTasks({ tableName: 'tasks', client, dueBy: 1_000 });
+    const tally = asked.splice(0);
+    await collect(runningTasks({ tableName: 'tasks', client, dueBy: 1_000 }));
+    const shards = (queries: QueryCommandInput[]) =>
+      queries.map((q) => unmarshall(q.ExpressionAttributeValues ?? {})[':shard']);
+    const everyShard = Array.from({ length: RUNNING_SHARDS }, (_, shard) => shard);
+    expect(shards(tally)).toEqual(everyShard);
+    expect(tally.map((q) => [q.IndexName, q.Limit, q.ProjectionExpression])).toEqual(
+      everyShard.map(() => [RUNNING_INDEX, 500, 'runningSince']),
+    );
+    expect(shards(asked)).toEqual(everyShard);
+    expect(asked.map((q) => [q.IndexName, q.Limit, q.ProjectionExpression])).toEqual(
+      everyShard.map(() => [RUNNING_INDEX, 100, undefined]),
+    );
   });
 });
 

@@ -1,0 +1,61 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { GetParameterCommand } from '@aws-sdk/client-ssm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createIngestDynamoClient } from '../../lib/ingest/dynamodb-client';
+import { createDynamoClient } from '../../lib/store/dynamodb-client';
+import { createSsmClient } from '../../lib/zego/ssm-client';
+
+/**
+ * A server on loopback, in this process, that takes every request and never answers: a hung
+ * connection. Each client must give up after its own requestTimeout; without
+ * `throwOnRequestTimeout` the SDK only logs a warning and waits for as long as the socket stays open.
+ */
+let hung: Server;
+let endpoint: string;
+beforeAll(async () => {
+  hung = createServer(() => {});
+  await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+  endpoint = `http://127.0.0.1:${(hung.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  hung.closeAllConnections();
+  await new Promise((resolve) => hung.close(resolve));
+});
+
+// One attempt each, so the time measured is one request's; the timeouts are the clients' own.
+const local = () => ({
+  endpoint,
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  maxAttempts: 1,
+});
+
+const clients = [
+  {
+    name: 'the consumer’s and the orphan check’s DynamoDB client',
+    requestTimeoutMs: 2_000,
+    call: () => createDynamoClient(local()).send(new ListTablesCommand({})),
+  },
+  {
+    name: 'ingest’s DynamoDB client',
+    requestTimeoutMs: 1_500,
+    call: () => createIngestDynamoClient(local()).send(new ListTablesCommand({})),
+  },
+  {
+    name: 'the SSM client',
+    requestTimeoutMs: 1_500,
+    call: () => createSsmClient(local()).send(new GetParameterCommand({ Name: '/any' })),
+  },
+];
+
+describe.each(clients)('$name', ({ requestTimeoutMs, call }) => {
+  it('fails a request that gets no answer within its requestTimeout', async () => {
+    const started = performance.now();
+    await expect(call()).rejects.toMatchObject({ name: 'TimeoutError' });
+    const waited = performance.now() - started;
+    expect(waited).toBeGreaterThanOrEqual(requestTimeoutMs - 50);
+    expect(waited).toBeLessThan(requestTimeoutMs + 1_500);
+  }, 6_000);
+});
