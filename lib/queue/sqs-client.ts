@@ -1,7 +1,8 @@
 import { SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
 
 /**
- * Short socket timeouts: ZEGO waits for our answer, and a 503 it retries beats a hung request.
+ * Short socket timeouts: ZEGO waits for our answer, and a 503 it retries beats a hung request
+ * (throwOnRequestTimeout: past requestTimeout the SDK would otherwise only warn and wait on).
  * Requests go to the endpoint the SDK resolves (the regional one on AWS, AWS_ENDPOINT_URL_SQS
  * locally), not to the host inside the queue URL: local engines name hosts that do not resolve.
  * `overrides` is for local engines (endpoint, credentials), so they run with these settings too.
@@ -12,7 +13,7 @@ import { SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
 export function createSqsClient(overrides: SQSClientConfig = {}): SQSClient {
   return new SQSClient({
     maxAttempts: 3,
-    requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000 },
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000, throwOnRequestTimeout: true },
     useQueueUrlAsEndpoint: false,
     cacheMiddleware: true,
     ...overrides,
