@@ -36,7 +36,7 @@ function shapeOf(shown: string): RegExp {
 let npmStart: Awaited<ReturnType<typeof startNpmStart>>;
 beforeAll(async () => {
   npmStart = await startNpmStart([], {
-    ZEGO_CALLBACK_SECRET: '',
+    ZEGO_CALLBACK_SECRET: undefined, // unset, as in a new user's shell
     PORT: '0',
     SQS_PORT: '0',
     DYNAMODB_PORT: '0',
