@@ -156,6 +156,27 @@ describe('npm start, driven like ZEGO', () => {
     expect(await taskWhen('pre-empted', (t) => t.status === 'running')).toMatchObject({ seq: genuineSeq });
   });
 
+  it('keeps a task id holding a percent escape as sent, and never stops such a mix that ZEGO still runs', async () => {
+    // `f%41` goes over the wire as `f%2541` in a form, as itself in JSON: decoded once, never twice.
+    for (const [taskId, encoding] of [
+      ['pct-form-f%41', 'form'],
+      ['pct-json-f%41', 'json'],
+    ] as const) {
+      expect((await send('mix_start', taskId, seq(), encoding)).status).toBe(200);
+      expect(await taskWhen(taskId, (t) => t.status === 'running')).toMatchObject({ task_id: taskId });
+      const decoded = taskId.replace('%41', 'A');
+      expect(
+        await getTask('111111', decoded, { tableName: info.tasksTable, client: dynamo }),
+      ).toBeUndefined();
+    }
+    // Past the local check's first look (15 s): it asks ZEGO's (fake) API, which runs both mixes.
+    await sleep(22_000);
+    for (const taskId of ['pct-form-f%41', 'pct-json-f%41']) {
+      expect(await taskWhen(taskId, () => true)).toMatchObject({ status: 'running' });
+    }
+    expect(output()).not.toMatch(/inferred by reconciliation[^\n]*pct-/);
+  }, 60_000);
+
   it('applies two tasks that reuse a seq', async () => {
     const s = seq();
     expect((await send('mix_start', 'reuse-a', s)).status).toBe(200);
@@ -282,6 +303,8 @@ describe('npm start, driven like ZEGO', () => {
       // ZEGO never ran it: the local check stops it once it has asked (timing decides which we see).
       'attacker-task': expect.stringMatching(/^(running|stopped)$/),
       'pre-empted': 'running',
+      'pct-form-f%41': 'running',
+      'pct-json-f%41': 'running',
       hostile: 'stopped',
       'via-cli': 'stopped',
       killed: 'stopped',
