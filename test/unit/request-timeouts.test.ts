@@ -6,7 +6,6 @@ import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIngestDynamoClient } from '../../lib/ingest/dynamodb-client';
 import { createSqsClient } from '../../lib/queue/sqs-client';
-import { createDynamoClient } from '../../lib/store/dynamodb-client';
 import { createSsmClient } from '../../lib/zego/ssm-client';
 
 /**
@@ -35,11 +34,6 @@ const local = () => ({
 });
 
 const clients = [
-  {
-    name: 'the consumer’s and the orphan check’s DynamoDB client',
-    requestTimeoutMs: 2_000,
-    call: () => createDynamoClient(local()).send(new ListTablesCommand({})),
-  },
   {
     name: 'ingest’s DynamoDB client',
     requestTimeoutMs: 1_500,
