@@ -73,7 +73,7 @@ export class StaleTimestampError extends CallbackError {
 
 /**
  * The callback reuses the (timestamp, nonce, signature) of another body: one of the two is a
- * forgery. The hashes (SHA-256 of each body's digest, never the signature) let the operator match
+ * forgery. The hashes (each body's digest, a SHA-256; never the signature) let the operator match
  * the refused body with the one that holds the signature.
  */
 export class SignatureReusedError extends CallbackError {

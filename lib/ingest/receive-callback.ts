@@ -19,7 +19,7 @@ export interface ReceiveOptions {
   secrets: SecretSource;
   /** One use per signature: binds each signature to the first body that used it. */
   bindSignature: BindSignature;
-  /** Keeps a body refused for reusing another body's signature (the dead-letter queue). */
+  /** Keeps a body refused for reusing another body's signature (the refused-callbacks queue). */
   keepRefused: KeepRefused;
   maxClockSkewSeconds: number;
   enqueueTimeoutMs: number;
@@ -117,9 +117,12 @@ async function bindOrKeep(bind: () => Promise<void>, message: PreparedMessage, k
   } catch (error) {
     if (error instanceof SignatureReusedError) {
       await keepRefused(message, error).catch((cause: unknown) => {
-        throw new QueueUnavailableError('the refused callback could not be kept in the dead-letter queue', {
-          cause,
-        });
+        throw new QueueUnavailableError(
+          'the refused callback could not be kept in the refused-callbacks queue',
+          {
+            cause,
+          },
+        );
       });
     }
     throw error;

@@ -24,7 +24,7 @@ export interface SignatureBinding {
   signature: string;
   /** The callback's identity (lib/zego/callback-identity.ts). */
   identity: string;
-  /** The callback's digest (lib/zego/callback-identity.ts): what the signature is bound to. */
+  /** The callback's digest (lib/zego/callback-identity.ts, already a SHA-256): what the signature is bound to. */
   digest: string;
   /** Unix seconds after which the triple could no longer pass the skew check: the binding may go. */
   expiresAt: number;
@@ -33,7 +33,7 @@ export interface SignatureBinding {
 /** What a binding holds, hashed: the signature's row as DynamoDB stores it. */
 export interface HeldBinding {
   identityHash: string;
-  /** Absent on a row written before bindings held the digest: the identity alone decides then. */
+  /** The digest of the body that holds the signature. Absent on a row written before bindings held it: the identity alone decides then. */
   bodyHash?: string;
   expiresAt: number;
 }
@@ -48,7 +48,7 @@ export function mayBind(
   nowSeconds: number,
 ): boolean {
   if (held === undefined || held.expiresAt < nowSeconds) return true;
-  if (held.bodyHash !== undefined) return held.bodyHash === sha256(binding.digest);
+  if (held.bodyHash !== undefined) return held.bodyHash === binding.digest;
   return held.identityHash === sha256(binding.identity);
 }
 
@@ -75,7 +75,7 @@ export function dynamoSignatureBindings({
 }: SignatureBindingOptions): BindSignature {
   return async ({ signature, identity, digest, expiresAt }) => {
     const identityHash = { S: sha256(identity) };
-    const bodyHash = { S: sha256(digest) };
+    const bodyHash = { S: digest };
     const nowSeconds = { N: String(Math.floor(now() / 1000)) };
     try {
       await client.send(

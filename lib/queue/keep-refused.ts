@@ -5,7 +5,7 @@ import { FAILURE_ATTRIBUTE } from './dead-letter';
 import type { PreparedMessage } from './enqueue';
 import { sqsClient } from './sqs-client';
 
-/** On a refused body: the SHA-256 of its digest, and of the digest of the body that holds its signature. */
+/** On a refused body: its digest (a SHA-256, lib/zego/callback-identity.ts), and that of the body holding its signature. */
 export const BODY_HASH_ATTRIBUTE = 'zego-body-hash';
 export const HELD_BODY_HASH_ATTRIBUTE = 'zego-held-body-hash';
 /** The message group it would have had on the callback queue, for a replay. */

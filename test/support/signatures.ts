@@ -24,14 +24,14 @@ export function memorySignatureBindings(now: () => number = Date.now) {
       throw new SignatureReusedError(
         'this timestamp, nonce and signature were already used by another body',
         {
-          bodyHash: sha256(binding.digest),
+          bodyHash: binding.digest,
           heldBodyHash: row?.bodyHash,
         },
       );
     }
     held.set(binding.signature, {
       identityHash: sha256(binding.identity),
-      bodyHash: sha256(binding.digest),
+      bodyHash: binding.digest,
       expiresAt: binding.expiresAt,
     });
     bound.set(binding.signature, binding);
