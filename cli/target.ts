@@ -9,12 +9,13 @@ import { CommandFailedError } from './args';
 /** The service name in serverless.yml; deployed resource names derive from it and the stage. */
 export const SERVICE = 'zego-mix-callbacks';
 
-function deployedNames(stage: string) {
+/** What a deployed stage's tables and queues are named (serverless.yml; test/infra checks they agree). */
+export function deployedNames(stage: string) {
   return {
     tasksTable: `${SERVICE}-${stage}-tasks`,
     queue: `${SERVICE}-${stage}-callbacks.fifo`,
     deadLetterQueue: `${SERVICE}-${stage}-callbacks-dlq.fifo`,
-    refusedQueue: `${SERVICE}-${stage}-refused.fifo`,
+    refusedQueue: `${SERVICE}-${stage}-refused`,
   };
 }
 
