@@ -26,7 +26,8 @@ Options (after \`--\`; \`npm start --port 3100\` works too, one option at a time
   -h, --help         this text
 
 Environment: ZEGO_CALLBACK_SECRET (default: a development secret, printed below); the CLI signs
-with the secret of the running \`npm start\`.`;
+with the secret of the running \`npm start\`. HOOK_SETTINGS: your hooks' settings, a JSON object
+such as '{"BILLING_TABLE":"billing-dev"}' (deployed, they come from SSM: docs/hooks.md).`;
 
 async function main(): Promise<void> {
   const options = startOptions(process.argv.slice(2));

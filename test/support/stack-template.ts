@@ -11,6 +11,8 @@ export {
   CERTIFICATE,
   CUSTOM_SECRET_PARAM,
   DOMAIN,
+  HOOK_PARAMETERS_PATH,
+  HOOK_POLICY_ARNS,
   type Resource,
   SERVER_SECRET_PARAM,
   type Template,
