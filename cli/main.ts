@@ -1,5 +1,6 @@
 import packageJson from '../package.json';
 import { CommandFailedError, type Options, UsageError } from './args';
+import { awsProblem } from './aws';
 import { BACKFILL_HELP, BACKFILL_OPTIONS, backfill } from './commands/backfill';
 import { DLQ_HELP, DLQ_OPTIONS, dlq } from './commands/dlq';
 import { KILL_MIX_HELP, KILL_MIX_OPTIONS, killMix } from './commands/kill-mix';
@@ -101,7 +102,8 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`zego ${name}: ${error.message}`);
       return 1;
     }
-    console.error(`zego ${name}: unexpected error: ${(error as Error).message}`);
+    // No stack trace: one sentence, the next step where the SDK's error says what is missing.
+    console.error(`zego ${name}: ${awsProblem(error) ?? `unexpected error: ${(error as Error).message}`}`);
     return 1;
   }
 }
