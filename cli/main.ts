@@ -3,6 +3,7 @@ import { CommandFailedError, type Options, UsageError } from './args';
 import { awsProblem } from './aws';
 import { BACKFILL_HELP, BACKFILL_OPTIONS, backfill } from './commands/backfill';
 import { DLQ_HELP, DLQ_OPTIONS, dlq } from './commands/dlq';
+import { DOCTOR_HELP, DOCTOR_OPTIONS, doctor } from './commands/doctor';
 import { KILL_MIX_HELP, KILL_MIX_OPTIONS, killMix } from './commands/kill-mix';
 import { SEND_HELP, SEND_OPTIONS, send } from './commands/send';
 import { SIGN_HELP, SIGN_OPTIONS, sign, VERIFY_HELP, VERIFY_OPTIONS, verify } from './commands/sign';
@@ -55,6 +56,12 @@ export const COMMANDS: Record<string, Command> = {
     help: SMOKE_HELP,
     options: SMOKE_OPTIONS,
     summary: 'after a deploy: send a start and a stop, see the task stop',
+  },
+  doctor: {
+    run: doctor,
+    help: DOCTOR_HELP,
+    options: DOCTOR_OPTIONS,
+    summary: 'after a deploy: check a stage end to end, a sentence for each thing to fix',
   },
   'backfill-running-index': {
     run: backfill,
