@@ -206,6 +206,10 @@ function stackFinding(stack: StageStack, region: string): Finding {
     return fail(
       `${name} is ${status}: the CloudFormation events say why; fix that and deploy again (${redeploy})`,
     );
+  if (status.startsWith('DELETE_'))
+    return fail(
+      `${name} is ${status}: it is being removed; deploy it again once that has ended (${redeploy})`,
+    );
   const missing = REQUIRED_OUTPUTS.filter((key) => stack.outputs[key] === undefined);
   if (missing.length > 0)
     return fail(`${name} has no output ${missing.join(', ')}: deploy this version (${redeploy})`);

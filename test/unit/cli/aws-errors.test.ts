@@ -89,7 +89,7 @@ describe('the region of a deployed stage', () => {
   });
 });
 
-describe('credentials AWS refuses', () => {
+describe('what AWS answers a command on a stage', () => {
   // Created per test: a mock made when the file loads would answer the other tests' calls too.
   let cloudformation: ReturnType<typeof mockClient>;
   beforeEach(() => {
@@ -110,11 +110,27 @@ describe('credentials AWS refuses', () => {
       'User: arn:aws:iam::123456789012:user/dev is not authorized to perform: cloudformation:DescribeStacks',
       /is not authorized to perform: cloudformation:DescribeStacks; give these credentials that permission/,
     ],
-  ])('are named with the next step (%s)', async (name, message, sentence) => {
+  ])('names credentials AWS refuses, with the next step (%s)', async (name, message, sentence) => {
     cloudformation.on(DescribeStacksCommand).rejects(Object.assign(new Error(message), { name }));
     const { code, stderr } = await zego('smoke', '--stage', 'prod', '--region', 'ap-southeast-1');
     expect(code).toBe(1);
     expect(stderr).toMatch(sentence);
     expect(stderr.split('\n')).toHaveLength(1);
+  });
+
+  it('says smoke found no stack, and how to deploy it', async () => {
+    cloudformation
+      .on(DescribeStacksCommand)
+      .rejects(
+        Object.assign(new Error('Stack with id zego-mix-callbacks-prod does not exist'), {
+          name: 'ValidationError',
+        }),
+      );
+    expect(await zego('smoke', '--stage', 'prod', '--region', 'ap-southeast-1')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'zego smoke: stack zego-mix-callbacks-prod not found in ap-southeast-1: deploy it first (`npx serverless deploy --stage prod --region ap-southeast-1`), or check --stage and --region',
+    });
   });
 });

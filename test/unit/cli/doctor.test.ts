@@ -212,6 +212,12 @@ describe('zego doctor on a deployed stage', () => {
       'zego-mix-callbacks-prod is ROLLBACK_COMPLETE: its first deploy failed (the CloudFormation events say why); remove it (`npx serverless remove --stage prod --region ap-southeast-1`) and deploy again',
     ],
     [
+      'a stack being removed',
+      () => stack(HEALTHY_OUTPUTS, 'DELETE_IN_PROGRESS'),
+      'stack',
+      'zego-mix-callbacks-prod is DELETE_IN_PROGRESS: it is being removed; deploy it again once that has ended (`npx serverless deploy --stage prod --region ap-southeast-1`)',
+    ],
+    [
       'a stack of an older version',
       () => {
         const { AlarmTopicArn: _, ...older } = HEALTHY_OUTPUTS;
