@@ -119,13 +119,11 @@ describe('what AWS answers a command on a stage', () => {
   });
 
   it('says smoke found no stack, and how to deploy it', async () => {
-    cloudformation
-      .on(DescribeStacksCommand)
-      .rejects(
-        Object.assign(new Error('Stack with id zego-mix-callbacks-prod does not exist'), {
-          name: 'ValidationError',
-        }),
-      );
+    cloudformation.on(DescribeStacksCommand).rejects(
+      Object.assign(new Error('Stack with id zego-mix-callbacks-prod does not exist'), {
+        name: 'ValidationError',
+      }),
+    );
     expect(await zego('smoke', '--stage', 'prod', '--region', 'ap-southeast-1')).toEqual({
       code: 1,
       stdout: '',
