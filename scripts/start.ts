@@ -9,7 +9,7 @@ import { LOCAL_DEV_SECRET, LOCAL_PORTS, localSecret } from '../tools/local-stack
 import { startLocalPipeline } from '../tools/local-stack/pipeline';
 import { makeLogsReadable } from '../tools/local-stack/readable-logs';
 import { StartUsageError, startOptions } from '../tools/local-stack/start-options';
-import { removeLocalState, writeLocalState } from '../tools/local-stack/state-file';
+import { otherLocalStateOwner, removeLocalState, writeLocalState } from '../tools/local-stack/state-file';
 
 const HELP = `Usage: npm start -- [options]
 
@@ -34,6 +34,13 @@ async function main(): Promise<void> {
   if (options.help) {
     console.log(HELP);
     return;
+  }
+  const owner = otherLocalStateOwner();
+  if (owner !== undefined) {
+    console.error(
+      `npm start: another npm start (process ${owner}) runs in this checkout, and the CLI talks to it; stop it first, or give this one its own state file: ZEGO_LOCAL_STATE=/tmp/second.json npm start -- --port 0 --sqs-port 0 --dynamodb-port 0 --zego-api-port 0`,
+    );
+    process.exit(1);
   }
   const secret = localSecret();
   process.env.POWERTOOLS_LOG_LEVEL ??= 'INFO';
