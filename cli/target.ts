@@ -1,10 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { parseAppIds, parseSecretBook, type SecretBook, secretsFor } from '../lib/zego/secrets';
 import { LOCAL_DEV_SECRET, LOCAL_PORTS } from '../tools/local-stack/defaults';
 import { localCredentials } from '../tools/local-stack/engines';
 import type { PipelineInfo } from '../tools/local-stack/pipeline';
 import { readLocalState } from '../tools/local-stack/state-file';
-import { CommandFailedError } from './args';
+import { CommandFailedError, UsageError } from './args';
 import { awsProblem, stageRegion } from './aws';
 
 /** The service name in serverless.yml; deployed resource names derive from it and the stage. */
@@ -105,6 +106,27 @@ export function signingSecret(flag: string | undefined, env: NodeJS.ProcessEnv =
   const running = readLocalState()?.secret;
   if (running) return { secret: running, source: "the running `npm start`'s secret" };
   return { secret: LOCAL_DEV_SECRET, source: 'the local development secret' };
+}
+
+/**
+ * The one secret to sign a callback of `appid` with, from a secret spec as the endpoint reads it: a
+ * plain secret (or several, new first), or a per-appid JSON book. The first (current) one of the
+ * appid's, or a sentence naming the appids the book has.
+ */
+export function secretForAppid(spec: string, source: string, appid: string): string {
+  let book: SecretBook;
+  try {
+    book = parseSecretBook(spec, { allowAnyApp: true });
+  } catch (error) {
+    throw new UsageError(`${source} is not a secret the endpoint could read: ${(error as Error).message}`);
+  }
+  const [secret] = secretsFor(book, parseAppIds(appid)[0] ?? appid); // the book's keys: no leading zeros
+  if (secret === undefined) {
+    throw new UsageError(
+      `${source} has no secret for appid ${appid}; give --appid one of ${[...book.keys()].join(', ')}`,
+    );
+  }
+  return secret;
 }
 
 /** Turns an SDK failure into a sentence: no credentials or region, the local stack not answering. */
