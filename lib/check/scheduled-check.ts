@@ -179,8 +179,10 @@ export async function runScheduledCheck({
     metric(metrics, 'ReconcileEnqueued', reconciliation.enqueued);
   }
   logDetails(logger, failed, unaskable);
-  // A check that looked at nothing says so quietly (debug): it runs every few minutes.
-  const log = tally.visited > 0 || deferred > 0 ? logger.info.bind(logger) : logger.debug.bind(logger);
+  // A check that found nothing to report or stop says so quietly (debug): it runs every few
+  // minutes, and looking at running tasks that ZEGO still runs is its usual work.
+  const eventful = tally.newOrphans > 0 || tally.enqueued > 0 || deferred > 0 || failed.length > 0;
+  const log = eventful ? logger.info.bind(logger) : logger.debug.bind(logger);
   log('scheduled check', {
     running,
     orphaned,

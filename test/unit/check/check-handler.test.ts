@@ -212,6 +212,31 @@ describe('createCheckHandler', () => {
     ]);
   });
 
+  it('logs a check that reported and stopped nothing at debug, one that reported an orphan at info', async () => {
+    const levels = async (orphanAfterMinutes: string) => {
+      const { logger, records } = capturedLogger();
+      const run = createCheckHandler({
+        config: loadOrphansConfig({
+          STAGE: 'test',
+          TASKS_TABLE: 'tasks',
+          ORPHAN_AFTER_MINUTES: orphanAfterMinutes,
+        }),
+        hooks: { onMixOrphaned: async () => {} },
+        logger,
+        metrics: createMetrics('orphans', 'test'), // its lines are read with the logger's, and left out
+        dynamo: new DynamoDBClient(aws),
+        now: () => NOW_MS,
+      });
+      await run({}, lambdaContext('orphans', 60_000));
+      return records()
+        .filter((record) => record.message === 'scheduled check')
+        .map((record) => [record.level, record.visited]);
+    };
+    // The task has run an hour: looked at, not yet an orphan after 240 minutes; one after 30.
+    expect(await levels('240')).toEqual([['DEBUG', 1]]);
+    expect(await levels('30')).toEqual([['INFO', 1]]);
+  });
+
   it('logs as service zego-mix-callbacks, function orphans, with no logger given', async () => {
     const stdout = capturedStdout();
     const run = createCheckHandler({
