@@ -43,7 +43,7 @@ lint defaults us-east-1
 # Every option on, in another region: custom domain and its certificate, X-Ray, an alarm address,
 # tables deleted with the stack, OK notifications, both reservations, other flood limits, the
 # one-minute orphan check (the singular rate expression), reconciliation (a ServerSecret parameter,
-# a regional ZEGO API host).
+# a regional ZEGO API host), run events on the stack's own bus with an archive.
 lint all-options eu-west-1 \
   --param domainName=callbacks.example.com \
   --param certificateArn=arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-4000-8000-000000000000 \
@@ -62,6 +62,14 @@ lint all-options eu-west-1 \
   --param serverSecretParam=/zego-mix-callbacks/lint/server-secret \
   --param zegoApiEndpoint=https://rtc-api-sgp.zego.im \
   --param reconcileAfterMinutes=5 \
-  --param alarmReconcileFailedChecks=4
+  --param alarmReconcileFailedChecks=4 \
+  --param publishEvents=true \
+  --param eventArchiveDays=30 \
+  --param alarmEventPublishFailures=2
+
+# Run events on an existing bus, named by ARN (no bus, no archive of ours).
+lint external-bus us-east-1 \
+  --param publishEvents=true \
+  --param eventBusName=arn:aws:events:us-east-1:123456789012:event-bus/shared
 
 echo "lint-stack: no errors, no warnings"

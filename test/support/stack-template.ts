@@ -11,6 +11,7 @@ export {
   CERTIFICATE,
   CUSTOM_SECRET_PARAM,
   DOMAIN,
+  EXTERNAL_BUS,
   type Resource,
   SERVER_SECRET_PARAM,
   type Template,
@@ -23,7 +24,7 @@ export interface Statement {
   Resource: unknown;
 }
 
-export const { template, options, packageDir } = inject('packagedStacks');
+export const { template, options, externalBus, packageDir } = inject('packagedStacks');
 
 export const HEARTBEAT: MetricName = 'OrphanCheckCompleted';
 
