@@ -7,7 +7,7 @@ import { EventBridgeClient, type EventBridgeClientConfig } from '@aws-sdk/client
  * requestTimeout the SDK would otherwise only warn and wait on. `overrides` is for the local
  * stand-in of the bus (endpoint, credentials).
  */
-function createEventBridgeClient(overrides: EventBridgeClientConfig = {}): EventBridgeClient {
+export function createEventBridgeClient(overrides: EventBridgeClientConfig = {}): EventBridgeClient {
   return new EventBridgeClient({
     maxAttempts: 3,
     requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000, throwOnRequestTimeout: true },
