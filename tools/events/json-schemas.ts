@@ -18,8 +18,7 @@ const DETAILS = {
 };
 
 /** `Mix Started` -> `mix-started.schema.json`. */
-const schemaFileName = (detailType: string) =>
-  `${detailType.toLowerCase().replaceAll(' ', '-')}.schema.json`;
+const schemaFileName = (detailType: string) => `${detailType.toLowerCase().replaceAll(' ', '-')}.schema.json`;
 
 /**
  * Each detail-type's JSON Schema (draft 4: the dialect EventBridge's schema registry takes as
