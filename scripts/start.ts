@@ -6,6 +6,7 @@ import '../tools/local-stack/check-node';
 import '../tools/local-stack/quiet-sdk-warning';
 import { hooks } from '../lib/hooks';
 import { LOCAL_DEV_SECRET, LOCAL_PORTS, localSecret } from '../tools/local-stack/defaults';
+import { readableEvent } from '../tools/local-stack/event-bus';
 import { startLocalPipeline } from '../tools/local-stack/pipeline';
 import { makeLogsReadable } from '../tools/local-stack/readable-logs';
 import { StartUsageError, startOptions } from '../tools/local-stack/start-options';
@@ -55,6 +56,14 @@ async function main(): Promise<void> {
       afterSeconds: 15,
       zegoApiPort: options.zegoApiPort,
     },
+    // Run events on (publishEvents), to a local stand-in of the bus: each one printed, all kept for
+    // `zego events`.
+    events: {
+      onEvent: (event) => {
+        if (options.jsonLogs) console.log(JSON.stringify({ message: 'event on the bus', ...event }));
+        else console.log(readableEvent(event));
+      },
+    },
   });
   const { stop, stack: _stack, ...info } = pipeline;
   writeLocalState(info);
@@ -66,6 +75,7 @@ ZEGO mix callbacks, running locally
   SQS            ${info.sqsEndpoint}   queue ${info.queueUrl}
   DynamoDB       ${info.dynamoEndpoint}   tables ${info.tasksTable}, ${info.idempotencyTable}${options.dataDir ? ` (data in ${options.dataDir})` : ''}
   ZEGO's API     ${info.zegoApiUrl}   (a fake: the check reconciles tasks running 15 s+ every 5 s)
+  EventBridge    ${info.eventBusUrl}   (a stand-in of the run events' bus: npx zego events)
 
 In another terminal, play ZEGO and look at the task (the CLI finds this stack and its secret):
   npx zego send --task demo-1 --event start

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { entrySize, MAX_ENTRY_BYTES } from '../../lib/events/publish';
+import { printable } from '../../lib/text/printable';
 
 /** An event the stand-in took, as a rule's target would get it (less account and region). */
 export interface BusEvent {
@@ -197,4 +198,21 @@ async function readBody(request: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * One line for a person watching `npm start`: the time, the detail-type, the task and the event's
+ * ids. Values come from callbacks, so each is escaped (lib/text/printable.ts).
+ */
+export function readableEvent(event: BusEvent): string {
+  const text = (value: unknown) => printable(String(value), 120);
+  const { detail } = event;
+  const fields = [
+    `appid=${text(detail.appid)}`,
+    `task_id=${text(detail.task_id)}`,
+    `runId=${text(detail.runId)}`,
+    `eventId=${text(detail.eventId)}`,
+    ...(detail.inferred === true ? ['inferred=true'] : []),
+  ];
+  return `${event.time.slice(11, 19)} bus      ${text(event['detail-type']).padEnd(20)} ${fields.join(' ')}`;
 }
