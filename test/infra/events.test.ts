@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DETAIL_TYPES, EVENT_SOURCE } from '../../lib/events/names';
 import {
@@ -130,5 +132,46 @@ describe('run events in the packaged stack', () => {
       'Mix Stopped',
       'Mix Orphaned',
     ]);
+  });
+});
+
+describe('the example rules of docs/events.md', () => {
+  const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'events.md'), 'utf8');
+  const yamlBlocks = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
+  /** A pattern's `name: [a, b]` lines (the examples write every list inline), under `pattern` or `EventPattern`. */
+  const pattern = (block: string) => {
+    const lists = Object.fromEntries(
+      [...block.matchAll(/^\s*([\w-]+): \[(.*)\]\s*$/gm)].map(([, name, items]) => [
+        name,
+        (items ?? '').split(',').map((item) => item.trim().replace(/^"|"$/g, '')),
+      ]),
+    );
+    return { source: lists.source, detailType: lists['detail-type'], appid: lists.appid };
+  };
+  const matches = (p: ReturnType<typeof pattern>, source: string, detailType: string, appid: string) =>
+    (p.source ?? [source]).includes(source) &&
+    (p.detailType ?? [detailType]).includes(detailType) &&
+    (p.appid ?? [appid]).includes(appid);
+
+  it('match this stack’s events by its source and detail-types: a rule to SQS, and one to a Lambda elsewhere', () => {
+    const toQueue = yamlBlocks.find((b) => b.includes('AWS::Events::Rule') && b.includes('AWS::SQS::Queue'));
+    const toLambda = yamlBlocks.find((b) => b.includes('eventBridge:') && b.includes('eventBus:'));
+    if (!toQueue || !toLambda) throw new Error('docs/events.md lacks an example rule');
+    for (const block of [toQueue, toLambda]) {
+      const p = pattern(block);
+      expect(p.source).toEqual([EVENT_SOURCE]);
+      for (const type of p.detailType ?? []) expect(Object.values(DETAIL_TYPES)).toContain(type);
+    }
+    // The queue's rule takes stops only; the Lambda's takes one app's starts and stops.
+    expect(matches(pattern(toQueue), EVENT_SOURCE, DETAIL_TYPES.stopped, '1')).toBe(true);
+    expect(matches(pattern(toQueue), EVENT_SOURCE, DETAIL_TYPES.started, '1')).toBe(false);
+    expect(matches(pattern(toLambda), EVENT_SOURCE, DETAIL_TYPES.started, '111111')).toBe(true);
+    expect(matches(pattern(toLambda), EVENT_SOURCE, DETAIL_TYPES.updated, '111111')).toBe(false);
+    expect(matches(pattern(toLambda), EVENT_SOURCE, DETAIL_TYPES.stopped, '222222')).toBe(false);
+    // The queue lets EventBridge send only from its rule, on the bus this stack outputs.
+    expect(toQueue).toMatch(/EventBusName: !Ref MixEventBus/);
+    expect(toQueue).toMatch(/Principal: \{ Service: events\.amazonaws\.com \}/);
+    expect(toQueue).toMatch(/aws:SourceArn: !GetAtt MixStopsRule\.Arn/);
+    expect(output(options, 'EventBusName')).toEqual({ Ref: 'EventBus' });
   });
 });
