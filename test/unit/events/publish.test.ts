@@ -73,7 +73,7 @@ describe('eventPublisher', () => {
     expect(others).toEqual([]);
     expect(entry).toEqual({
       EventBusName: 'the-bus',
-      Source: EVENT_SOURCE,
+      Source: 'zego-mix-callbacks',
       DetailType: 'Mix Orphaned',
       Detail: JSON.stringify(detail()),
     });
@@ -103,8 +103,20 @@ describe('eventPublisher', () => {
   it('fails when the answer holds no event id for the entry, even with no FailedEntryCount', async () => {
     eventBridge.on(PutEventsCommand).resolves({ Entries: [{}] });
     const { publish, emitted } = publisher();
-    await expect(publish(DETAIL_TYPES.orphaned, detail())).rejects.toThrow(/refused .*no event id/);
+    await expect(publish(DETAIL_TYPES.orphaned, detail())).rejects.toThrow(
+      `EventBridge refused the "Mix Orphaned" event ${RUN}:#orphaned (no event id: no message)`,
+    );
     expect(total(emitted(), 'EventPublishFailed')).toBe(1);
+  });
+
+  it('fails on a FailedEntryCount alone, and on an ErrorCode alone', async () => {
+    const { publish } = publisher();
+    eventBridge
+      .on(PutEventsCommand)
+      .resolvesOnce({ FailedEntryCount: 1, Entries: [{ EventId: 'e-1' }] })
+      .resolvesOnce({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1', ErrorCode: 'InternalFailure' }] });
+    await expect(publish(DETAIL_TYPES.orphaned, detail())).rejects.toThrow(EventPublishError);
+    await expect(publish(DETAIL_TYPES.orphaned, detail())).rejects.toThrow(/\(InternalFailure: no message\)/);
   });
 
   it('fails, naming the event, when the call itself fails (throttled, unreachable)', async () => {
