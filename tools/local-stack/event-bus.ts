@@ -151,7 +151,12 @@ export async function startLocalEventBus({
       refusals = { count, code };
     },
     refused: () => refusedEntries,
-    stop: () => new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve()))),
+    stop: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((e) => (e ? reject(e) : resolve()));
+        // Clients keep connections alive: close them, or close() would wait for them.
+        server.closeAllConnections();
+      }),
   };
 }
 
