@@ -19,7 +19,7 @@ export interface LocalEventBus {
   name: string;
   /** Where an EventBridge client sends PutEvents (its `endpoint`), and `GET /events` lists them. */
   url: string;
-  /** Every event taken so far, oldest first. */
+  /** The events taken so far (the latest 10,000), oldest first. */
   events(): BusEvent[];
   /** The next `count` entries fail as PutEvents fails an entry (200, FailedEntryCount), with this code. */
   refuseNext(count: number, errorCode?: string): void;
@@ -34,6 +34,9 @@ export interface LocalEventBusOptions {
   /** Called with each event taken (npm start prints it). */
   onEvent?: (event: BusEvent) => void;
 }
+
+/** Events kept for `zego events`: the latest, so a long `npm start` (or `npm run load`) stays small. */
+const KEPT = 10_000;
 
 /** PutEvents takes 1 to 10 entries per call. */
 const MAX_ENTRIES = 10;
@@ -55,8 +58,8 @@ type EntryResult = { EventId: string } | { ErrorCode: string; ErrorMessage: stri
  * to it. It checks what PutEvents checks and answers as PutEvents does: a request of more than 10
  * entries, or past 256 KB, or for another bus is refused whole (400); an entry without Source,
  * DetailType or Detail, with a Detail that is not a JSON object, or with an `aws.` source fails on
- * its own (200, FailedEntryCount, its ErrorCode and ErrorMessage). It keeps every event it takes and
- * lists them at `GET /events[?task=ID]` (`zego events`).
+ * its own (200, FailedEntryCount, its ErrorCode and ErrorMessage). It keeps the latest 10,000 events
+ * it takes and lists them at `GET /events[?task=ID]` (`zego events`).
  */
 export async function startLocalEventBus({
   name,
@@ -105,6 +108,7 @@ export async function startLocalEventBus({
         detail: JSON.parse(entry.Detail as string),
       };
       taken.push(event);
+      if (taken.length > KEPT) taken.shift();
       onEvent?.(event);
       return { EventId: event.id };
     });
