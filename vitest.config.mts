@@ -9,7 +9,7 @@ export default defineConfig({
     setupFiles: ['test/support/quiet-output.ts'],
     silent: 'passed-only',
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'examples/**/*.test.ts'] } },
       // The real handlers against real local engines: one DynamoDB Local for the run (global
       // setup), an SQS engine per file.
       {

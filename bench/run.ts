@@ -2,7 +2,8 @@
  * `npm run bench`: sizes, cold starts and throughput of the deployed bundles, ingest's latency with
  * and without the signature binding, DynamoDB requests per callback and the cost of decoding hostile
  * bodies, each against a floor measured in the same run (ratios, not absolute times: the machines
- * are shared). Prints the figures and writes BENCHMARKS.md from bench/BENCHMARKS.template.md.
+ * are shared). Prints the figures; with --out, writes them into that file from
+ * bench/BENCHMARKS.template.md (`--out BENCHMARKS.md` records them in the repository).
  *
  *   npm run bench -- [--runs 15] [--requests 2000] [--concurrency 16] [--out BENCHMARKS.md]
  */
@@ -34,19 +35,40 @@ import { scaleBlock } from './scale-report';
 import { startBenchStack } from './stack';
 import { measureConsumerThroughput, measureIngestThroughput } from './throughput';
 
-const { values: flags } = parseArgs({
-  options: {
-    runs: { type: 'string', default: '15' },
-    requests: { type: 'string', default: '2000' },
-    concurrency: { type: 'string', default: '16' },
-    out: { type: 'string', default: join(__dirname, '..', 'BENCHMARKS.md') },
-  },
-});
+const USAGE = `Usage: npm run bench -- [--runs 15] [--requests 2000] [--concurrency 16] [--out FILE]
+
+Measures the deployed bundles against floors measured in the same run and prints the figures.
+--out FILE also writes them into FILE from bench/BENCHMARKS.template.md; \`--out BENCHMARKS.md\`
+records them in the repository's BENCHMARKS.md (keeping its scale block).`;
+
+function readFlags() {
+  try {
+    return parseArgs({
+      options: {
+        runs: { type: 'string', default: '15' },
+        requests: { type: 'string', default: '2000' },
+        concurrency: { type: 'string', default: '16' },
+        out: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values;
+  } catch (error) {
+    console.error(`bench: ${(error as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
+const flags = readFlags();
+if (flags.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const RUNS = Number(flags.runs);
 const REQUESTS = Number(flags.requests);
 const CONCURRENCY = Number(flags.concurrency);
 if (![RUNS, REQUESTS, CONCURRENCY].every((n) => Number.isInteger(n) && n > 0) || REQUESTS % 20 !== 0) {
-  throw new Error('--runs and --concurrency must be whole numbers above 0, --requests a multiple of 20');
+  console.error('bench: --runs and --concurrency must be whole numbers above 0, --requests a multiple of 20');
+  process.exit(2);
 }
 
 async function main() {
@@ -128,7 +150,7 @@ async function main() {
       operations: operationsTable(results),
       decodeCost: decodeCostTable(decodeCost),
       // `npm run bench:scale -- --out BENCHMARKS.md` writes this block; kept as it stands.
-      scale: scaleBlock(existsSync(flags.out) ? readFileSync(flags.out, 'utf8') : ''),
+      scale: scaleBlock(flags.out && existsSync(flags.out) ? readFileSync(flags.out, 'utf8') : ''),
     };
     console.log(
       `\n${machine}\n\n${values.table}\n\n${values.guarantees}\n\n${values.coldStarts}\n\n${values.bundleParts}\n\n${values.operations}\n\n${values.decodeCost}\n`,
@@ -138,9 +160,13 @@ async function main() {
     console.log(
       `targets: ${all.filter((row) => met(row) !== undefined).length - missed.length} met, ${missed.length} not met (${outOfReach} of them out of reach while the guarantees stand)`,
     );
-    const template = readFileSync(join(__dirname, 'BENCHMARKS.template.md'), 'utf8');
-    writeFileSync(flags.out, fill(template, values));
-    console.error(`bench: wrote ${flags.out}`);
+    if (flags.out) {
+      const template = readFileSync(join(__dirname, 'BENCHMARKS.template.md'), 'utf8');
+      writeFileSync(flags.out, fill(template, values));
+      console.error(`bench: wrote ${flags.out}`);
+    } else {
+      console.error('bench: nothing written; `--out BENCHMARKS.md` records these figures there');
+    }
   } finally {
     await stack.stop(); // DynamoDB Local is a child process: never leave it running
   }

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type * as Cli from '../cli/commands/tasks';
 import type * as Messages from '../lib/queue/message';
-import type * as Writes from '../lib/store/task-writes';
+import type * as Writes from '../lib/store/apply-mix-event';
 import type * as Schema from '../lib/zego/callback-schema';
 import type * as Definition from '../tools/local-stack/stack-definition';
 import type * as Resources from '../tools/local-stack/stack-resources';
@@ -42,10 +42,11 @@ export async function loadCheckout(root: string): Promise<Checkout> {
     throw new Error(`${dir} has no node_modules: link this tree's (ln -s "$PWD/node_modules" ${dir}/)`);
   }
   const load = <T>(path: string): Promise<T> => import(join(dir, path));
-  // The store's writes were in task-store.ts before lib/store was split by concern.
-  const writes = existsSync(join(dir, 'lib/store/task-writes.ts'))
-    ? 'lib/store/task-writes.ts'
-    : 'lib/store/task-store.ts';
+  // Where applyMixEvent lived as lib/store was split by concern.
+  const writes =
+    ['lib/store/apply-mix-event.ts', 'lib/store/task-writes.ts'].find((path) =>
+      existsSync(join(dir, path)),
+    ) ?? 'lib/store/task-store.ts';
   const [fake, schema, messages, store, cli, definition, resources] = await Promise.all([
     load<typeof Fake>('tools/zego-fake/callbacks.ts'),
     load<typeof Schema>('lib/zego/callback-schema.ts'),

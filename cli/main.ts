@@ -1,7 +1,9 @@
 import packageJson from '../package.json';
 import { CommandFailedError, type Options, UsageError } from './args';
+import { awsProblem } from './aws';
 import { BACKFILL_HELP, BACKFILL_OPTIONS, backfill } from './commands/backfill';
 import { DLQ_HELP, DLQ_OPTIONS, dlq } from './commands/dlq';
+import { DOCTOR_HELP, DOCTOR_OPTIONS, doctor } from './commands/doctor';
 import { EVENTS_HELP, EVENTS_OPTIONS, events } from './commands/events';
 import { KILL_MIX_HELP, KILL_MIX_OPTIONS, killMix } from './commands/kill-mix';
 import { SEND_HELP, SEND_OPTIONS, send } from './commands/send';
@@ -62,6 +64,12 @@ export const COMMANDS: Record<string, Command> = {
     options: SMOKE_OPTIONS,
     summary: 'after a deploy: send a start and a stop, see the task stop',
   },
+  doctor: {
+    run: doctor,
+    help: DOCTOR_HELP,
+    options: DOCTOR_OPTIONS,
+    summary: 'after a deploy: check a stage end to end, a sentence for each thing to fix',
+  },
   'backfill-running-index': {
     run: backfill,
     help: BACKFILL_HELP,
@@ -108,7 +116,8 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`zego ${name}: ${error.message}`);
       return 1;
     }
-    console.error(`zego ${name}: unexpected error: ${(error as Error).message}`);
+    // No stack trace: one sentence, the next step where the SDK's error says what is missing.
+    console.error(`zego ${name}: ${awsProblem(error) ?? `unexpected error: ${(error as Error).message}`}`);
     return 1;
   }
 }

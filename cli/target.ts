@@ -1,20 +1,23 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { parseAppIds, parseSecretBook, type SecretBook, secretsFor } from '../lib/zego/secrets';
 import { LOCAL_DEV_SECRET, LOCAL_PORTS } from '../tools/local-stack/defaults';
 import { localCredentials } from '../tools/local-stack/engines';
 import type { PipelineInfo } from '../tools/local-stack/pipeline';
 import { readLocalState } from '../tools/local-stack/state-file';
-import { CommandFailedError } from './args';
+import { CommandFailedError, UsageError } from './args';
+import { awsProblem, stageRegion } from './aws';
 
 /** The service name in serverless.yml; deployed resource names derive from it and the stage. */
 export const SERVICE = 'zego-mix-callbacks';
 
-function deployedNames(stage: string) {
+/** What a deployed stage's tables and queues are named (serverless.yml; test/infra checks they agree). */
+export function deployedNames(stage: string) {
   return {
     tasksTable: `${SERVICE}-${stage}-tasks`,
     queue: `${SERVICE}-${stage}-callbacks.fifo`,
     deadLetterQueue: `${SERVICE}-${stage}-callbacks-dlq.fifo`,
-    refusedQueue: `${SERVICE}-${stage}-refused.fifo`,
+    refusedQueue: `${SERVICE}-${stage}-refused`,
   };
 }
 
@@ -36,12 +39,13 @@ export const TARGET_OPTIONS = { stage: { type: 'string' }, region: { type: 'stri
 
 export const TARGET_HELP = `Target (default: the stack \`npm start\` runs):
   --stage S       a deployed stage instead (AWS credentials from the usual places)
-  --region R      its region (default: AWS_REGION or your profile's)`;
+  --region R      its region (default: AWS_REGION, AWS_DEFAULT_REGION or your profile's)`;
 
 export function resolveTarget({ stage, region }: { stage?: string; region?: string }): Target {
   if (stage) {
     const names = deployedNames(stage);
-    const sqs = new SQSClient(region ? { region } : {});
+    const aws = { region: stageRegion(region) };
+    const sqs = new SQSClient(aws);
     const queueUrl = async (name: string) => {
       try {
         const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: name }));
@@ -49,13 +53,13 @@ export function resolveTarget({ stage, region }: { stage?: string; region?: stri
         return QueueUrl;
       } catch (error) {
         throw new CommandFailedError(
-          `queue ${name} not found in stage ${stage}: ${(error as Error).message}`,
+          awsProblem(error) ?? `queue ${name} not found in stage ${stage}: ${(error as Error).message}`,
         );
       }
     };
     return {
       description: `stage ${stage}`,
-      dynamo: new DynamoDBClient(region ? { region } : {}),
+      dynamo: new DynamoDBClient(aws),
       sqs,
       tasksTable: names.tasksTable,
       queueUrl: () => queueUrl(names.queue),
@@ -104,9 +108,31 @@ export function signingSecret(flag: string | undefined, env: NodeJS.ProcessEnv =
   return { secret: LOCAL_DEV_SECRET, source: 'the local development secret' };
 }
 
-/** Turns an SDK connection failure against the local stack into a sentence. */
+/**
+ * The one secret to sign a callback of `appid` with, from a secret spec as the endpoint reads it: a
+ * plain secret (or several, new first), or a per-appid JSON book. The first (current) one of the
+ * appid's, or a sentence naming the appids the book has.
+ */
+export function secretForAppid(spec: string, source: string, appid: string): string {
+  let book: SecretBook;
+  try {
+    book = parseSecretBook(spec, { allowAnyApp: true });
+  } catch (error) {
+    throw new UsageError(`${source} is not a secret the endpoint could read: ${(error as Error).message}`);
+  }
+  const [secret] = secretsFor(book, parseAppIds(appid)[0] ?? appid); // the book's keys: no leading zeros
+  if (secret === undefined) {
+    throw new UsageError(
+      `${source} has no secret for appid ${appid}; give --appid one of ${[...book.keys()].join(', ')}`,
+    );
+  }
+  return secret;
+}
+
+/** Turns an SDK failure into a sentence: no credentials or region, the local stack not answering. */
 export function explainAwsError(error: unknown, target: Target): never {
-  if (error instanceof CommandFailedError) throw error;
+  const problem = awsProblem(error);
+  if (problem) throw new CommandFailedError(problem);
   const code = (error as { code?: string }).code ?? (error as Error).name;
   if (target.local && (code === 'ECONNREFUSED' || /ECONNREFUSED/.test(String((error as Error).message)))) {
     throw new CommandFailedError('the local stack does not answer: is `npm start` still running?');

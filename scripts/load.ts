@@ -45,6 +45,8 @@ const DUPLICATES = Number(values.duplicates);
 const HOOK_STARTS: Record<string, string> = { 'mix started': 'mix_start', 'mix stopped': 'mix_stop' };
 /** The default onMixStopped's lines, for a stop it was given and for one reconciliation inferred. */
 const STOP_HOOK_LINES = new Set(['mix stopped', 'mix stopped (inferred by reconciliation)']);
+/** The consumer's line for a mix_stop of a run already stopped (lib/process/process-callback.ts). */
+const STOP_AFTER_STOP = 'mix_stop recorded for a run already stopped; onMixStopped is not called again';
 
 async function main() {
   const stateFile = join(mkdtempSync(join(tmpdir(), 'zego-load-')), 'stack.json');
@@ -68,6 +70,8 @@ async function main() {
   const stopHooks = new Map<string, number>();
   /** When each callback's hook started (ms since the epoch), first time only. */
   const hookStarted = new Map<string, number>();
+  /** SDK requests that outlived their requestTimeout and were waited on. */
+  let slowRequests = 0;
   // The consumer's own account, from its log lines: info on stdout, warnings (stale) on stderr.
   const readLogs = (stream: NodeJS.ReadableStream, echo?: NodeJS.WriteStream) => {
     let pending = '';
@@ -77,14 +81,21 @@ async function main() {
       pending = lines.pop() ?? '';
       for (const line of lines) {
         if (!line.startsWith('{')) {
-          echo?.write(`${line}\n`);
+          // The SDK's own warning when a request outlives requestTimeout on a client that waits on
+          // (the consumer's DynamoDB client, by design: lib/store/dynamodb-client.ts): counted.
+          if (line.includes('[WARN] a request has exceeded the configured')) slowRequests++;
+          else echo?.write(`${line}\n`);
           continue;
         }
         const record = JSON.parse(line);
         const key = `${record.appid}:${record.task_id}:${record.event}:${record.seq}`;
         if (record.message === 'callback processed') processed.set(key, (processed.get(key) ?? 0) + 1);
-        if (record.message === 'callback stale') stale.add(key);
-        if (String(record.message).startsWith('mix_stop recorded after reconciliation'))
+        if (
+          record.message === 'callback stale' ||
+          record.message === 'mix_stop stale, no onMixStopped from it'
+        )
+          stale.add(key);
+        if (record.message === STOP_AFTER_STOP && record.stoppedBy === 'reconciliation')
           reconciledFirst.add(key);
         if (STOP_HOOK_LINES.has(record.message as string)) {
           const task = `${record.appid}:${record.task_id}`;
@@ -195,6 +206,7 @@ load: ${sends.length} requests (${COUNT} distinct callbacks, ${sends.length - CO
   throughput      ${(sends.length / sendSeconds).toFixed(0)} requests/s acknowledged; all processed after ${drainSeconds.toFixed(1)} s (${(accepted.size / drainSeconds).toFixed(0)} callbacks/s end to end)
   ack latency     p50 ${percentile(latencies, 50)} ms, p95 ${percentile(latencies, 95)} ms, p99 ${percentile(latencies, 99)} ms
   POST to hook    ${postToHook}
+  slow requests   ${slowRequests}   (SDK requests that outlived their requestTimeout; the consumer's DynamoDB client waits on rather than fail a write DynamoDB may have applied)
 `);
   sqs.destroy();
   child.kill('SIGINT');

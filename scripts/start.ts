@@ -10,7 +10,7 @@ import { readableEvent } from '../tools/local-stack/event-bus';
 import { startLocalPipeline } from '../tools/local-stack/pipeline';
 import { makeLogsReadable } from '../tools/local-stack/readable-logs';
 import { StartUsageError, startOptions } from '../tools/local-stack/start-options';
-import { removeLocalState, writeLocalState } from '../tools/local-stack/state-file';
+import { otherLocalStateOwner, removeLocalState, writeLocalState } from '../tools/local-stack/state-file';
 
 const HELP = `Usage: npm start -- [options]
 
@@ -27,13 +27,21 @@ Options (after \`--\`; \`npm start --port 3100\` works too, one option at a time
   -h, --help         this text
 
 Environment: ZEGO_CALLBACK_SECRET (default: a development secret, printed below); the CLI signs
-with the secret of the running \`npm start\`.`;
+with the secret of the running \`npm start\`. HOOK_SETTINGS: your hooks' settings, a JSON object
+such as '{"BILLING_TABLE":"billing-dev"}' (deployed, they come from SSM: docs/hooks.md).`;
 
 async function main(): Promise<void> {
   const options = startOptions(process.argv.slice(2));
   if (options.help) {
     console.log(HELP);
     return;
+  }
+  const owner = otherLocalStateOwner();
+  if (owner !== undefined) {
+    console.error(
+      `npm start: another npm start (process ${owner}) runs in this checkout, and the CLI talks to it; stop it first, or give this one its own state file: ZEGO_LOCAL_STATE=/tmp/second.json npm start -- --port 0 --sqs-port 0 --dynamodb-port 0 --zego-api-port 0`,
+    );
+    process.exit(1);
   }
   const secret = localSecret();
   process.env.POWERTOOLS_LOG_LEVEL ??= 'INFO';

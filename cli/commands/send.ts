@@ -3,7 +3,7 @@ import { buildCallback, type Encoding, encodeCallback } from '../../tools/zego-f
 import { type Attempt, deliverLikeZego, postCallback } from '../../tools/zego-fake/delivery';
 import { driveFakeMix } from '../../tools/zego-fake/server-api';
 import { CommandFailedError, integer, parse, UsageError } from '../args';
-import { localCallbackUrl, runningLocalStack, signingSecret } from '../target';
+import { localCallbackUrl, runningLocalStack, secretForAppid, signingSecret } from '../target';
 
 export const SEND_HELP = `Usage: zego send [options]
 
@@ -14,8 +14,9 @@ Builds a signed mix_stop (or mix_start) callback and POSTs it as ZEGO does.
   --appid ID         default 111111
   --task ID          task_id (default demo-<time>)
   --seq N            default: the current time in milliseconds (unique and increasing)
-  --secret S         default: ZEGO_CALLBACK_SECRET, else the running \`npm start\`'s secret,
-                     else the local development secret
+  --secret S         the secret, several as new,old (signs with the first), or a per-appid JSON
+                     book (signs with --appid's); default: ZEGO_CALLBACK_SECRET, else the running
+                     \`npm start\`'s secret, else the local development secret
   --room R           channel_id (default room-1)
   --publisher P      publish_id (default user-1)
   --mix-url U        output RTMP URL
@@ -76,7 +77,8 @@ export async function send(args: string[]): Promise<void> {
   const delayMs = integer(values['delay-ms'], 'delay-ms', 0);
   const timeoutMs = integer(values['timeout-ms'], 'timeout-ms', 5_000, 1);
 
-  const { secret, source } = signingSecret(values.secret);
+  const { secret: spec, source } = signingSecret(values.secret);
+  const secret = secretForAppid(spec, source, values.appid);
   const fields = buildCallback({
     event: event as 'mix_start' | 'mix_stop',
     appid: values.appid,

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DeleteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { SMOKE_TASK_PREFIX } from '../../lib/hook-contract';
 import { IDEMPOTENCY_KEY_PREFIX } from '../../lib/process/contract';
@@ -17,7 +17,17 @@ import { localCredentials } from '../../tools/local-stack/engines';
 import { buildCallback, encodeCallback } from '../../tools/zego-fake/callbacks';
 import { postCallback } from '../../tools/zego-fake/delivery';
 import { CommandFailedError, integer, parse, UsageError } from '../args';
-import { runningLocalStack, SERVICE, TARGET_HELP, TARGET_OPTIONS } from '../target';
+import { resolveRegion } from '../aws';
+import {
+  deployCommand,
+  describeStageStack,
+  readSecretParameter,
+  type StageStack,
+  servedAppIdsText,
+  stackName,
+  stackOutput,
+} from '../stage-stack';
+import { runningLocalStack, TARGET_HELP, TARGET_OPTIONS } from '../target';
 
 export const SMOKE_HELP = `Usage: zego smoke [--appid A] [--timeout-ms T] [target]
 
@@ -38,7 +48,7 @@ On AWS it needs cloudformation:DescribeStacks, ssm:GetParameter (with decryption
 dynamodb:GetItem/DeleteItem on the stage's tables.`;
 
 /** What the smoke test needs of a deployment (the stack's outputs) or of `npm start` (its state file). */
-interface SmokeTarget {
+export interface SmokeTarget {
   description: string;
   callbackUrl: string;
   secrets: SecretBook;
@@ -56,8 +66,27 @@ export async function smoke(args: string[]): Promise<void> {
   const { values } = parse(args, SMOKE_OPTIONS);
   if (values.help) return void console.log(SMOKE_HELP);
   const timeoutMs = integer(values['timeout-ms'], 'timeout-ms', 60_000, 1);
-  const target = values.stage ? await deployed(values.stage, values.region) : local();
-  const appid = values.appid ?? [...target.secrets.keys()].find((key) => key !== ANY_APP) ?? '111111';
+  const target = values.stage ? await deployedSmokeTarget(values.stage, values.region) : localSmokeTarget();
+  await smokeRoundTrip(target, { appid: values.appid, timeoutMs, log: console.log });
+}
+
+export interface SmokeRun {
+  appid: string;
+  taskId: string;
+  /** From the first POST to the task seen stopped. */
+  ms: number;
+}
+
+/**
+ * The smoke test's round trip: a signed start and stop for a reserved task id, the task seen
+ * stopped in the tasks table, then what it wrote removed. Throws a CommandFailedError saying what
+ * went wrong; `log` gets each step.
+ */
+export async function smokeRoundTrip(
+  target: SmokeTarget,
+  { appid: wanted, timeoutMs, log }: { appid?: string; timeoutMs: number; log: (line: string) => void },
+): Promise<SmokeRun> {
+  const appid = wanted ?? [...target.secrets.keys()].find((key) => key !== ANY_APP) ?? '111111';
   const [secret] = secretsFor(target.secrets, appid);
   if (!secret) throw new UsageError(`${target.description} serves no appid ${appid}`);
 
@@ -66,13 +95,13 @@ export async function smoke(args: string[]): Promise<void> {
   const callbacks = (['mix_start', 'mix_stop'] as const).map((event, i) =>
     buildCallback({ event, appid, taskId, seq: String(seq + i), secret }),
   );
-  console.log(`smoke test of ${target.description}: task ${taskId}, appid ${appid} -> ${target.callbackUrl}`);
+  log(`smoke test of ${target.description}: task ${taskId}, appid ${appid} -> ${target.callbackUrl}`);
   const started = performance.now();
   try {
     for (const fields of callbacks) {
       const { body, contentType } = encodeCallback(fields, 'json');
       const attempt = await postCallback(target.callbackUrl, body, contentType, 10_000);
-      console.log(`  ${fields.event}  ${attempt.status ?? attempt.error} (${attempt.ms} ms)`);
+      log(`  ${fields.event}  ${attempt.status ?? attempt.error} (${attempt.ms} ms)`);
       if (attempt.status !== 200) {
         throw new CommandFailedError(
           `the endpoint answered ${attempt.status ?? attempt.error}: ${attempt.body ?? ''}`.trim(),
@@ -91,11 +120,12 @@ export async function smoke(args: string[]): Promise<void> {
       }
       await sleep(250);
     }
-    console.log(
-      `passed: callbacks in, task stopped in the tasks table after ${Math.round(performance.now() - started)} ms`,
-    );
+    const ms = Math.round(performance.now() - started);
+    log(`passed: callbacks in, task stopped in the tasks table after ${ms} ms`);
+    return { appid, taskId, ms };
   } finally {
     await cleanUp(target, appid, taskId, callbacks);
+    log('  removed the task, its idempotency records and its signature bindings');
   }
 }
 
@@ -131,10 +161,9 @@ async function cleanUp(
   await target.dynamo.send(
     new DeleteItemCommand({ TableName: target.tables.tasks, Key: marshall(taskKey(appid, taskId)) }),
   );
-  console.log('  removed the task, its idempotency records and its signature bindings');
 }
 
-function local(): SmokeTarget {
+export function localSmokeTarget(): SmokeTarget {
   const info = runningLocalStack();
   return {
     description: 'the local stack',
@@ -149,44 +178,47 @@ function local(): SmokeTarget {
   };
 }
 
-async function deployed(stage: string, region: string | undefined): Promise<SmokeTarget> {
-  const aws = region ? { region } : {};
-  const StackName = `${SERVICE}-${stage}`;
-  const { Stacks = [] } = await new CloudFormationClient(aws)
-    .send(new DescribeStacksCommand({ StackName }))
-    .catch((error: Error) => {
-      throw new CommandFailedError(
-        `stack ${StackName} not found (${error.message}): deploy it first, or check --region`,
-      );
-    });
-  const outputs = Object.fromEntries(
-    (Stacks[0]?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue ?? '']),
-  );
-  const output = (key: string) => {
-    const value = outputs[key];
-    if (value === undefined)
-      throw new CommandFailedError(`stack ${StackName} has no output ${key}: redeploy this version`);
-    return value;
-  };
-  const parameter = output('CallbackSecretParameter');
-  const { Parameter } = await new SSMClient(aws)
-    .send(new GetParameterCommand({ Name: parameter, WithDecryption: true }))
-    .catch((error: Error) => {
-      throw new CommandFailedError(
-        `cannot read ${parameter} (${error.name}): put the CallbackSecret there first`,
-      );
-    });
+async function deployedSmokeTarget(stage: string, regionFlag: string | undefined): Promise<SmokeTarget> {
+  const { region } = await resolveRegion(regionFlag);
+  const stack = await describeStageStack(stage, new CloudFormationClient({ region }));
+  if (!stack)
+    throw new CommandFailedError(
+      `stack ${stackName(stage)} not found in ${region}: deploy it first (${deployCommand(stage, region)}), or check --stage and --region`,
+    );
+  const parameter = stackOutput(stack, 'CallbackSecretParameter', region);
+  const found = await readSecretParameter(new SSMClient({ region }), parameter);
+  if (!found?.Value)
+    throw new CommandFailedError(
+      `${parameter} does not exist in ${region}: put the CallbackSecret there first (docs/deploy.md, "Set the callback secret")`,
+    );
+  return stackSmokeTarget(stack, found.Value, new DynamoDBClient({ region }), region);
+}
+
+/** The smoke target of a deployed stage, from its stack's outputs and its secret parameter's value. */
+export function stackSmokeTarget(
+  stack: StageStack,
+  secretSpec: string,
+  dynamo: DynamoDBClient,
+  region: string,
+): SmokeTarget {
+  const output = (key: string) => stackOutput(stack, key, region);
+  let secrets: SecretBook;
+  try {
+    secrets = parseSecretBook(secretSpec, { appIds: parseAppIds(servedAppIdsText(stack)) });
+  } catch (error) {
+    throw new CommandFailedError(
+      `${output('CallbackSecretParameter')} is not a secret the stage can use: ${(error as Error).message}`,
+    );
+  }
   return {
-    description: `stage ${stage}`,
+    description: `stage ${stack.stage}`,
     callbackUrl: output('CallbackUrl'),
-    secrets: parseSecretBook(Parameter?.Value ?? '', {
-      appIds: parseAppIds(output('ServedAppIds').replace(/^appids:/, '')),
-    }),
+    secrets,
     tables: {
       tasks: output('TasksTableName'),
       idempotency: output('IdempotencyTableName'),
       signatures: output('SignaturesTableName'),
     },
-    dynamo: new DynamoDBClient(aws),
+    dynamo,
   };
 }

@@ -1,8 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Hooks } from '../hook-contract';
+import { recordCheck } from '../store/check-writes';
 import type { RunningTask } from '../store/task-item';
 import { getTask, type TasksTable } from '../store/task-reads';
-import { recordCheck } from '../store/task-writes';
 
 export type OrphanOutcome = 'reported' | 'gone' | 'failed';
 

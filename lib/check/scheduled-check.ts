@@ -3,9 +3,9 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Hooks } from '../hook-contract';
 import { metric } from '../metrics';
 import type { Reconciler } from '../reconcile/reconciler';
+import { recordCheck } from '../store/check-writes';
 import type { RunningTask } from '../store/task-item';
 import { runningTasks, type TasksTable, tallyRunningTasks } from '../store/task-reads';
-import { recordCheck } from '../store/task-writes';
 import { printable } from '../text/printable';
 import { reportOrphan } from './report-orphan';
 

@@ -4,8 +4,8 @@ import type { Context } from 'aws-lambda';
 import type { Hooks } from '../hook-contract';
 import type { QueuedMessage } from '../queue/message';
 import type { Transition } from '../run-life';
+import type { ApplyOutcome, TaskStoreOptions } from '../store/apply-mix-event';
 import type { TaskStatus } from '../store/task-item';
-import type { ApplyOutcome, TaskStoreOptions } from '../store/task-writes';
 import type { ZegoCallback } from '../zego/callback-schema';
 
 // What the consumer's parts (consume-batch, process-once, process-message, process-callback,

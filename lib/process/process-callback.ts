@@ -2,7 +2,7 @@ import { isSmokeTask } from '../hook-contract';
 import { metric } from '../metrics';
 import { isMixStart, isMixStop, type QueuedCallback } from '../queue/message';
 import { staleRun } from '../run-life';
-import { applyMixEvent } from '../store/task-writes';
+import { applyMixEvent } from '../store/apply-mix-event';
 import type { ProcessOptions, ProcessResult } from './contract';
 
 export interface ProcessInput {

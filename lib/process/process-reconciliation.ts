@@ -1,6 +1,6 @@
 import { metric } from '../metrics';
 import type { QueuedReconciliation } from '../queue/message';
-import { applyReconciliation } from '../store/task-writes';
+import { applyReconciliation } from '../store/check-writes';
 import type { ProcessOptions, ProcessResult } from './contract';
 
 export interface ReconciliationInput {

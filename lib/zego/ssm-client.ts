@@ -1,3 +1,4 @@
+import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import { SSMClient, type SSMClientConfig } from '@aws-sdk/client-ssm';
 
 /**
@@ -12,4 +13,15 @@ export function createSsmClient(overrides: SSMClientConfig = {}): SSMClient {
     requestHandler: { connectionTimeout: 1_000, requestTimeout: 1_500, throwOnRequestTimeout: true },
     ...overrides,
   });
+}
+
+let sharedProvider: SSMProvider | undefined;
+
+/**
+ * The parameter reader the secret sources use unless given one, reading through createSsmClient's
+ * client. Created on first use, so a deployment with the secret in the environment never makes one.
+ */
+export function sharedSsmProvider(): SSMProvider {
+  sharedProvider ??= new SSMProvider({ awsSdkV3Client: createSsmClient() });
+  return sharedProvider;
 }

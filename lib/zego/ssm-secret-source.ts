@@ -1,16 +1,7 @@
-import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
+import type { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import { SecretsUnavailableError } from '../errors';
 import { parseSecretBook, type SecretBook, type SecretSource, staticSecretSource } from './secrets';
-import { createSsmClient } from './ssm-client';
-
-let sharedProvider: SSMProvider | undefined;
-
-/** Created on first use, so a deployment with the secret in the environment never makes one. */
-function defaultProvider(): SSMProvider {
-  // Stryker disable next-line all: SDK client construction, left out like lib/**/*-client.ts (stryker.config.mjs)
-  sharedProvider ??= new SSMProvider({ awsSdkV3Client: createSsmClient() });
-  return sharedProvider;
-}
+import { sharedSsmProvider } from './ssm-client';
 
 export interface SsmSecretSourceOptions {
   /** The SecureString parameter's name. */
@@ -60,7 +51,10 @@ export function ssmSecretSource({
   return async () => {
     if (lastGood && fresh(failedAt, retryAfterFailureSeconds)) return lastGood.book;
     try {
-      const spec = await (provider ?? defaultProvider()).get(name, { decrypt: true, maxAge: maxAgeSeconds });
+      const spec = await (provider ?? sharedSsmProvider()).get(name, {
+        decrypt: true,
+        maxAge: maxAgeSeconds,
+      });
       if (typeof spec !== 'string') throw new Error('the parameter has no value');
       // Stryker disable next-line ConditionalExpression: parsing again gives the same book; the check only saves the work
       if (parsed?.spec !== spec) parsed = { spec, book: parseSecretBook(spec, { appIds }) };

@@ -1,8 +1,21 @@
 import { describe, expect, it } from 'vitest';
+import { deployedNames } from '../../cli/target';
 import { QUEUE_MAX_MESSAGE_BYTES } from '../../lib/queue/message';
 import { deployed, ofType, options, resource, template } from '../support/stack-template';
 
 describe('the packaged stack', () => {
+  // The CLI finds a deployed stage's queues and table by name (`zego dlq refused --stage S`).
+  it('names its queues and tasks table as the CLI looks for them', () => {
+    const names = deployedNames('ci'); // the stage the default template was packaged at
+    const name = (logicalId: string, property: string) => resource(logicalId).Properties[property];
+    expect({
+      tasksTable: name('TasksTable', 'TableName'),
+      queue: name('CallbackQueue', 'QueueName'),
+      deadLetterQueue: name('CallbackDeadLetterQueue', 'QueueName'),
+      refusedQueue: name('RefusedCallbacksQueue', 'QueueName'),
+    }).toEqual(names);
+  });
+
   it('has a FIFO queue without content-based de-duplication, redriving to a FIFO DLQ', () => {
     const queue = resource('CallbackQueue').Properties;
     expect(queue).toMatchObject({ FifoQueue: true, ContentBasedDeduplication: false });

@@ -46,9 +46,14 @@ describe('stage parameters checked at package time (scripts/stack-params.cjs)', 
   });
 
   it('maps keepTables to a policy, and refuses anything but true or false', async () => {
-    const keep = { keepPreviousRunningIndex: false, tableWarmWritesPerSecond: 0 };
+    const keep = {
+      keepPreviousRunningIndex: false,
+      tableWarmWritesPerSecond: 0,
+      tableDeletionProtection: false,
+    };
     expect(await call('tables', { ...keep, keepTables: true })).toEqual({
       policy: 'Retain',
+      deletionProtection: false,
       keepPreviousRunningIndex: 'false',
       warm: 'false',
       warmWritesPerSecond: 4_000,
@@ -65,7 +70,7 @@ describe('stage parameters checked at package time (scripts/stack-params.cjs)', 
     await expect(
       call('tables', { ...keep, keepTables: true, keepPreviousRunningIndex: 'yes' }),
     ).rejects.toThrow(/keepPreviousRunningIndex must be true or false/);
-    const warm = { keepTables: true, keepPreviousRunningIndex: false };
+    const warm = { keepTables: true, keepPreviousRunningIndex: false, tableDeletionProtection: false };
     expect(await call('tables', { ...warm, tableWarmWritesPerSecond: 0 })).toMatchObject({ warm: 'false' });
     expect(await call('tables', { ...warm, tableWarmWritesPerSecond: '8000' })).toMatchObject({
       warm: 'true',
@@ -159,5 +164,98 @@ describe('stage parameters checked at package time (scripts/stack-params.cjs)', 
     await expect(events({ publishEvents: true, eventArchiveDays: 3651 })).rejects.toThrow(
       /eventArchiveDays must be a whole number from 0 to 3650/,
     );
+  });
+
+  it('protects the kept tables from deletion on request, never tables that go with the stack', async () => {
+    const base = { keepPreviousRunningIndex: false, tableWarmWritesPerSecond: 0 };
+    expect(await call('tables', { ...base, keepTables: true, tableDeletionProtection: false })).toMatchObject(
+      {
+        deletionProtection: false,
+      },
+    );
+    expect(
+      await call('tables', { ...base, keepTables: true, tableDeletionProtection: 'true' }),
+    ).toMatchObject({
+      deletionProtection: true,
+    });
+    await expect(
+      call('tables', { ...base, keepTables: false, tableDeletionProtection: true }),
+    ).rejects.toThrow(/tableDeletionProtection needs keepTables=true/);
+  });
+
+  it('logs the API as JSON lines when apiAccessLogs is on, and not at all when off', async () => {
+    const { accessLogs } = (await call('api', { apiAccessLogs: true })) as { accessLogs: { format: string } };
+    expect(JSON.parse(accessLogs.format)).toMatchObject({
+      requestId: '$context.requestId',
+      status: '$context.status',
+      integrationStatus: '$context.integrationStatus',
+      error: '$context.error.message',
+    });
+    expect(await call('api', { apiAccessLogs: 'false' })).toEqual({ accessLogs: false });
+    await expect(call('api', { apiAccessLogs: 'yes' })).rejects.toThrow(
+      /apiAccessLogs must be true or false/,
+    );
+  });
+
+  const secretParams = {
+    callbackSecretParam: '/zego-mix-callbacks/prod/callback-secret',
+    serverSecretParam: '',
+  };
+
+  it('checks the secrets’ parameter names and the appids, and lists the appids with commas', async () => {
+    expect(await call('secrets', { ...secretParams, appIds: ' 1234567890, 22 33 ' })).toEqual({
+      ...secretParams,
+      appIds: '1234567890,22,33',
+    });
+    expect(await call('secrets', { ...secretParams, appIds: '' })).toMatchObject({ appIds: '' });
+    for (const bad of ['abc', '1234567890,x1', '12345678901'])
+      await expect(call('secrets', { ...secretParams, appIds: bad }), bad).rejects.toThrow(
+        /stage parameter appIds must list ZEGO appids \(digits\) separated by commas/,
+      );
+    for (const name of ['callbackSecretParam', 'serverSecretParam'])
+      for (const bad of ['zego/secret', '/zego/secret/', '/zego secret'])
+        await expect(call('secrets', { ...secretParams, appIds: '', [name]: bad }), bad).rejects.toThrow(
+          new RegExp(`stage parameter ${name} must be a full SSM parameter name`),
+        );
+    await expect(call('secrets', { ...secretParams, appIds: '', callbackSecretParam: '' })).rejects.toThrow(
+      /callbackSecretParam must be a full SSM parameter name/,
+    );
+  });
+
+  const hooks = { ...secretParams, hookPolicyArns: '', hookParametersPath: '/zego-mix-callbacks/prod/hooks' };
+
+  it('attaches the hooks’ managed policies and grants their settings path, never a path holding a secret', async () => {
+    expect(await call('hooks', hooks)).toEqual({
+      policyArns: [],
+      parametersPath: '/zego-mix-callbacks/prod/hooks',
+      hasParameters: 'true',
+    });
+    const arns =
+      'arn:aws:iam::123456789012:policy/billing-writer, arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess';
+    expect(await call('hooks', { ...hooks, hookPolicyArns: arns, hookParametersPath: '' })).toEqual({
+      policyArns: [
+        'arn:aws:iam::123456789012:policy/billing-writer',
+        'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess',
+      ],
+      parametersPath: '',
+      hasParameters: 'false',
+    });
+    await expect(call('hooks', { ...hooks, hookPolicyArns: 'billing-writer' })).rejects.toThrow(
+      /hookPolicyArns holds "billing-writer", which is not an IAM managed policy ARN/,
+    );
+    const eleven = Array.from({ length: 11 }, (_, i) => `arn:aws:iam::123456789012:policy/p${i}`).join(',');
+    await expect(call('hooks', { ...hooks, hookPolicyArns: eleven })).rejects.toThrow(/at most 10/);
+    await expect(call('hooks', { ...hooks, hookParametersPath: 'hooks/' })).rejects.toThrow(
+      /hookParametersPath must be an SSM path/,
+    );
+    await expect(call('hooks', { ...hooks, hookParametersPath: '/zego-mix-callbacks/prod' })).rejects.toThrow(
+      /holds callbackSecretParam .*: choose another path/,
+    );
+  });
+
+  it('words every refusal as its sentence alone: serverless prints a stack where a rejection has one', async () => {
+    const refusal = await call('secrets', { ...secretParams, appIds: 'abc' }).catch((error: Error) => error);
+    expect(refusal).toBeInstanceOf(Error);
+    expect((refusal as Error).stack).toBe((refusal as Error).message);
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoSignatureBindings } from '../../lib/ingest/signature-bindings';
 import { parseQueuedCallback, type QueuedMixStart, type QueuedMixStop } from '../../lib/queue/message';
-import { applyMixEvent } from '../../lib/store/task-writes';
+import { applyMixEvent } from '../../lib/store/apply-mix-event';
 import { type LocalStack, startLocalStack as startOwnStack } from '../../tools/local-stack/stack';
 import { signedCallback, signedMixStart, TEST_SECRET } from '../support/callbacks';
 import { startLocalStack, type LocalStack as TestStack } from '../support/local-stack';

@@ -1,8 +1,9 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseQueuedCallback, type QueuedMixStart, type QueuedMixStop } from '../../lib/queue/message';
+import { applyMixEvent } from '../../lib/store/apply-mix-event';
+import { applyReconciliation } from '../../lib/store/check-writes';
 import { appTasks, getTask } from '../../lib/store/task-reads';
-import { applyMixEvent, applyReconciliation } from '../../lib/store/task-writes';
 import { signedCallback, signedMixStart } from '../support/callbacks';
 import { collect } from '../support/collect';
 import { type LocalStack, startLocalStack } from '../support/local-stack';

@@ -51,6 +51,15 @@ export const THRESHOLDS: Record<string, [param: string, byDefault: number, optio
 };
 
 /** Every option on (as scripts/lint-stack.sh lints them, with other values), in another region. */
+/** Managed policies for the hooks, in the every-option package. */
+export const HOOK_POLICY_ARNS = [
+  'arn:aws:iam::123456789012:policy/billing-writer',
+  'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess',
+];
+
+/** The hooks' settings path in the every-option package (none by default). */
+export const HOOK_PARAMETERS_PATH = '/billing/ci-all/hooks';
+
 export const OPTIONS = {
   tracing: 'Active',
   domainName: DOMAIN,
@@ -70,6 +79,9 @@ export const OPTIONS = {
   zegoApiEndpoint: 'https://rtc-api-sgp.zego.im',
   reconcileAfterMinutes: '5',
   alarmReconcileFailedChecks: '4',
+  hookPolicyArns: HOOK_POLICY_ARNS.join(','),
+  hookParametersPath: HOOK_PARAMETERS_PATH,
+  apiAccessLogs: 'false',
   publishEvents: 'true',
   eventArchiveDays: '7',
   alarmEventPublishFailures: '3',

@@ -12,6 +12,8 @@ export {
   CUSTOM_SECRET_PARAM,
   DOMAIN,
   EXTERNAL_BUS,
+  HOOK_PARAMETERS_PATH,
+  HOOK_POLICY_ARNS,
   type Resource,
   SERVER_SECRET_PARAM,
   type Template,

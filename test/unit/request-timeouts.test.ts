@@ -6,7 +6,7 @@ import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIngestDynamoClient } from '../../lib/ingest/dynamodb-client';
 import { createSqsClient } from '../../lib/queue/sqs-client';
-import { createSsmClient } from '../../lib/zego/ssm-client';
+import { createSsmClient, sharedSsmProvider } from '../../lib/zego/ssm-client';
 
 /**
  * A server on loopback, in this process, that takes every request and never answers: a hung
@@ -56,4 +56,12 @@ describe.each(clients)('$name ($requestTimeoutMs ms)', ({ call }) => {
   it('fails a request that gets no answer, with a TimeoutError, at its requestTimeout', async () => {
     await expect(call()).rejects.toMatchObject({ name: 'TimeoutError' });
   }, 6_000);
+});
+
+// The secret sources read through this provider unless given one: its client must be the one above,
+// or a cold start would wait on the SDK's defaults (no request timeout, three attempts).
+it('the shared SSM parameter reader reads through the SSM client with its timeouts', async () => {
+  const { config } = sharedSsmProvider().client;
+  expect(await config.maxAttempts()).toBe(2);
+  expect(sharedSsmProvider()).toBe(sharedSsmProvider());
 });

@@ -5,7 +5,7 @@ import type { Hooks } from '../../lib/hook-contract';
 import { type FakeZegoServerApi, startFakeZegoServerApi } from '../zego-fake/server-api';
 import { LOCAL_APPID, LOCAL_SERVER_SECRET } from './defaults';
 import { localCredentials } from './engines';
-import { type BusEvent, type LocalEventBus, startLocalEventBus } from './event-bus';
+import { type BusEvent, startLocalEventBus } from './event-bus';
 import { type BatchReport, startEventSourceMapping } from './event-source-mapping';
 import { consumerHandler, ingestHandler, orphansHandler } from './handlers';
 import { startHttpApi } from './http-api';

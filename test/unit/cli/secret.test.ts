@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
 import { signingSecret } from '../../../cli/target';
 import { signCallback } from '../../../lib/zego/signature';
@@ -37,5 +39,51 @@ describe('the secret send, sign and verify use', () => {
     const { stdout, code } = await zego('sign', '--timestamp', '1689835223', '--nonce', '42');
     expect(code).toBe(0);
     expect(stdout).toBe(signCallback('stack-secret', { timestamp: '1689835223', nonce: '42' }));
+  });
+});
+
+describe('zego send against a per-appid secret book', () => {
+  /** An endpoint that answers 200 and keeps the bodies it got. */
+  async function endpoint() {
+    const bodies: Record<string, string>[] = [];
+    const server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => {
+        body += chunk;
+      });
+      request.on('end', () => {
+        bodies.push(JSON.parse(body));
+        response.end('{"code":0}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/zego/callback`;
+    return { url, bodies, close: () => new Promise((resolve) => server.close(resolve)) };
+  }
+
+  it("signs with the appid's own secret (the first of its list: the current one)", async () => {
+    runningStack('{"111111": "sec-a", "222222": ["sec-b", "sec-b-old"]}');
+    vi.stubEnv('ZEGO_CALLBACK_SECRET', '');
+    const { url, bodies, close } = await endpoint();
+    try {
+      const sent = await zego('send', '--url', url, '--appid', '222222', '--task', 'book-1');
+      expect(sent.code).toBe(0);
+      const [body] = bodies;
+      expect(body?.signature).toBe(
+        signCallback('sec-b', { timestamp: body?.timestamp ?? '', nonce: body?.nonce ?? '' }),
+      );
+    } finally {
+      await close();
+    }
+  });
+
+  it('names the appids the book has when the one asked for is not among them', async () => {
+    runningStack('{"111111": "sec-a"}');
+    vi.stubEnv('ZEGO_CALLBACK_SECRET', '');
+    const { code, stderr } = await zego('send', '--appid', '333333', '--task', 'book-2');
+    expect(code).toBe(2);
+    expect(stderr).toContain(
+      "the running `npm start`'s secret has no secret for appid 333333; give --appid one of 111111",
+    );
   });
 });

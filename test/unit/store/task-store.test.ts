@@ -8,9 +8,10 @@ import {
 import { marshall, NumberValueImpl as NumberValue, unmarshall } from '@aws-sdk/util-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parseQueuedCallback, type QueuedMixStart, type QueuedMixStop } from '../../../lib/queue/message';
+import { applyMixEvent } from '../../../lib/store/apply-mix-event';
+import { applyReconciliation, recordCheck } from '../../../lib/store/check-writes';
 import { RUNNING_INDEX, RUNNING_SHARDS, taskKey, toTask } from '../../../lib/store/task-item';
 import { appTasks, getTask, runningTasks, tallyRunningTasks } from '../../../lib/store/task-reads';
-import { applyMixEvent, applyReconciliation, recordCheck } from '../../../lib/store/task-writes';
 import { signedCallback, signedMixStart, TEST_NOW_MS } from '../../support/callbacks';
 import { collect } from '../../support/collect';
 import { mockedDynamo, wire } from '../../support/dynamodb-mock';
