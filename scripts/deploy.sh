@@ -4,18 +4,8 @@
 # is another stack: this asks for both, then runs `serverless deploy` with everything given.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-stage='' region='' previous=''
-for arg in "$@"; do
-  case $previous in
-    --stage | -s) stage=$arg ;;
-    --region | -r) region=$arg ;;
-  esac
-  case $arg in
-    --stage=*) stage=${arg#--stage=} ;;
-    --region=*) region=${arg#--region=} ;;
-  esac
-  previous=$arg
-done
+# shellcheck source=scripts/stage-args.sh
+source scripts/stage-args.sh
 if [ -z "$stage" ] || [ -z "$region" ]; then
   echo "npm run deploy: name the stage and the region, e.g. \`npm run deploy -- --stage prod --region ap-southeast-1\` (options after the --); without them serverless deploys stage dev to us-east-1." >&2
   exit 2

@@ -1,12 +1,13 @@
 /**
  * `npm start`: the whole pipeline on this machine, no AWS account, no Docker, no Java.
- * Ctrl-C stops everything.
+ * Saving lib/hooks.ts loads your hooks again (the queues keep their callbacks). Ctrl-C stops everything.
  */
 import '../tools/local-stack/check-node';
 import '../tools/local-stack/quiet-sdk-warning';
-import { hooks } from '../lib/hooks';
+import { join } from 'node:path';
 import { LOCAL_DEV_SECRET, LOCAL_PORTS, localSecret } from '../tools/local-stack/defaults';
 import { readableEvent } from '../tools/local-stack/event-bus';
+import { reloadingHooks } from '../tools/local-stack/hook-reload';
 import { startLocalPipeline } from '../tools/local-stack/pipeline';
 import { makeLogsReadable } from '../tools/local-stack/readable-logs';
 import { StartUsageError, startOptions } from '../tools/local-stack/start-options';
@@ -50,8 +51,10 @@ async function main(): Promise<void> {
     makeLogsReadable(process.stderr);
   }
 
+  // lib/hooks.ts, loaded again when you save it (tools/local-stack/hook-reload.ts).
+  const userHooks = reloadingHooks(join(__dirname, '..', 'lib', 'hooks.ts'));
   const pipeline = await startLocalPipeline({
-    hooks,
+    hooks: userHooks.hooks,
     prefix: 'local-',
     port: options.port,
     sqsPort: options.sqsPort,
@@ -91,7 +94,7 @@ In another terminal, play ZEGO and look at the task (the CLI finds this stack an
   npx zego task demo-1
 A mix that dies with no mix_stop: npx zego send --task demo-2 --event start; npx zego kill-mix demo-2
 
-Ctrl-C stops everything.
+Saving lib/hooks.ts loads your hooks again (the queues keep their callbacks). Ctrl-C stops everything.
 `);
 
   let stopping = false;
@@ -100,6 +103,7 @@ Ctrl-C stops everything.
     stopping = true;
     console.log(`\n${signal}: stopping`);
     removeLocalState();
+    userHooks.close();
     await stop();
     process.exit(0);
   };

@@ -71,6 +71,14 @@ describe('decide: the run’s life', () => {
     expect(decide(big, start('90071992547409932'))).toEqual({ transition: 'run_updated', repeat: false });
   });
 
+  // A run's stop is its hook's: a task stopped by reconciliation never takes a mix_stop as the
+  // repeat of its stop, even if it holds the stop seq of an earlier mix_stop (a task written by an
+  // older version), or onMixStopped would run a second time for the run.
+  it('takes a mix_stop of a reconciled run as recorded, never as the repeat of its stop', () => {
+    const reconciledWithStopSeq = { ...reconciled, stopSeq: '20' };
+    expect(decide(reconciledWithStopSeq, stop('20'))).toEqual({ transition: 'stop_recorded', repeat: false });
+  });
+
   it('takes a reconciliation stamped with this check as this one only when it stopped the run', () => {
     const stoppedByCallbackAtThatTime = { ...stoppedByStop, reconciledAt: 'T1' };
     expect(decide(stoppedByCallbackAtThatTime, reconciliation('20'))).toEqual({

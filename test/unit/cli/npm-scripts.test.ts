@@ -20,9 +20,22 @@ const REFUSAL =
 
 describe('npm run package and npm run deploy', () => {
   it('pass the stage and region the user gives, setting none themselves', () => {
-    expect(scripts.package).toBe('serverless package');
+    expect(scripts.package).toBe('bash scripts/package.sh');
     expect(scripts.deploy).toBe('bash scripts/deploy.sh');
   });
+
+  // `--help` makes serverless print its help rather than package: the line before it is the point.
+  const packageFor = (...args: string[]) =>
+    promisify(execFile)('bash', [join(root, 'scripts', 'package.sh'), ...args, '--help'], { cwd: root });
+
+  it('say which stage and region a package is for, and when that is serverless’s default', async () => {
+    expect((await packageFor()).stderr).toContain(
+      "npm run package: stage dev, region us-east-1 (serverless's default for what was not given is stage dev, region us-east-1: give --stage and --region)\n",
+    );
+    expect((await packageFor('--stage', 'prod', '--region=eu-west-1')).stderr).toContain(
+      'npm run package: stage prod, region eu-west-1\n',
+    );
+  }, 60_000);
 
   it.each([[[]], [['--stage', 'prod']], [['--region', 'eu-west-1']], [['prod', 'eu-west-1']]])(
     'refuse to deploy without a stage and a region (%j), exit code 2',
