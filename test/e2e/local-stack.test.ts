@@ -286,7 +286,7 @@ describe('npm start, driven like ZEGO', () => {
             JSON.parse(line) as { 'detail-type': string; source: string; detail: Record<string, unknown> },
         );
     await vi.waitFor(async () => expect((await listed()).length).toBeGreaterThanOrEqual(2), {
-      timeout: 10_000,
+      timeout: 20_000,
     });
     const events = await listed();
     expect(events.map((e) => e['detail-type'])).toEqual(['Mix Started', 'Mix Stopped']);
