@@ -9,6 +9,7 @@ import { LOCAL_DEV_SECRET, LOCAL_PORTS, localSecret } from '../tools/local-stack
 import { readableEvent } from '../tools/local-stack/event-bus';
 import { reloadingHooks } from '../tools/local-stack/hook-reload';
 import { startLocalPipeline } from '../tools/local-stack/pipeline';
+import { localQueueUrls, restoreQueues, saveQueues } from '../tools/local-stack/queue-snapshot';
 import { makeLogsReadable } from '../tools/local-stack/readable-logs';
 import { StartUsageError, startOptions } from '../tools/local-stack/start-options';
 import { otherLocalStateOwner, removeLocalState, writeLocalState } from '../tools/local-stack/state-file';
@@ -23,7 +24,8 @@ Options (after \`--\`; \`npm start --port 3100\` works too, one option at a time
   --sqs-port N       port of the SQS engine (env SQS_PORT, default ${LOCAL_PORTS.sqs})
   --dynamodb-port N  port of the DynamoDB engine (env DYNAMODB_PORT, default ${LOCAL_PORTS.dynamodb})
   --zego-api-port N  port of the fake of ZEGO's server API (env ZEGO_API_PORT, default ${LOCAL_PORTS.zegoApi})
-  --data DIR         keep the tables (tasks, idempotency) in DIR between runs; queues stay in memory
+  --data DIR         keep the tables and the queues (callbacks waiting, dead-lettered, refused) in
+                     DIR between runs
   --json-logs        print the handlers' JSON log lines as they are
   -h, --help         this text
 
@@ -53,7 +55,15 @@ async function main(): Promise<void> {
 
   // lib/hooks.ts, loaded again when you save it (tools/local-stack/hook-reload.ts).
   const userHooks = reloadingHooks(join(__dirname, '..', 'lib', 'hooks.ts'));
+  // With --data, the queues' messages are saved at Ctrl-C and sent again at the next start.
+  const queuesFile = options.dataDir ? join(options.dataDir, 'queues.json') : undefined;
   const pipeline = await startLocalPipeline({
+    beforeEnginesStop: queuesFile
+      ? async (stack) => {
+          const saved = await saveQueues(stack.clients.sqs, localQueueUrls(stack), queuesFile);
+          console.log(`queues saved to ${queuesFile}: ${counts(saved)}`);
+        }
+      : undefined,
     hooks: userHooks.hooks,
     prefix: 'local-',
     port: options.port,
@@ -76,7 +86,8 @@ async function main(): Promise<void> {
       },
     },
   });
-  const { stop, stack: _stack, ...info } = pipeline;
+  const { stop, stack, ...info } = pipeline;
+  const restored = queuesFile && (await restoreQueues(stack.clients.sqs, localQueueUrls(stack), queuesFile));
   writeLocalState(info);
 
   console.log(`
@@ -84,7 +95,7 @@ ZEGO mix callbacks, running locally
   callback URL   ${info.callbackUrl}
   secret         ${secret === LOCAL_DEV_SECRET ? `${secret}  (development only; ${process.env.ZEGO_CALLBACK_SECRET === '' ? 'ZEGO_CALLBACK_SECRET is set but empty, so not used' : 'set ZEGO_CALLBACK_SECRET to change'})` : '(from ZEGO_CALLBACK_SECRET)'}
   SQS            ${info.sqsEndpoint}   queue ${info.queueUrl}
-  DynamoDB       ${info.dynamoEndpoint}   tables ${info.tasksTable}, ${info.idempotencyTable}${options.dataDir ? ` (data in ${options.dataDir})` : ''}
+  DynamoDB       ${info.dynamoEndpoint}   tables ${info.tasksTable}, ${info.idempotencyTable}${options.dataDir ? ` (data in ${options.dataDir})` : ''}${restored && Object.keys(restored).length > 0 ? `\n  queues         restored from ${queuesFile}: ${counts(restored)}` : ''}
   ZEGO's API     ${info.zegoApiUrl}   (a fake: the check reconciles tasks running 15 s+ every 5 s)
   EventBridge    ${info.eventBusUrl}   (a stand-in of the run events' bus: npx zego events)
 
@@ -109,6 +120,13 @@ Saving lib/hooks.ts loads your hooks again (the queues keep their callbacks). Ct
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+/** `CallbackQueue 2, CallbackDeadLetterQueue 1, RefusedCallbacksQueue 0` */
+function counts(perQueue: Record<string, number>): string {
+  return Object.entries(perQueue)
+    .map(([name, count]) => `${name} ${count}`)
+    .join(', ');
 }
 
 main().catch((error) => {

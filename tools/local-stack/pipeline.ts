@@ -19,6 +19,8 @@ export interface PipelineOptions extends Partial<LocalStackOptions> {
   stack?: LocalStack;
   /** HTTP port of the callback endpoint; 0 picks a free one. */
   port: number;
+  /** Once nothing consumes the queues any more, before the engines stop (npm start saves the queues). */
+  beforeEnginesStop?: (stack: LocalStack) => Promise<void>;
   /** Your code: the consumer and the scheduled check call these (lib/hooks.ts for `npm start`). */
   hooks: Pick<Hooks, 'onMixStarted' | 'onMixUpdated' | 'onMixStopped'> &
     Partial<Pick<Hooks, 'onMixOrphaned'>>;
@@ -161,6 +163,7 @@ export async function startLocalPipeline(options: PipelineOptions): Promise<Pipe
       await schedule?.stop();
       await Promise.all(pollers.map((poller) => poller.stop()));
       await bus?.stop();
+      await options.beforeEnginesStop?.(stack);
       if (!options.stack) await stack.stop();
     },
   };
