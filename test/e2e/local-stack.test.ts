@@ -357,6 +357,7 @@ describe('npm start, driven like ZEGO', () => {
       'same-seq': 'stopped',
       updated: 'running',
       control: 'stopped',
+      evented: 'stopped',
     });
     expect(await queueDepth(sqs, info.queueUrl)).toBe(0);
     expect(await queueDepth(sqs, info.deadLetterQueueUrl)).toBe(0);
