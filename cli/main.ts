@@ -4,6 +4,7 @@ import { awsProblem } from './aws';
 import { BACKFILL_HELP, BACKFILL_OPTIONS, backfill } from './commands/backfill';
 import { DLQ_HELP, DLQ_OPTIONS, dlq } from './commands/dlq';
 import { DOCTOR_HELP, DOCTOR_OPTIONS, doctor } from './commands/doctor';
+import { EVENTS_HELP, EVENTS_OPTIONS, events } from './commands/events';
 import { KILL_MIX_HELP, KILL_MIX_OPTIONS, killMix } from './commands/kill-mix';
 import { SEND_HELP, SEND_OPTIONS, send } from './commands/send';
 import { SIGN_HELP, SIGN_OPTIONS, sign, VERIFY_HELP, VERIFY_OPTIONS, verify } from './commands/sign';
@@ -44,6 +45,12 @@ export const COMMANDS: Record<string, Command> = {
     help: DLQ_HELP,
     options: DLQ_OPTIONS,
     summary: 'list or redrive dead-lettered callbacks; list or replay refused ones',
+  },
+  events: {
+    run: events,
+    help: EVENTS_HELP,
+    options: EVENTS_OPTIONS,
+    summary: 'locally: list the run events npm start published (Mix Started, ...)',
   },
   'kill-mix': {
     run: killMix,

@@ -43,6 +43,22 @@ export const DEFAULT_MAX_CLOCK_SKEW_SECONDS = 300;
 /** A table name: DynamoDB's shortest is 3 characters. */
 const tableName = () => z.string().check(z.minLength(3));
 
+/**
+ * The bus run events are published to (lib/events): a bus name, or a bus's ARN (another account's
+ * or region's). Unset or empty: publishing is off.
+ */
+const eventBus = () =>
+  optional(
+    z
+      .string()
+      .check(
+        z.regex(
+          /^(?:[\w.\-/]{1,256}|arn:aws[\w-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[\w.\-/]{1,256})$/,
+          'must be an event bus name (letters, digits, "._-/") or an event bus ARN',
+        ),
+      ),
+  );
+
 /** The stage (serverless.yml: `${sls:stage}`), a dimension of every metric. */
 const stage = () =>
   z.string().check(z.regex(/^[A-Za-z0-9-]{1,64}$/, 'must be a stage name: letters, digits and "-"'));
@@ -127,6 +143,8 @@ const consumerSchema = () =>
     MAX_RECEIVE_COUNT: z._default(optional(wholeNumber(1)), 5),
     /** The scheduled check first looks at a new run this long after its start (its first lookup). */
     RECONCILE_AFTER_MINUTES: z._default(optional(z.coerce.number().check(z.positive())), 10),
+    /** Publishing run events: the bus; empty, off. */
+    EVENT_BUS_NAME: eventBus(),
   });
 
 export type ConsumerConfig = z.output<ReturnType<typeof consumerSchema>>;
@@ -182,6 +200,8 @@ const orphansSchema = () =>
       /** The callback queue: reconciliations join their task's callbacks there. Needed when on. */
       QUEUE_URL: optional(z.url()),
       ENQUEUE_TIMEOUT_MS: milliseconds(3_000),
+      /** Publishing run events (the orphan reports' here): the bus; empty, off. */
+      EVENT_BUS_NAME: eventBus(),
     }),
     z.transform((env, ctx) => {
       const secret = secretSetting(env, 'ZEGO_SERVER_SECRET', 'ZEGO_SERVER_SECRET_PARAM');

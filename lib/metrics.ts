@@ -36,6 +36,11 @@ export const METRICS = {
   ReconcileStale: MetricUnit.Count,
   /** A further mix_stop of a stopped run (StopMix called twice, or after a reconciled stop): recorded, no hook. */
   StopRecorded: MetricUnit.Count,
+  // consumer and orphans, publishing on (lib/events)
+  /** A run event EventBridge took (PutEvents). */
+  EventsPublished: MetricUnit.Count,
+  /** A run event not published (refused, too large, EventBridge unreachable): its record or report is retried; its alarm watches it. */
+  EventPublishFailed: MetricUnit.Count,
   // orphans
   RunningTasks: MetricUnit.Count,
   OrphanedTasks: MetricUnit.Count,

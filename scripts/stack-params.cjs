@@ -255,4 +255,45 @@ async function secrets(resolver) {
   return { ...names, appIds: ids.join(',') };
 }
 
-module.exports = { orphanCheck, tables, alarms, concurrency, customDomain, hooks, api, secrets };
+const BUS_NAME = /^[\w.\-/]{1,256}$/;
+const BUS_ARN = /^arn:aws[\w-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[\w.\-/]{1,256}$/;
+
+/**
+ * Run events (docs/events.md): `publishEvents` turns publishing on; `eventBusName` empty publishes
+ * to a bus of the stack's own, else to an existing bus, by name (this account and region) or ARN;
+ * `eventArchiveDays` above 0 archives the stack's own bus for that many days (an archive belongs to
+ * the bus's owner: one on another bus is made where that bus is defined). A bus or an archive
+ * asked for with publishing off is refused rather than silently ignored.
+ * @param {Resolver} resolver
+ */
+async function events(resolver) {
+  const publish = await flag(resolver, 'publishEvents');
+  const bus = await param(resolver, 'eventBusName');
+  const archiveDays = await integer(resolver, 'eventArchiveDays', 0, 3_650);
+  if (bus && !BUS_NAME.test(bus) && !BUS_ARN.test(bus)) {
+    throw refusal(`stage parameter eventBusName must be an event bus name or an event bus ARN, not "${bus}"`);
+  }
+  if (!publish && (bus || archiveDays > 0)) {
+    throw refusal('stage parameters eventBusName and eventArchiveDays need publishEvents: true');
+  }
+  if (bus && archiveDays > 0) {
+    throw refusal(
+      "stage parameter eventArchiveDays archives the stack's own bus only: with eventBusName set, archive that bus where it is defined",
+    );
+  }
+  return {
+    publish: condition(publish),
+    ownBus: condition(publish && !bus),
+    archive: condition(publish && !bus && archiveDays > 0),
+    // Off, the template still holds these in the branches it does not take: valid values.
+    archiveDays: archiveDays || 1,
+    externalByArn: condition(BUS_ARN.test(bus)),
+    externalByName: condition(BUS_NAME.test(bus)),
+    externalBusArn: BUS_ARN.test(bus) ? bus : 'arn:aws:events:us-east-1:000000000000:event-bus/unused',
+    externalBusNamed: BUS_NAME.test(bus) ? bus : 'unused',
+    // The functions' EVENT_BUS_NAME when it is not the stack's own bus: empty is off.
+    externalBusName: bus,
+  };
+}
+
+module.exports = { orphanCheck, tables, alarms, concurrency, customDomain, hooks, api, secrets, events };

@@ -6,6 +6,7 @@ import '../tools/local-stack/check-node';
 import '../tools/local-stack/quiet-sdk-warning';
 import { join } from 'node:path';
 import { LOCAL_DEV_SECRET, LOCAL_PORTS, localSecret } from '../tools/local-stack/defaults';
+import { readableEvent } from '../tools/local-stack/event-bus';
 import { reloadingHooks } from '../tools/local-stack/hook-reload';
 import { startLocalPipeline } from '../tools/local-stack/pipeline';
 import { localQueueUrls, restoreQueues, saveQueues } from '../tools/local-stack/queue-snapshot';
@@ -76,6 +77,14 @@ async function main(): Promise<void> {
       afterSeconds: 15,
       zegoApiPort: options.zegoApiPort,
     },
+    // Run events on (publishEvents), to a local stand-in of the bus: each one printed, all kept for
+    // `zego events`.
+    events: {
+      onEvent: (event) => {
+        if (options.jsonLogs) console.log(JSON.stringify({ message: 'event on the bus', ...event }));
+        else console.log(readableEvent(event));
+      },
+    },
   });
   const { stop, stack, ...info } = pipeline;
   const restored = queuesFile && (await restoreQueues(stack.clients.sqs, localQueueUrls(stack), queuesFile));
@@ -88,6 +97,7 @@ ZEGO mix callbacks, running locally
   SQS            ${info.sqsEndpoint}   queue ${info.queueUrl}
   DynamoDB       ${info.dynamoEndpoint}   tables ${info.tasksTable}, ${info.idempotencyTable}${options.dataDir ? ` (data in ${options.dataDir})` : ''}${restored && Object.keys(restored).length > 0 ? `\n  queues         restored from ${queuesFile}: ${counts(restored)}` : ''}
   ZEGO's API     ${info.zegoApiUrl}   (a fake: the check reconciles tasks running 15 s+ every 5 s)
+  EventBridge    ${info.eventBusUrl}   (a stand-in of the run events' bus: npx zego events)
 
 In another terminal, play ZEGO and look at the task (the CLI finds this stack and its secret):
   npx zego send --task demo-1 --event start

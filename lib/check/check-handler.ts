@@ -4,10 +4,14 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { OrphansConfig } from '../config';
+import { eventBridgeClient } from '../events/eventbridge-client';
+import { eventPublisher } from '../events/publish';
+import { withOrphanEvents } from '../events/publishing-hooks';
 import type { Hooks } from '../hook-contract';
 import { createMetrics } from '../metrics';
 import { type ReconcilerOptions, reconciler } from '../reconcile/reconciler';
@@ -31,6 +35,8 @@ export interface CheckHandlerOptions {
   dynamo?: DynamoDBClient;
   sqs?: SQSClient;
   ssm?: SSMProvider;
+  /** Publishes `Mix Orphaned` when EVENT_BUS_NAME is set; the module singleton by default. */
+  eventBridge?: EventBridgeClient;
   /** ZEGO's server API is called with this. */
   fetch?: typeof fetch;
   /** Current time in milliseconds. */
@@ -55,11 +61,19 @@ export function createCheckHandler({
   dynamo = dynamoClient,
   sqs,
   ssm,
+  eventBridge,
   fetch,
   now = Date.now,
   concurrency,
   pacing,
 }: CheckHandlerOptions) {
+  const busName = config.EVENT_BUS_NAME;
+  const orphanHooks = busName
+    ? withOrphanEvents(
+        hooks,
+        eventPublisher({ busName, client: eventBridge ?? eventBridgeClient(), metrics, logger }),
+      )
+    : hooks;
   const reconcile =
     config.reconcile &&
     reconciler({
@@ -81,7 +95,7 @@ export function createCheckHandler({
       await runScheduledCheck({
         table: { tableName: config.TASKS_TABLE, client: dynamo },
         orphanAfterSeconds: config.ORPHAN_AFTER_MINUTES * 60,
-        hooks,
+        hooks: orphanHooks,
         reconcile,
         concurrency,
         signal: deadline(context, config.reconcile?.timeoutMs ?? 0),

@@ -4,10 +4,14 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { ConsumerConfig } from '../config';
+import { eventBridgeClient } from '../events/eventbridge-client';
+import { eventPublisher } from '../events/publish';
+import { withRunEvents } from '../events/publishing-hooks';
 import type { Hooks } from '../hook-contract';
 import { createMetrics } from '../metrics';
 import { sqsDeadLetter } from '../queue/dead-letter';
@@ -28,13 +32,16 @@ export interface ConsumerHandlerOptions {
   /** Clients; the module singletons by default. One DynamoDB client for the task and its idempotency record. */
   dynamo?: DynamoDBClient;
   sqs?: SQSClient;
+  /** Publishes run events when EVENT_BUS_NAME is set; the module singleton by default. */
+  eventBridge?: EventBridgeClient;
   /** Current time in milliseconds. */
   now?: () => number;
 }
 
 /**
  * The consumer Lambda: FIFO batches from SQS, each callback (or reconciliation) applied to its task
- * once, then the hook.
+ * once, then the hook; with EVENT_BUS_NAME set, each hook call publishes its run event first
+ * (lib/events/publishing-hooks.ts).
  */
 export function createConsumerHandler({
   config,
@@ -43,8 +50,16 @@ export function createConsumerHandler({
   metrics = createMetrics('consumer', config.STAGE),
   dynamo = dynamoClient,
   sqs,
+  eventBridge,
   now = Date.now,
 }: ConsumerHandlerOptions) {
+  const busName = config.EVENT_BUS_NAME;
+  const runHooks = busName
+    ? withRunEvents(
+        hooks,
+        eventPublisher({ busName, client: eventBridge ?? eventBridgeClient(), metrics, logger }),
+      )
+    : hooks;
   const idempotency = idempotencyConfig({ days: config.IDEMPOTENCY_DAYS, metrics });
   const persistence = () =>
     new DynamoDBPersistenceLayer({ tableName: config.IDEMPOTENCY_TABLE, awsSdkV3Client: dynamo });
@@ -60,7 +75,7 @@ export function createConsumerHandler({
     (input, context) =>
       processMessage(input, {
         store,
-        hooks,
+        hooks: runHooks,
         logger,
         metrics,
         remainingTimeMs: () => context.getRemainingTimeInMillis(),

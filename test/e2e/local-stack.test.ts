@@ -270,6 +270,48 @@ describe('npm start, driven like ZEGO', () => {
     expect(output().match(inferred)).toHaveLength(1);
   }, 60_000);
 
+  it('publishes each run’s events to its stand-in of the bus, prints each, and lists them with zego events', async () => {
+    const start = seq();
+    await zego('send', '--task', 'evented', '--event', 'start', '--seq', start, '--repeat', '2');
+    await zego('send', '--task', 'evented', '--seq', seq(), '--repeat', '2');
+    await zego('send', '--task', 'evented', '--seq', seq()); // StopMix again: recorded, no event
+    await taskWhen('evented', (task) => task.status === 'stopped');
+    const listed = async () =>
+      (await zego('events', '--task', 'evented', '--json')).stdout
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map(
+          (line) =>
+            JSON.parse(line) as { 'detail-type': string; source: string; detail: Record<string, unknown> },
+        );
+    await vi.waitFor(async () => expect((await listed()).length).toBeGreaterThanOrEqual(2), {
+      timeout: 20_000,
+    });
+    const events = await listed();
+    expect(events.map((e) => e['detail-type'])).toEqual(['Mix Started', 'Mix Stopped']);
+    expect(events.every((e) => e.source === 'zego-mix-callbacks')).toBe(true);
+    expect(events.map((e) => e.detail.runId)).toEqual([`111111:evented:${start}`, `111111:evented:${start}`]);
+    expect(JSON.stringify(events)).not.toMatch(/signature/);
+
+    const table = (await zego('events', '--task', 'evented')).stdout;
+    expect(table).toMatch(/^TIME \(UTC\)\s+DETAIL-TYPE\s+TASK\s+RUN\s+EVENT ID$/m);
+    expect(table).toMatch(
+      new RegExp(`Mix Started\\s+evented\\s+111111:evented:${start}\\s+111111:evented:mix_start:${start}`),
+    );
+    expect((await zego('events')).stdout).toContain('Mix Stopped');
+    expect((await zego('events', '--task', 'never-sent')).stdout).toContain(
+      'no events of task never-sent yet',
+    );
+    // npm start's log shows each event as the bus took it.
+    expect(output()).toMatch(/ bus +Mix Started +appid=111111 task_id=evented runId=/);
+    expect(output()).toMatch(/ bus +Mix Stopped +appid=111111 task_id=evented runId=/);
+    await expect(zego('events', '--stage', 'prod')).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining("zego events: reads only npm start's local stand-in of the bus"),
+    });
+  });
+
   it('passes the smoke test, which leaves nothing behind and calls no hook', async () => {
     const count = async (TableName: string) =>
       (await dynamo.send(new ScanCommand({ TableName, Select: 'COUNT' }))).Count;
@@ -315,6 +357,7 @@ describe('npm start, driven like ZEGO', () => {
       'same-seq': 'stopped',
       updated: 'running',
       control: 'stopped',
+      evented: 'stopped',
     });
     expect(await queueDepth(sqs, info.queueUrl)).toBe(0);
     expect(await queueDepth(sqs, info.deadLetterQueueUrl)).toBe(0);

@@ -72,8 +72,9 @@ describe('the README tour', () => {
     for (const { command, shown } of rest) {
       const args = command.replace(/^npx zego /, '').split(' ');
       const shape = shapeOf(shown);
-      // Reads of a task may have to wait for the consumer, or for the scheduled check to reconcile.
-      const read = ['task', 'tasks'].includes(args[0] ?? '');
+      // Reads of a task (and of its events) may have to wait for the consumer, or for the scheduled
+      // check to reconcile.
+      const read = ['task', 'tasks', 'events'].includes(args[0] ?? '');
       if (read) await expect.poll(() => printed(args), { timeout: 40_000, interval: 500 }).toMatch(shape);
       else expect(await printed(args)).toMatch(shape);
     }

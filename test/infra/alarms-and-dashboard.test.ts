@@ -18,7 +18,12 @@ describe('the packaged stack', () => {
       ofType('AWS::CloudWatch::Alarm').map(([name, r]) => [name, r.Properties]),
     );
     expect(Object.keys(alarms).sort()).toEqual(
-      [...Object.keys(METRIC_ALARMS), 'RefusedRequestsAlarm', 'OrphanCheckHeartbeatAlarm'].sort(),
+      [
+        ...Object.keys(METRIC_ALARMS),
+        'RefusedRequestsAlarm',
+        'OrphanCheckHeartbeatAlarm',
+        'EventPublishFailuresAlarm', // metric math; test/infra/events.test.ts
+      ].sort(),
     );
     for (const [name, [namespace, metric, dimensions, statistic, missing]] of Object.entries(METRIC_ALARMS)) {
       expect(alarms[name], name).toMatchObject({
@@ -65,7 +70,7 @@ describe('the packaged stack', () => {
         .filter(([name, r]) => r.Type === 'AWS::CloudWatch::Alarm' && deployed(stack, name))
         .map(([name]) => [name, deployed(stack, name)?.Properties] as const);
     expect(alarms(template)).toHaveLength(16);
-    expect(alarms(options)).toHaveLength(17); // with reconciliation's
+    expect(alarms(options)).toHaveLength(18); // with reconciliation's and run events'
     for (const [name, alarm] of alarms(template)) {
       expect(alarm?.AlarmActions, name).toEqual([{ Ref: 'AlarmTopic' }]);
       expect(alarm, name).not.toHaveProperty('OKActions');

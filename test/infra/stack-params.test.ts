@@ -126,6 +126,46 @@ describe('stage parameters checked at package time (scripts/stack-params.cjs)', 
       /not an ACM certificate ARN/,
     );
   });
+
+  it('turns run events on, on the stack’s own bus or an existing one, and refuses what cannot be meant', async () => {
+    const events = (values: Record<string, unknown>) =>
+      call('events', { publishEvents: false, eventBusName: '', eventArchiveDays: 0, ...values });
+    expect(await events({})).toMatchObject({ publish: 'false', ownBus: 'false', archive: 'false' });
+    expect(await events({ publishEvents: 'true', eventArchiveDays: '14' })).toMatchObject({
+      publish: 'true',
+      ownBus: 'true',
+      archive: 'true',
+      archiveDays: 14,
+      externalByArn: 'false',
+      externalByName: 'false',
+      externalBusName: '',
+    });
+    expect(await events({ publishEvents: true, eventBusName: 'shared' })).toMatchObject({
+      ownBus: 'false',
+      externalByName: 'true',
+      externalBusNamed: 'shared',
+      externalBusName: 'shared',
+    });
+    const arn = 'arn:aws:events:eu-west-1:123456789012:event-bus/shared';
+    expect(await events({ publishEvents: true, eventBusName: arn })).toMatchObject({
+      ownBus: 'false',
+      externalByArn: 'true',
+      externalBusArn: arn,
+    });
+    await expect(events({ eventBusName: 'shared' })).rejects.toThrow(/need publishEvents: true/);
+    await expect(events({ eventArchiveDays: 7 })).rejects.toThrow(/need publishEvents: true/);
+    await expect(
+      events({ publishEvents: true, eventBusName: 'shared', eventArchiveDays: 7 }),
+    ).rejects.toThrow(/archives the stack's own bus only/);
+    await expect(events({ publishEvents: true, eventBusName: 'a bus' })).rejects.toThrow(
+      /eventBusName must be an event bus name or an event bus ARN/,
+    );
+    await expect(events({ publishEvents: 'yes' })).rejects.toThrow(/publishEvents must be true or false/);
+    await expect(events({ publishEvents: true, eventArchiveDays: 3651 })).rejects.toThrow(
+      /eventArchiveDays must be a whole number from 0 to 3650/,
+    );
+  });
+
   it('protects the kept tables from deletion on request, never tables that go with the stack', async () => {
     const base = { keepPreviousRunningIndex: false, tableWarmWritesPerSecond: 0 };
     expect(await call('tables', { ...base, keepTables: true, tableDeletionProtection: false })).toMatchObject(

@@ -82,6 +82,9 @@ export const OPTIONS = {
   hookPolicyArns: HOOK_POLICY_ARNS.join(','),
   hookParametersPath: HOOK_PARAMETERS_PATH,
   apiAccessLogs: 'false',
+  publishEvents: 'true',
+  eventArchiveDays: '7',
+  alarmEventPublishFailures: '3',
   ...Object.fromEntries(Object.values(THRESHOLDS).map(([param, , option]) => [param, String(option)])),
 };
 
@@ -118,9 +121,13 @@ export const userPackageListing = async () => {
   );
 };
 
+/** Run events on an existing bus of the account, by name (stage `ci-bus`). */
+export const EXTERNAL_BUS = 'shared-mix-events';
+
 /**
  * The stack packaged once for every file of test/infra (each packaging runs esbuild for three
- * functions): the defaults at stage `ci`, and every option on at stage `ci-all` in eu-west-1.
+ * functions): the defaults at stage `ci`, every option on at stage `ci-all` in eu-west-1, and run
+ * events on an existing bus at stage `ci-bus`.
  */
 export default async function setup(project: TestProject) {
   // A stand-in when the user has no `.serverless/`, removed at the end.
@@ -149,9 +156,17 @@ export default async function setup(project: TestProject) {
       ...Object.entries(OPTIONS).flatMap(([name, value]) => ['--param', `${name}=${value}`]),
     ]);
     dirs.push(options.dir);
+    const externalBus = await packaged('ci-bus', [
+      '--param',
+      'publishEvents=true',
+      '--param',
+      `eventBusName=${EXTERNAL_BUS}`,
+    ]);
+    dirs.push(externalBus.dir);
     project.provide('packagedStacks', {
       template: defaults.template,
       options: options.template,
+      externalBus: externalBus.template,
       packageDir: defaults.dir,
       userPackageBefore,
     });
@@ -169,6 +184,8 @@ declare module 'vitest' {
       template: Template;
       /** Stage `ci-all` in eu-west-1, every option on (OPTIONS). */
       options: Template;
+      /** Stage `ci-bus`: run events on the existing bus EXTERNAL_BUS. */
+      externalBus: Template;
       /** Where the `ci` package is: its zips beside its template. */
       packageDir: string;
       /** The user's `.serverless/` before packaging (userPackageListing). */

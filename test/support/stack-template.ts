@@ -11,6 +11,7 @@ export {
   CERTIFICATE,
   CUSTOM_SECRET_PARAM,
   DOMAIN,
+  EXTERNAL_BUS,
   HOOK_PARAMETERS_PATH,
   HOOK_POLICY_ARNS,
   type Resource,
@@ -25,7 +26,7 @@ export interface Statement {
   Resource: unknown;
 }
 
-export const { template, options, packageDir } = inject('packagedStacks');
+export const { template, options, externalBus, packageDir } = inject('packagedStacks');
 
 export const HEARTBEAT: MetricName = 'OrphanCheckCompleted';
 

@@ -225,6 +225,22 @@ describe('loadConsumerConfig', () => {
     expect(config).toMatchObject({ IDEMPOTENCY_DAYS: 0.5, TASK_RETENTION_DAYS: 0 });
   });
 
+  it('publishes no events unless EVENT_BUS_NAME names a bus, by name or ARN (empty is off)', () => {
+    expect(loadConsumerConfig(consumerBase).EVENT_BUS_NAME).toBeUndefined();
+    expect(loadConsumerConfig({ ...consumerBase, EVENT_BUS_NAME: '' }).EVENT_BUS_NAME).toBeUndefined();
+    for (const bus of ['zego-mix-callbacks-prod', 'arn:aws:events:eu-west-1:123456789012:event-bus/shared']) {
+      expect(loadConsumerConfig({ ...consumerBase, EVENT_BUS_NAME: bus }).EVENT_BUS_NAME).toBe(bus);
+    }
+    for (const bus of ['a bus', 'arn:aws:sqs:eu-west-1:123456789012:queue']) {
+      expect(configError(() => loadConsumerConfig({ ...consumerBase, EVENT_BUS_NAME: bus }))).toMatch(
+        /EVENT_BUS_NAME: must be an event bus name/,
+      );
+    }
+    expect(
+      loadOrphansConfig({ STAGE: 'test', TASKS_TABLE: 'tasks', EVENT_BUS_NAME: 'b' }).EVENT_BUS_NAME,
+    ).toBe('b');
+  });
+
   it.each([
     ['an idempotency of 0 days', { IDEMPOTENCY_DAYS: '0' }, /IDEMPOTENCY_DAYS: must be more than 0/],
     ['a negative retention', { TASK_RETENTION_DAYS: '-1' }, /TASK_RETENTION_DAYS/],

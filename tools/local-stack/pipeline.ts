@@ -1,7 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { createEventBridgeClient } from '../../lib/events/eventbridge-client';
 import type { Hooks } from '../../lib/hook-contract';
 import { type FakeZegoServerApi, startFakeZegoServerApi } from '../zego-fake/server-api';
 import { LOCAL_APPID, LOCAL_SERVER_SECRET } from './defaults';
+import { localCredentials } from './engines';
+import { type BusEvent, startLocalEventBus } from './event-bus';
 import { type BatchReport, startEventSourceMapping } from './event-source-mapping';
 import { consumerHandler, ingestHandler, orphansHandler } from './handlers';
 import { startHttpApi } from './http-api';
@@ -35,6 +39,11 @@ export interface PipelineOptions extends Partial<LocalStackOptions> {
   consumerTimeoutMs?: number;
   onBatch?: (report: BatchReport) => void;
   /**
+   * Publish run events (publishEvents) to a local stand-in of the bus (tools/local-stack/event-bus.ts)
+   * on `port` (0: any free one), calling `onEvent` with each event it takes.
+   */
+  events?: { port?: number; onEvent?: (event: BusEvent) => void };
+  /**
    * Throttle the endpoint as the deployed API does: `true` with serverless.yml's limits, or these.
    * Off by default: the load run and the bench go past the deployed limits on purpose.
    */
@@ -57,6 +66,8 @@ export interface PipelineInfo {
   secret: string;
   /** The fake of ZEGO's server API, when reconciliation runs: `zego send` and `zego kill-mix` drive it. */
   zegoApiUrl?: string;
+  /** The local stand-in of the event bus, when run events are on: `zego events` reads its `/events`. */
+  eventBusUrl?: string;
 }
 
 export interface Pipeline extends PipelineInfo {
@@ -81,6 +92,16 @@ export async function startLocalPipeline(options: PipelineOptions): Promise<Pipe
         ...options.queueAttributes,
       },
     }));
+  const bus = options.events && (await startLocalEventBus({ name: 'local-run-events', ...options.events }));
+  // Publishing on, as publishEvents deploys it: EVENT_BUS_NAME for the consumer and the check.
+  const publishing = bus && {
+    env: { EVENT_BUS_NAME: bus.name },
+    eventBridge: createEventBridgeClient({
+      endpoint: bus.url,
+      region: stack.region,
+      credentials: localCredentials,
+    }),
+  };
   const ingest = ingestHandler(stack, options.ingest);
   const throttle = options.throttle === true ? apiThrottle() : options.throttle || undefined;
   const api = await startHttpApi(
@@ -104,10 +125,12 @@ export async function startLocalPipeline(options: PipelineOptions): Promise<Pipe
       // One consumer per poller, as Lambda runs one invocation at a time per instance: a shared
       // one would publish another invocation's metrics and find its own store empty.
       handler: consumerHandler(stack, options.hooks, {
+        ...(publishing && { eventBridge: publishing.eventBridge }),
         ...options.consumer,
         // A new run's first check, as the scheduled check below looks (deployed: the same setting).
         env: {
           ...(options.reconcile && { RECONCILE_AFTER_MINUTES: String(options.reconcile.afterSeconds / 60) }),
+          ...publishing?.env,
           ...options.consumer?.env,
         },
       }),
@@ -116,7 +139,9 @@ export async function startLocalPipeline(options: PipelineOptions): Promise<Pipe
     }),
   );
 
-  const schedule = options.reconcile && (await startSchedule(stack, options.hooks, options.reconcile));
+  const schedule =
+    options.reconcile &&
+    (await startSchedule(stack, options.hooks, options.reconcile, publishing || undefined));
 
   return {
     stack,
@@ -132,10 +157,12 @@ export async function startLocalPipeline(options: PipelineOptions): Promise<Pipe
     idempotencyTable: stack.tables.idempotency,
     signaturesTable: stack.tables.signatures,
     secret: stack.env.ingest.ZEGO_CALLBACK_SECRET ?? '',
+    eventBusUrl: bus?.url,
     stop: async () => {
       await api.stop();
       await schedule?.stop();
       await Promise.all(pollers.map((poller) => poller.stop()));
+      await bus?.stop();
       await options.beforeEnginesStop?.(stack);
       if (!options.stack) await stack.stop();
     },
@@ -151,6 +178,7 @@ async function startSchedule(
   stack: LocalStack,
   hooks: PipelineOptions['hooks'],
   { checkEverySeconds, afterSeconds, zegoApiPort = 0 }: NonNullable<PipelineOptions['reconcile']>,
+  publishing?: { env: Record<string, string>; eventBridge: EventBridgeClient },
 ): Promise<{ zegoApi: FakeZegoServerApi; stop: () => Promise<void> }> {
   const zegoApi = await startFakeZegoServerApi({
     port: zegoApiPort,
@@ -160,11 +188,13 @@ async function startSchedule(
     stack,
     { onMixOrphaned: hooks.onMixOrphaned ?? (async () => {}) },
     {
+      ...(publishing && { eventBridge: publishing.eventBridge }),
       env: {
         ZEGO_SERVER_SECRET: LOCAL_SERVER_SECRET,
         ZEGO_SERVER_API_ENDPOINT: zegoApi.url,
         RECONCILE_AFTER_MINUTES: String(afterSeconds / 60),
         RECONCILE_EVERY_MINUTES: String(checkEverySeconds / 60),
+        ...publishing?.env,
       },
     },
   );

@@ -158,7 +158,7 @@ function referenced(value: unknown): string {
 
 /**
  * A function's environment as serverless.yml writes it (the provider's, then the function's), each
- * `!Ref` replaced by what the local engines named: a table's name, a queue's URL.
+ * `!If` decided and each `!Ref` replaced by what the local engines named: a table's name, a queue's URL.
  */
 export function functionEnvironment(
   fn: string,
@@ -167,7 +167,9 @@ export function functionEnvironment(
 ): Record<string, string> {
   const declared = { ...stack.provider.environment, ...stack.functions[fn]?.environment };
   return Object.fromEntries(
-    Object.entries(declared).map(([name, value]) => {
+    Object.entries(declared).map(([name, declaredValue]) => {
+      // An `!If` on a stage parameter (EVENT_BUS_NAME: the stack's own bus, or the one named).
+      const value = withConditions(declaredValue, stack);
       if (typeof value !== 'object' || value === null) return [name, String(value ?? '')];
       const id = referenced(value);
       const resolved = local[id];

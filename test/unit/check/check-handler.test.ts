@@ -7,6 +7,7 @@ import {
   type QueryCommandInput,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
@@ -261,5 +262,49 @@ describe('createCheckHandler', () => {
         function: 'orphans',
       },
     ]);
+  });
+});
+
+describe('createCheckHandler with EVENT_BUS_NAME', () => {
+  it('publishes Mix Orphaned on that bus before onMixOrphaned, and neither again on a failed publish', async () => {
+    const eventBridge = new EventBridgeClient(aws);
+    const events = mockClient(eventBridge);
+    const order: string[] = [];
+    events.on(PutEventsCommand).callsFake(async () => {
+      order.push('published');
+      return { FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] };
+    });
+    const build = () =>
+      createCheckHandler({
+        config: loadOrphansConfig({
+          STAGE: 'test',
+          TASKS_TABLE: 'tasks',
+          ORPHAN_AFTER_MINUTES: '30',
+          EVENT_BUS_NAME: 'the-bus',
+        }),
+        hooks: { onMixOrphaned: async () => void order.push('onMixOrphaned') },
+        logger: new Logger({ logLevel: 'SILENT' }),
+        metrics: createMetrics('orphans', 'test'),
+        dynamo: new DynamoDBClient(aws),
+        eventBridge,
+        now: () => NOW_MS,
+      });
+    capturedStdout();
+    await build()({}, lambdaContext('orphans', 60_000));
+    expect(order).toEqual(['published', 'onMixOrphaned']);
+    const [entry] = events.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries ?? [];
+    expect(entry).toMatchObject({ EventBusName: 'the-bus', DetailType: 'Mix Orphaned' });
+    expect(JSON.parse(entry?.Detail ?? '{}')).toMatchObject({
+      eventId: '111111:111111:1111:42:#orphaned',
+      runningSeconds: 3_600,
+    });
+
+    // Refused: the hook is not called, the report is left for the next check, and the check fails.
+    events
+      .on(PutEventsCommand)
+      .resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure' }] });
+    order.length = 0;
+    await expect(build()({}, lambdaContext('orphans', 60_000))).rejects.toThrow();
+    expect(order).toEqual([]);
   });
 });

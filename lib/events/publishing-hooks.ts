@@ -1,0 +1,87 @@
+import type { Hooks } from '../hook-contract';
+import { DETAIL_TYPES, DETAIL_VERSION, orphanedEventId } from './names';
+import type { PublishEvent } from './publish';
+
+type RunHooks = Pick<Hooks, 'onMixStarted' | 'onMixUpdated' | 'onMixStopped'>;
+
+/**
+ * Publishing as a built-in hook: each hook call publishes its event first, then calls yours. A
+ * failed publish throws as a failing hook does, so the record is retried (then dead-lettered) and
+ * the event has the same once-per-run guarantee as your hooks. A publish that succeeded before
+ * your hook failed is published again on the retry, with the same `eventId`, which consumers
+ * de-duplicate on (docs/events.md). `Mix Updated` is published whether or not you have
+ * onMixUpdated.
+ */
+export function withRunEvents<H extends RunHooks>(hooks: H, publish: PublishEvent): RunHooks {
+  return {
+    async onMixStarted(event, context) {
+      const { runId, task, callback } = event;
+      await publish(DETAIL_TYPES.started, {
+        version: DETAIL_VERSION,
+        eventId: context.idempotencyKey,
+        runId,
+        appid: task.appid,
+        task_id: task.task_id,
+        task,
+        receivedAt: context.receivedAt,
+        callback,
+      });
+      await hooks.onMixStarted(event, context);
+    },
+    async onMixUpdated(event, context) {
+      const { runId, task, callback } = event;
+      await publish(DETAIL_TYPES.updated, {
+        version: DETAIL_VERSION,
+        eventId: context.idempotencyKey,
+        runId,
+        appid: task.appid,
+        task_id: task.task_id,
+        task,
+        receivedAt: context.receivedAt,
+        callback,
+      });
+      await hooks.onMixUpdated?.(event, context);
+    },
+    async onMixStopped(event, context) {
+      const { runId, task } = event;
+      const common = {
+        version: DETAIL_VERSION,
+        eventId: context.idempotencyKey,
+        runId,
+        appid: task.appid,
+        task_id: task.task_id,
+        task,
+        receivedAt: context.receivedAt,
+      };
+      await publish(
+        DETAIL_TYPES.stopped,
+        event.inferred
+          ? { ...common, inferred: true, reconciledAt: event.reconciledAt }
+          : { ...common, inferred: false, callback: event.callback },
+      );
+      await hooks.onMixStopped(event, context);
+    },
+  };
+}
+
+/**
+ * The orphan report's event, then your onMixOrphaned. A failed publish fails the report as a
+ * failing hook does: both run again on the next check.
+ */
+export function withOrphanEvents(hooks: Pick<Hooks, 'onMixOrphaned'>, publish: PublishEvent) {
+  return {
+    async onMixOrphaned(event, context) {
+      const { runId, task, runningSeconds } = event;
+      await publish(DETAIL_TYPES.orphaned, {
+        version: DETAIL_VERSION,
+        eventId: orphanedEventId(runId),
+        runId,
+        appid: task.appid,
+        task_id: task.task_id,
+        task,
+        runningSeconds,
+      });
+      await hooks.onMixOrphaned(event, context);
+    },
+  } satisfies Pick<Hooks, 'onMixOrphaned'>;
+}
