@@ -85,6 +85,12 @@ const common = {
   appid: about(digits, "ZEGO's app id"),
   task_id: about(text, 'The mix task id, as ZEGO sent it'),
   task: about(task, 'The task as stored after this transition'),
+  truncated: z.optional(
+    about(
+      z.object({ bytes: z.number().check(z.int()) }),
+      "Present only when the whole detail would have been over PutEvents' 256 KB (a callback of thousands of control characters): task and callback then hold only their ids, seqs, times and status; bytes is the whole entry's size",
+    ),
+  ),
 };
 
 export const mixStartedDetail = z.object({

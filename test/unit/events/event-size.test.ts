@@ -2,9 +2,9 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { EventDetail } from '../../../lib/events/event-detail';
+import { type EventDetail, mixStoppedDetail } from '../../../lib/events/event-detail';
 import { EVENT_SOURCE } from '../../../lib/events/names';
-import { EventTooLargeError, entrySize, eventPublisher, MAX_ENTRY_BYTES } from '../../../lib/events/publish';
+import { entrySize, eventPublisher, MAX_ENTRY_BYTES } from '../../../lib/events/publish';
 import { withRunEvents } from '../../../lib/events/publishing-hooks';
 import type { HookContext } from '../../../lib/hook-contract';
 import { createMetrics } from '../../../lib/metrics';
@@ -139,7 +139,8 @@ describe('the size of an event built from a callback ingest accepts', () => {
     }
   });
 
-  it('can pass 256 KB only with control characters (6 bytes each in JSON): refused before the call, never cut', async () => {
+  it('can pass 256 KB only with control characters (6 bytes each in JSON): then published truncated, never refused', async () => {
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
     const { sizes, details } = await entrySizes('\u0001');
     expect(Math.max(...sizes)).toBeGreaterThan(MAX_ENTRY_BYTES);
     const publish = eventPublisher({
@@ -149,7 +150,22 @@ describe('the size of an event built from a callback ingest accepts', () => {
       logger: new Logger({ logLevel: 'SILENT' }),
     });
     const [, , stopped] = details as [EventDetail, EventDetail, EventDetail];
-    await expect(publish('Mix Stopped', stopped)).rejects.toThrow(EventTooLargeError);
-    expect(eventBridge.commandCalls(PutEventsCommand)).toEqual([]);
+    await publish('Mix Stopped', stopped);
+    const [entry] = eventBridge.commandCalls(PutEventsCommand).map((call) => call.args[0].input.Entries?.[0]);
+    expect(entrySize(entry ?? {})).toBeLessThanOrEqual(MAX_ENTRY_BYTES);
+    const sent = JSON.parse(entry?.Detail ?? '{}');
+    expect(sent.truncated.bytes).toBeGreaterThan(MAX_ENTRY_BYTES);
+    expect(mixStoppedDetail.safeParse(sent).success).toBe(true);
+    // Ids, seqs and times stay; the fields made of control characters go.
+    expect(sent.callback).toEqual({
+      appid: '111111',
+      event: 'mix_stop',
+      seq: '123456789',
+      timestamp: '1689835223',
+      nonce: '7257787020413449571',
+      task_id: stopped.task_id,
+    });
+    expect(sent.task).not.toHaveProperty('mix_url');
+    expect(sent.task).toMatchObject({ status: 'stopped', runId: stopped.runId, stopSeq: '123456789' });
   });
 });

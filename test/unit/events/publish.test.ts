@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { MixOrphanedDetail } from '../../../lib/events/event-detail';
+import { type MixOrphanedDetail, mixOrphanedDetail } from '../../../lib/events/event-detail';
 import { DETAIL_TYPES, EVENT_SOURCE } from '../../../lib/events/names';
 import {
   EventPublishError,
@@ -130,24 +130,40 @@ describe('eventPublisher', () => {
     expect(total(emitted(), 'EventPublishFailed')).toBe(1);
   });
 
-  it('refuses an entry past 256 KB before calling EventBridge, and publishes one of exactly 256 KB', async () => {
+  it('publishes an entry of exactly 256 KB whole, and a larger one truncated to its ids, seqs and times', async () => {
     eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
     const { publish, emitted } = publisher();
     const overhead = entrySize({
       Source: EVENT_SOURCE,
       DetailType: 'Mix Orphaned',
-      Detail: JSON.stringify(detail({ task_id: '' })),
+      Detail: JSON.stringify(detail({ task: { ...detail().task, mix_url: '' } })),
     });
-    const filler = (bytes: number) => detail({ task_id: 'x'.repeat(bytes - overhead) });
+    const filler = (bytes: number) =>
+      detail({ task: { ...detail().task, mix_url: 'x'.repeat(bytes - overhead) } });
     await publish(DETAIL_TYPES.orphaned, filler(MAX_ENTRY_BYTES));
-    expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(1);
+    await publish(DETAIL_TYPES.orphaned, filler(MAX_ENTRY_BYTES + 1));
+    const [whole, cut] = eventBridge
+      .commandCalls(PutEventsCommand)
+      .map((call) => JSON.parse(call.args[0].input.Entries?.[0]?.Detail ?? '{}'));
+    expect(whole.task.mix_url).toHaveLength(MAX_ENTRY_BYTES - overhead);
+    expect(whole).not.toHaveProperty('truncated');
+    expect(cut).toEqual({ ...detail(), truncated: { bytes: MAX_ENTRY_BYTES + 1 } });
+    expect(mixOrphanedDetail.safeParse(cut).success).toBe(true);
+    expect(total(emitted(), 'EventsPublished')).toBe(2);
+  });
 
-    const error = await thrown(publish(DETAIL_TYPES.orphaned, filler(MAX_ENTRY_BYTES + 1)));
-    expect(error).toBeInstanceOf(EventTooLargeError);
-    expect((error as Error).message).toBe(
-      `the "Mix Orphaned" event ${RUN}:#orphaned would be a PutEvents entry of 262145 bytes; EventBridge takes at most 262144`,
+  it('refuses, before calling EventBridge, an entry over 256 KB even truncated (ids past their limits)', async () => {
+    const { publish, emitted } = publisher();
+    const error = await thrown(
+      publish(DETAIL_TYPES.orphaned, detail({ task_id: 'x'.repeat(MAX_ENTRY_BYTES) })),
     );
-    expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(1);
+    expect(error).toBeInstanceOf(EventTooLargeError);
+    expect((error as Error).message).toMatch(
+      new RegExp(
+        `^the "Mix Orphaned" event ${RUN}:#orphaned would be a PutEvents entry of \\d+ bytes even truncated; EventBridge takes at most 262144$`,
+      ),
+    );
+    expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(0);
     expect(total(emitted(), 'EventPublishFailed')).toBe(1);
   });
 });
