@@ -12,6 +12,8 @@
  *   RECONCILE_AFTER_MINUTES and stops those ZEGO no longer knows. A further mix_stop of a stopped run
  *   (StopMix called twice, the genuine stop after a reconciled one) is recorded and calls nothing.
  * - A stale callback (older than what the task holds) calls no hook.
+ * - With run events on (stage parameter publishEvents), each call first publishes its EventBridge
+ *   event (lib/events/publishing-hooks.ts, docs/events.md), then calls yours.
  *
  * Each hook call completes at most once for what triggered it:
  * - A hook that returns completes it: it is never called again for it, however often ZEGO or SQS
