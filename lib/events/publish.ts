@@ -65,7 +65,7 @@ const pick = (from: object, keys: readonly string[]) =>
  * The detail with its task and callback reduced to the fields that are bounded (ids of at most
  * 4,096 characters, digits, times), and `truncated` saying how large the whole one was.
  */
-export function truncated(detail: EventDetail, bytes: number): EventDetail {
+function truncated(detail: EventDetail, bytes: number): EventDetail {
   return {
     ...detail,
     task: pick(detail.task, TASK_KEPT) as EventDetail['task'],
