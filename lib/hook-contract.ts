@@ -17,7 +17,8 @@
  *
  * Each hook call completes at most once for what triggered it:
  * - A hook that returns completes it: it is never called again for it, however often ZEGO or SQS
- *   deliver the callback again within the idempotency retention (7 days by default).
+ *   deliver the callback again within the idempotency retention (7 days by default), unless the
+ *   function times out after it returned and before its completion was recorded.
  * - A hook that throws (or times out) fails the record: SQS delivers it again, and the hook is
  *   called again, up to maxReceiveCount (5) deliveries; then the callback goes to the DLQ. Later
  *   callbacks of the same task wait meanwhile. So a hook may run more than once when it fails
