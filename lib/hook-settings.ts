@@ -42,9 +42,8 @@ export async function hookSettings({
     recursive: false,
     maxAge: maxAgeSeconds,
   });
-  return Object.fromEntries(
-    Object.entries(read ?? {}).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
-  );
+  // Powertools gives each parameter's value as text (a parameter with none is left out).
+  return { ...(read as Record<string, string> | undefined) };
 }
 
 function parseInline(text: string): HookSettings {

@@ -1,8 +1,8 @@
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseQueuedCallback, type QueuedMixStart, type QueuedMixStop } from '../../lib/queue/message';
 import { applyMixEvent } from '../../lib/store/apply-mix-event';
-import { applyReconciliation } from '../../lib/store/check-writes';
+import { applyReconciliation, recordCheck } from '../../lib/store/check-writes';
 import { appTasks, getTask } from '../../lib/store/task-reads';
 import { signedCallback, signedMixStart } from '../support/callbacks';
 import { collect } from '../support/collect';
@@ -20,6 +20,20 @@ const store = () => ({
   stoppedRetentionSeconds: 3_600,
   client: stack.clients.dynamo,
 });
+/** The task's item as DynamoDB holds it, each attribute's value as written (numbers as text). */
+async function item(task_id: string) {
+  const { Item } = await stack.clients.dynamo.send(
+    new GetItemCommand({
+      TableName: stack.tables.tasks,
+      Key: { appid: { S: '111111' }, task_id: { S: task_id } },
+      ConsistentRead: true,
+    }),
+  );
+  return Object.fromEntries(
+    Object.entries(Item ?? {}).map(([name, value]) => [name, Object.values(value)[0]]),
+  );
+}
+
 const stop = (o = {}) => parseQueuedCallback(queuedBody(signedCallback(o))).callback as QueuedMixStop;
 const start = (o = {}) => parseQueuedCallback(queuedBody(signedMixStart(o))).callback as QueuedMixStart;
 
@@ -121,18 +135,6 @@ describe('task store on DynamoDB Local', () => {
   });
 
   it('leaves on the item what each transition says, and nothing of the run before', async () => {
-    const item = async (task_id: string) => {
-      const { Item } = await stack.clients.dynamo.send(
-        new GetItemCommand({
-          TableName: stack.tables.tasks,
-          Key: { appid: { S: '111111' }, task_id: { S: task_id } },
-          ConsistentRead: true,
-        }),
-      );
-      return Object.fromEntries(
-        Object.entries(Item ?? {}).map(([name, value]) => [name, Object.values(value)[0]]),
-      );
-    };
     const id = 'life';
     const running = ['runningSince', 'runningShard', 'checkAt'];
     const stopped = ['stopSeq', 'stoppedAt', 'stopReceivedAt', 'stoppedBy', 'expiresAt'];
@@ -181,5 +183,44 @@ describe('task store on DynamoDB Local', () => {
       reconciledAt: checkedAt,
     });
     for (const name of [...running, 'expiresAt']) expect(reconciled, name).not.toHaveProperty(name);
+  });
+
+  it('keeps the run’s times: its first check after its start, and the stop its hook saw', async () => {
+    const id = 'times';
+    const checked = { ...store(), firstCheckAfterSeconds: 600 };
+    await applyMixEvent(start({ task_id: id, seq: '10', timestamp: '1700000000' }), 'r1', checked);
+    expect(await item(id)).toMatchObject({ startedAt: '1700000000', checkAt: '1700000600' });
+    await applyMixEvent(stop({ task_id: id, seq: '11', timestamp: '1700000100' }), 'r2', checked);
+    // StopMix called twice: recorded, and the run's stop stays the first one's.
+    await applyMixEvent(stop({ task_id: id, seq: '12', timestamp: '1700000200' }), 'r3', checked);
+    expect(await item(id)).toMatchObject({ seq: '12', stopSeq: '11', stoppedAt: '1700000100' });
+  });
+
+  it('gives a task running from before the index had shards its shard on its next update, due at once', async () => {
+    const id = 'unsharded';
+    await applyMixEvent(start({ task_id: id, seq: '10' }), 'r1', store());
+    await stack.clients.dynamo.send(
+      new UpdateItemCommand({
+        TableName: stack.tables.tasks,
+        Key: { appid: { S: '111111' }, task_id: { S: id } },
+        UpdateExpression: 'REMOVE runningShard, checkAt',
+      }),
+    );
+    await applyMixEvent(start({ task_id: id, seq: '11' }), 'r2', store());
+    expect(await item(id)).toMatchObject({ seq: '11', runningShard: expect.any(String), checkAt: '0' });
+  });
+
+  it('marks a run reported as orphaned once: a second report of it writes nothing', async () => {
+    const id = 'reported';
+    const { task } = await applyMixEvent(start({ task_id: id, seq: '10' }), 'r1', store());
+    const table = { tableName: stack.tables.tasks, client: stack.clients.dynamo };
+    const running = { appid: '111111', task_id: id, runId: task.runId ?? '', seq: task.seq };
+    expect(await recordCheck(running, { checkAt: 1, orphanReportedAt: '2026-12-03T00:00:00Z' }, table)).toBe(
+      true,
+    );
+    expect(await recordCheck(running, { checkAt: 2, orphanReportedAt: '2026-12-03T01:00:00Z' }, table)).toBe(
+      false,
+    );
+    expect(await item(id)).toMatchObject({ checkAt: '1', orphanReportedAt: '2026-12-03T00:00:00Z' });
   });
 });

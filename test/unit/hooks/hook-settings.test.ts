@@ -35,6 +35,13 @@ describe('hookSettings, deployed (HOOK_PARAMETERS_PATH)', () => {
     });
   });
 
+  it('leaves out a parameter with no value', async () => {
+    ssm.on(GetParametersByPathCommand).resolves({
+      Parameters: [{ Name: `${PATH}/EMPTY` }, { Name: `${PATH}/A`, Value: '1' }],
+    });
+    expect(await hookSettings({ env, provider: provider() })).toEqual({ A: '1' });
+  });
+
   it('reads SSM again only after maxAgeSeconds (300 by default)', async () => {
     ssm.on(GetParametersByPathCommand).resolves({ Parameters: [{ Name: `${PATH}/A`, Value: '1' }] });
     const reader = provider();
@@ -68,6 +75,12 @@ describe('hookSettings, local (HOOK_SETTINGS)', () => {
     expect(await hookSettings({ env, provider: provider() })).toEqual({ BILLING_TABLE: 'billing-dev' });
     expect(await hookSetting('BILLING_TABLE', { env })).toBe('billing-dev');
     expect(ssm.calls()).toHaveLength(0);
+  });
+
+  it('refuses text that is not JSON in one sentence', async () => {
+    await expect(hookSettings({ env: { HOOK_SETTINGS: '{BILLING_TABLE: x}' } })).rejects.toThrow(
+      /^HOOK_SETTINGS must be a JSON object of names to strings$/,
+    );
   });
 
   it.each([
