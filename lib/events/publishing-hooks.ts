@@ -1,4 +1,5 @@
-import type { Hooks } from '../hook-contract';
+import type { HookContext, Hooks } from '../hook-contract';
+import type { MixTask } from '../store/task-item';
 import { DETAIL_TYPES, DETAIL_VERSION, orphanedEventId } from './names';
 import type { PublishEvent } from './publish';
 
@@ -15,44 +16,15 @@ type RunHooks = Pick<Hooks, 'onMixStarted' | 'onMixUpdated' | 'onMixStopped'>;
 export function withRunEvents<H extends RunHooks>(hooks: H, publish: PublishEvent): RunHooks {
   return {
     async onMixStarted(event, context) {
-      const { runId, task, callback } = event;
-      await publish(DETAIL_TYPES.started, {
-        version: DETAIL_VERSION,
-        eventId: context.idempotencyKey,
-        runId,
-        appid: task.appid,
-        task_id: task.task_id,
-        task,
-        receivedAt: context.receivedAt,
-        callback,
-      });
+      await publish(DETAIL_TYPES.started, { ...ofCallback(event, context), callback: event.callback });
       await hooks.onMixStarted(event, context);
     },
     async onMixUpdated(event, context) {
-      const { runId, task, callback } = event;
-      await publish(DETAIL_TYPES.updated, {
-        version: DETAIL_VERSION,
-        eventId: context.idempotencyKey,
-        runId,
-        appid: task.appid,
-        task_id: task.task_id,
-        task,
-        receivedAt: context.receivedAt,
-        callback,
-      });
+      await publish(DETAIL_TYPES.updated, { ...ofCallback(event, context), callback: event.callback });
       await hooks.onMixUpdated?.(event, context);
     },
     async onMixStopped(event, context) {
-      const { runId, task } = event;
-      const common = {
-        version: DETAIL_VERSION,
-        eventId: context.idempotencyKey,
-        runId,
-        appid: task.appid,
-        task_id: task.task_id,
-        task,
-        receivedAt: context.receivedAt,
-      };
+      const common = ofCallback(event, context);
       await publish(
         DETAIL_TYPES.stopped,
         event.inferred
@@ -61,6 +33,19 @@ export function withRunEvents<H extends RunHooks>(hooks: H, publish: PublishEven
       );
       await hooks.onMixStopped(event, context);
     },
+  };
+}
+
+/** What every event of a consumer's hook call carries: its run, its task, and when it came. */
+function ofCallback({ runId, task }: { runId: string; task: MixTask }, context: HookContext) {
+  return {
+    version: DETAIL_VERSION,
+    eventId: context.idempotencyKey,
+    runId,
+    appid: task.appid,
+    task_id: task.task_id,
+    task,
+    receivedAt: context.receivedAt,
   };
 }
 
