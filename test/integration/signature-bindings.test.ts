@@ -44,16 +44,22 @@ describe('signature bindings on DynamoDB Local', () => {
 
   it('stores the binding under the signature: the identity’s hash, when it was bound and when it may go', async () => {
     const sig = signature();
-    await bindings()(binding(sig, '111111:t:mix_stop:1', 1_689_835_583));
+    // An expiry still ahead of the real clock: the table has TTL on expiresAt, and DynamoDB Local
+    // may remove an item whose expiry has passed before this test reads it.
+    await bindings()(binding(sig, '111111:t:mix_stop:1', 4_102_444_800));
     const { Item } = await stack.clients.dynamo.send(
-      new GetItemCommand({ TableName: stack.tables.signatures, Key: { signature: { S: sig } } }),
+      new GetItemCommand({
+        TableName: stack.tables.signatures,
+        Key: { signature: { S: sig } },
+        ConsistentRead: true,
+      }),
     );
     expect(Item).toEqual({
       signature: { S: sig },
       identityHash: { S: hash('111111:t:mix_stop:1') },
       bodyHash: { S: 'body of 111111:t:mix_stop:1' }, // the digest, itself a SHA-256 in ingest
       boundAt: { N: '1689835223' },
-      expiresAt: { N: '1689835583' },
+      expiresAt: { N: '4102444800' },
     });
   });
 
